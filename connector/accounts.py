@@ -1,0 +1,143 @@
+"""Look at stored accounts (`healthloop accounts show|list`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.models import Account, AccountAlias, AccountUser, DailyRollup, Event, Ticket
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def account_summary(session: Session, account_id: str) -> dict[str, Any] | None:
+    """Everything we know about one account, as plain JSON-ready data."""
+    account = session.get(Account, account_id)
+    if account is None:
+        return None
+    users = session.scalars(
+        select(AccountUser.user_id).where(AccountUser.account_id == account_id).order_by(AccountUser.user_id)
+    ).all()
+    event_count, last_event_at = session.execute(
+        select(func.count(), func.max(Event.timestamp)).where(Event.account_id == account_id)
+    ).one()
+    tickets_total, tickets_open = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Ticket.status.not_in(["solved", "closed"])),
+        ).where(Ticket.account_id == account_id)
+    ).one()
+    aliases = session.execute(
+        select(AccountAlias.source, AccountAlias.external_id).where(AccountAlias.account_id == account_id)
+    ).all()
+    recent = session.scalars(
+        select(DailyRollup).where(DailyRollup.account_id == account_id).order_by(DailyRollup.day.desc()).limit(7)
+    ).all()
+    return {
+        "account_id": account.account_id,
+        "name": account.name,
+        "plan": account.plan,
+        "licensed_seats": account.licensed_seats,
+        "renewal_date": _iso(account.renewal_date),
+        "mrr": account.mrr,
+        "signed_up_at": _iso(account.signed_up_at),
+        "domain": account.domain,
+        "crm_match_key": account.crm_match_key or account.account_id,
+        "traits": account.traits,
+        "users": list(users),
+        "event_count": event_count,
+        "last_event_at": _iso(last_event_at),
+        "tickets": {"total": tickets_total, "open": tickets_open},
+        "aliases": {source: external_id for source, external_id in aliases},
+        "recent_days": [
+            {"day": r.day.isoformat(), "events": r.events, "active_users": r.active_users,
+             "tickets_opened": r.tickets_opened}
+            for r in recent
+        ],  # fmt: skip
+        "first_seen_at": _iso(account.first_seen_at),
+    }
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(title=f"account {summary['account_id']}", show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in ("name", "plan", "licensed_seats", "renewal_date", "mrr", "domain", "crm_match_key",
+                "event_count", "last_event_at", "first_seen_at"):  # fmt: skip
+        table.add_row(key, "" if summary[key] is None else str(summary[key]))
+    table.add_row("users", f"{len(summary['users'])}: " + ", ".join(summary["users"][:20]))
+    table.add_row("tickets", f"{summary['tickets']['total']} ({summary['tickets']['open']} open)")
+    if summary["aliases"]:
+        table.add_row("aliases", ", ".join(f"{k}={v}" for k, v in summary["aliases"].items()))
+    table.add_row("traits", orjson.dumps(summary["traits"]).decode())
+    console.print(table)
+    if summary["recent_days"]:
+        days = Table("day", "events", "active users", "tickets opened", title="recent days", title_justify="left")
+        for day in summary["recent_days"]:
+            days.add_row(day["day"], str(day["events"]), str(day["active_users"]), str(day["tickets_opened"]))
+        console.print(days)
+
+
+@click.group("accounts")
+def accounts_cli() -> None:
+    """Inspect stored accounts."""
+
+
+@accounts_cli.command("show")
+@click.argument("account_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def accounts_show(account_id: str, as_json: bool) -> None:
+    """Traits, users, event count and recent activity of ACCOUNT_ID."""
+    from connector.runtime import open_database
+
+    with open_database() as sessions, sessions() as session:
+        summary = account_summary(session, account_id)
+    if summary is None:
+        raise click.ClickException(f"no account {account_id!r} has been stored (check the id, or send a group call)")
+    if as_json:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+    else:
+        _print_summary(summary)
+
+
+@accounts_cli.command("list")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def accounts_list(limit: int, as_json: bool) -> None:
+    """Accounts with their event counts, most recently active first."""
+    from connector.runtime import open_database
+
+    with open_database() as sessions, sessions() as session:
+        counts = (
+            select(Event.account_id, func.count().label("events"), func.max(Event.timestamp).label("last"))
+            .where(Event.account_id.is_not(None))
+            .group_by(Event.account_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Account.account_id, Account.name, Account.plan, counts.c.events, counts.c.last)
+            .outerjoin(counts, counts.c.account_id == Account.account_id)
+            .order_by(counts.c.last.desc().nulls_last(), Account.account_id)
+            .limit(limit)
+        ).all()
+    data = [
+        {"account_id": a, "name": n, "plan": p, "event_count": e or 0, "last_event_at": _iso(last)}
+        for a, n, p, e, last in rows
+    ]
+    if as_json:
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table("account", "name", "plan", "events", "last event")
+    for row in data:
+        table.add_row(row["account_id"], row["name"] or "", row["plan"] or "", str(row["event_count"]),
+                      str(row["last_event_at"] or ""))  # fmt: skip
+    Console().print(table)

@@ -1,0 +1,54 @@
+"""The `healthloop` command line: one group, each resource registering its own commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from connector.errors import HealthloopError
+
+
+class _Group(click.Group):
+    """Turn our own errors into a clean message and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HealthloopError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="healthloop")
+def cli() -> None:
+    """healthloop: customer health from product usage and support tickets, into your CRM.
+
+    Settings come from environment variables (HEALTHLOOP_DATABASE_URL, HEALTHLOOP_REDIS_URL,
+    HEALTHLOOP_CONFIG, secrets); see the README.
+    """
+    import os
+
+    level = os.environ.get("HEALTHLOOP_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _register() -> None:
+    from connector.accounts import accounts_cli
+    from connector.db import db_cli
+    from connector.demo import demo_command
+    from connector.importer import import_command
+    from connector.status import status_command
+    from connector.worker import sweep_command, worker_command
+    from webhooks.serve import serve_command
+
+    for command in (db_cli, accounts_cli, import_command, serve_command, worker_command, sweep_command,
+                    status_command, demo_command):  # fmt: skip
+        cli.add_command(command)
+
+
+_register()

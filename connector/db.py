@@ -1,0 +1,113 @@
+"""Database engine, sessions and migrations (owns `healthloop db ...`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(database_url: str, **kwargs: Any) -> Engine:
+    """An engine tuned for our workload: WAL + immediate write locks on SQLite, pre-ping on PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(
+            database_url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False},
+            **kwargs,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed (acknowledged) event survives power loss, not just a crash.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin_immediate(connection: Any) -> None:
+            # Take the write lock up front: a deferred transaction that reads then writes can fail
+            # with SQLITE_BUSY instead of waiting when another process committed in between.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(
+        database_url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_pre_ping=True,
+        **kwargs,
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (idempotent)."""
+    command.upgrade(_alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
+    return script.get_current_head()
+
+
+@click.group("db")
+def db_cli() -> None:
+    """Database schema: apply and inspect migrations."""
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema (safe to run repeatedly)."""
+    from connector.settings import load_settings
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    click.echo(f"database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the applied migration and whether it is the latest."""
+    from connector.settings import load_settings
+
+    engine = make_engine(load_settings().database_url)
+    current, head = current_revision(engine), head_revision()
+    state = "up to date" if current == head else f"behind (latest is {head}); run `healthloop db upgrade`"
+    click.echo(f"{current or 'no schema'}: {state}")

@@ -1,0 +1,180 @@
+"""`healthloop demo`: the whole loop end to end on embedded defaults, over real HTTP.
+
+It serves the real app on a local port, sends a synthetic book of business through the
+official Segment Python SDK, posts signed ticket webhooks from every supported source,
+retries a delivery to show it is stored once, waits for the queue, and prints what landed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+from rich.console import Console
+from rich.table import Table
+from werkzeug.serving import make_server
+
+from connector.demo_data import ACCOUNTS, demo_calls
+from connector.runtime import Runtime, build_runtime, install
+from connector.settings import Settings, load_settings
+
+DEMO_WRITE_KEY = "demo-write-key"
+DEMO_SECRETS = {
+    "zendesk_webhook_secret": "demo-zendesk-secret",
+    "intercom_client_secret": "demo-intercom-secret",
+    "freshdesk_webhook_secret": "demo-freshdesk-secret",
+    "hubspot_client_secret": "demo-hubspot-secret",
+    "webhook_secret": "demo-webhook-secret",
+}
+
+
+def demo_settings(database_url: str) -> Settings:
+    """Demo-only secrets and write key; every other setting still comes from the environment."""
+    return load_settings(database_url=database_url, write_keys=DEMO_WRITE_KEY, **DEMO_SECRETS)
+
+
+@contextmanager
+def serve_in_thread(rt: Runtime, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve the real app over HTTP from a background thread; yields its base URL."""
+    from webhooks.app import create_app
+
+    server = make_server(host, port, create_app(rt), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="healthloop-demo-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def send_product_events(base_url: str, calls: list[dict[str, Any]]) -> list[str]:
+    """Send calls through segment-analytics-python exactly as a customer's backend would."""
+    from segment.analytics import Client
+
+    errors: list[str] = []
+    client = Client(
+        DEMO_WRITE_KEY, host=base_url, gzip=True, upload_size=100, max_queue_size=len(calls) + 10,
+        on_error=lambda exc, batch: errors.append(f"{exc} ({len(batch)} messages)"),
+    )  # fmt: skip
+    for call in calls:
+        common = {"user_id": call["user_id"], "timestamp": call["timestamp"]}
+        if call["type"] == "identify":
+            client.identify(traits=call["traits"], **common)
+        elif call["type"] == "group":
+            client.group(group_id=call["group_id"], traits=call["traits"], **common)
+        elif call["type"] == "track":
+            client.track(event=call["event"], context={"groupId": call["group_id"]}, **common)
+        else:
+            client.page(name=call["name"], context={"groupId": call["group_id"]}, **common)
+    client.shutdown()
+    return errors
+
+
+def send_ticket_webhooks(base_url: str) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """Post every source's sample payloads, signed as the vendor would sign them."""
+    from webhooks.registry import SOURCES
+    from webhooks.sources import load_fixture
+
+    results = []
+    for name, source in SOURCES.items():
+        secret = DEMO_SECRETS[source.secret_setting]
+        for path in sorted(source.fixtures.glob("*.json")) if source.fixtures else []:
+            body = load_fixture(path)
+            url = f"{base_url}/webhooks/{name}"
+            headers = {"Content-Type": "application/json", **source.sign(body, secret, url, datetime.now(UTC))}
+            response = requests.post(url, data=body, headers=headers, timeout=10)
+            results.append((name, path.stem, response.status_code, response.json()))
+    return results
+
+
+def _retry_once(base_url: str) -> dict[str, Any]:
+    """Deliver the same batch twice, as an SDK retry after a lost response would."""
+    message = {"type": "track", "userId": "acct_acme_u00", "event": "Report Created", "messageId": "demo-retry-1",
+               "context": {"groupId": "acct_acme"}}  # fmt: skip
+    for _ in range(2):
+        response = requests.post(f"{base_url}/v1/batch", json={"batch": [message]}, auth=(DEMO_WRITE_KEY, ""),
+                                 timeout=10)  # fmt: skip
+    return response.json()
+
+
+def _wait_for_queue(rt: Runtime) -> None:
+    from connector.work_queue import InProcessWorkQueue
+
+    if isinstance(rt.queue, InProcessWorkQueue):
+        rt.queue.join()
+        return
+    from rq import SimpleWorker
+
+    SimpleWorker([rt.queue.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")  # type: ignore[attr-defined]
+
+
+def _print_accounts(rt: Runtime, console: Console) -> None:
+    from connector.accounts import account_summary
+
+    table = Table("account", "story", "seats", "users", "events", "last 7 days: events / active users", "tickets",
+                  title="what landed", title_justify="left")  # fmt: skip
+    with rt.sessions() as session:
+        for account in ACCOUNTS:
+            summary = account_summary(session, account.account_id)
+            if summary is None:
+                continue
+            week = summary["recent_days"]
+            week_events = sum(d["events"] for d in week)
+            week_users = max((d["active_users"] for d in week), default=0)
+            table.add_row(account.account_id, account.story, str(summary["licensed_seats"]), str(len(summary["users"])),
+                          str(summary["event_count"]), f"{week_events} / up to {week_users} a day",
+                          f"{summary['tickets']['total']} ({summary['tickets']['open']} open)")  # fmt: skip
+    console.print(table)
+
+
+@click.command("demo")
+@click.option("--database-url", default=None, help="Default: HEALTHLOOP_DATABASE_URL, else ./healthloop-demo.db.")
+@click.option("--keep", is_flag=True, help="Keep an existing demo SQLite file instead of starting fresh.")
+def demo_command(database_url: str | None, keep: bool) -> None:
+    """Run the loop end to end on local defaults (SQLite, in-process queue without Redis)."""
+    from connector.db import upgrade
+    from connector.status import storage_status
+
+    console = Console()
+    database_url = database_url or os.environ.get("HEALTHLOOP_DATABASE_URL") or "sqlite:///healthloop-demo.db"
+    if database_url == "sqlite:///healthloop-demo.db" and not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"healthloop-demo.db{suffix}").unlink(missing_ok=True)
+    rt = install(build_runtime(demo_settings(database_url), queue_mode="auto", queue_name="healthloop-demo"))
+    console.print(f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "
+                  f"queue: {rt.queue.name}" + (" (Redis not reachable; fine for a demo)" if rt.redis is None else ""))  # fmt: skip
+    upgrade(rt.engine)
+    calls = list(demo_calls(datetime.now(UTC)))
+    with serve_in_thread(rt) as base_url:
+        console.print(f"serving on {base_url}; sending {len(calls):,} calls through segment-analytics-python...")
+        started = time.perf_counter()
+        errors = send_product_events(base_url, calls)
+        elapsed = time.perf_counter() - started
+        console.print(f"  delivered in {elapsed:.1f} s ({len(calls) / elapsed:,.0f} calls/s)"
+                      + (f", [red]{len(errors)} failed batches: {errors[0]}[/red]" if errors else ""))  # fmt: skip
+        tickets = send_ticket_webhooks(base_url)
+        console.print(f"posted {len(tickets)} signed ticket webhooks:")
+        for source, sample, status, body in tickets:
+            outcome = ", ".join(body.get("outcomes", [])) or body.get("error", "")
+            console.print(f"  {source:<10} {sample:<28} HTTP {status}  {outcome}")
+        retry = _retry_once(base_url)
+        console.print(f"same batch delivered twice: second answer stored={retry['stored']}, "
+                      f"duplicates={retry['duplicates']} (exactly once)")  # fmt: skip
+        _wait_for_queue(rt)
+    _print_accounts(rt, console)
+    with rt.sessions() as session:
+        status = storage_status(session)
+    console.print(f"stored: {status['events']:,} events, {status['accounts']} accounts, {status['users']} users, "
+                  f"{status['tickets']} tickets ({status['unmatched_tickets']} unmatched, kept for later matching); "
+                  f"waiting work: {status['outbox']['account_days']} account-days")  # fmt: skip
+    console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
+    rt.close()

@@ -1,0 +1,217 @@
+"""Store validated Segment calls durably and exactly once, and mark which accounts have new work.
+
+One transaction per batch, a handful of set-based statements whatever the batch size:
+insert events (ignoring message ids already stored), make sure their accounts, users and
+memberships exist, apply identify/group traits, and record (account, day) pairs in the
+`dirty_account_days` outbox that the rescore job and the sweeper work from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connector.config import Config
+from connector.events import SegmentCall
+from connector.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
+from connector.sql import chunks, insert_ignore, upsert, upsert_where_null
+from connector.ticket_matching import rematch_unmatched_tickets
+from connector.traits import account_fields, merge_traits, user_fields
+
+
+@dataclass
+class StoreResult:
+    stored: int = 0
+    duplicates: int = 0
+    accounts: set[str] = field(default_factory=set)
+    """Accounts that got new work (each needs one rescore)."""
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def mark_dirty(session: Session, pairs: Iterable[tuple[str, date]], now: datetime) -> None:
+    """Add (account, day) pairs to the work outbox (idempotent)."""
+    rows = [{"account_id": account, "day": day, "marked_at": now} for account, day in sorted(set(pairs))]
+    if rows:
+        session.execute(insert_ignore(session, DirtyAccountDay.__table__), rows)
+
+
+def _accounts_of_users(session: Session, user_ids: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in chunks(sorted(user_ids)):
+        rows = session.execute(
+            select(User.user_id, User.account_id).where(User.user_id.in_(chunk), User.account_id.is_not(None))
+        )
+        found.update({user_id: account_id for user_id, account_id in rows})
+    return found
+
+
+def _attribute(session: Session, calls: Sequence[SegmentCall]) -> list[str | None]:
+    """The account of each call: its own group id, else the account of its user."""
+    grouped: dict[str, tuple[datetime, str]] = {}
+    for call in calls:
+        if call.type == "group" and call.user_id and call.account_id:
+            seen = grouped.get(call.user_id)
+            if seen is None or call.timestamp >= seen[0]:
+                grouped[call.user_id] = (call.timestamp, call.account_id)
+    lookup = {c.user_id for c in calls if c.account_id is None and c.user_id and c.user_id not in grouped}
+    known = _accounts_of_users(session, lookup) if lookup else {}
+    in_batch = {user_id: account for user_id, (_, account) in grouped.items()}
+    return [
+        call.account_id or (in_batch.get(call.user_id) or known.get(call.user_id) if call.user_id else None)
+        for call in calls
+    ]
+
+
+def store_calls(session: Session, calls: Sequence[SegmentCall], config: Config, now: datetime) -> StoreResult:
+    """Insert the calls not stored before and apply their side effects; the caller commits."""
+    unique: dict[str, SegmentCall] = {}
+    for call in calls:
+        unique.setdefault(call.message_id, call)
+    batch = list(unique.values())
+    if not batch:
+        return StoreResult(duplicates=len(calls))
+    accounts = _attribute(session, batch)
+    rows = [
+        {
+            "message_id": call.message_id,
+            "type": call.type,
+            "event": call.event,
+            "user_id": call.user_id,
+            "anonymous_id": call.anonymous_id,
+            "account_id": account,
+            "timestamp": call.timestamp,
+            "received_at": now,
+            "payload": call.payload,
+        }
+        for call, account in zip(batch, accounts, strict=True)
+    ]
+    inserted = set(
+        session.execute(insert_ignore(session, Event.__table__).returning(Event.message_id), rows).scalars()
+    )
+    new = [(call, account) for call, account in zip(batch, accounts, strict=True) if call.message_id in inserted]
+    result = StoreResult(stored=len(new), duplicates=len(calls) - len(new))
+    if not new:
+        return result
+
+    _ensure_accounts_and_users(session, new, now)
+    dirty = {(account, _utc_day(call.timestamp)) for call, account in new if account}
+    for call, _account in new:
+        if call.type == "group":
+            dirty |= _apply_group(session, call, config, now)
+        elif call.type == "identify" and call.traits:
+            _apply_identify(session, call, config)
+    dirty |= _claim_unattributed_events(session, {(c.user_id, a) for c, a in new if c.user_id and a})
+    mark_dirty(session, dirty, now)
+    result.accounts = {account for account, _ in dirty}
+    return result
+
+
+def _ensure_accounts_and_users(session: Session, new: list[tuple[SegmentCall, str | None]], now: datetime) -> None:
+    account_ids = sorted({account for _, account in new if account})
+    if account_ids:
+        session.execute(
+            insert_ignore(session, Account.__table__),
+            [{"account_id": a, "traits": {}, "first_seen_at": now, "updated_at": now} for a in account_ids],
+        )
+    users: dict[str, str | None] = {}
+    joined: dict[tuple[str, str], datetime] = {}
+    for call, account in new:
+        if call.user_id:
+            users[call.user_id] = users.get(call.user_id) or account
+            if account:
+                key = (account, call.user_id)
+                joined[key] = min(joined.get(key, call.timestamp), call.timestamp)
+    with_account = [
+        {"user_id": u, "account_id": a, "traits": {}, "first_seen_at": now} for u, a in sorted(users.items()) if a
+    ]
+    without = [
+        {"user_id": u, "account_id": None, "traits": {}, "first_seen_at": now}
+        for u, a in sorted(users.items())
+        if not a
+    ]
+    if with_account:
+        # A user first seen without an account adopts the first account one of their calls names.
+        statement = upsert_where_null(session, User.__table__, ["user_id"], "account_id")
+        session.execute(statement, with_account)
+    if without:
+        session.execute(insert_ignore(session, User.__table__), without)
+    if joined:
+        session.execute(
+            insert_ignore(session, AccountUser.__table__),
+            [{"account_id": a, "user_id": u, "joined_at": t} for (a, u), t in sorted(joined.items())],
+        )
+
+
+def _apply_group(session: Session, call: SegmentCall, config: Config, now: datetime) -> set[tuple[str, date]]:
+    """Merge account traits, attach the user, record organization aliases, rematch tickets."""
+    assert call.account_id is not None
+    account = session.execute(
+        select(Account).where(Account.account_id == call.account_id).with_for_update()
+    ).scalar_one()
+    traits, traits_at = merge_traits(account.traits or {}, account.traits_at, call.traits, call.timestamp)
+    fields = account_fields(traits, config.account_traits)
+    before = (account.domain, dict(account.traits or {}))
+    account.traits, account.traits_at, account.updated_at = traits, traits_at, now
+    for name in fields.__slots__:
+        setattr(account, name, getattr(fields, name))
+
+    aliases = [
+        {"source": source, "external_id": str(traits[trait]), "account_id": call.account_id}
+        for source, trait in config.tickets.organization_traits.items()
+        if traits.get(trait) not in (None, "")
+    ]
+    if aliases:
+        session.execute(upsert(session, AccountAlias.__table__, ["source", "external_id"], ["account_id"]), aliases)
+
+    if call.user_id:
+        user = session.get(User, call.user_id, with_for_update=True)
+        if user is not None and (user.account_at is None or call.timestamp >= user.account_at):
+            user.account_id, user.account_at = call.account_id, call.timestamp
+    session.flush()
+    dirty: set[tuple[str, date]] = set()
+    if (account.domain, account.traits) != before:
+        dirty |= rematch_unmatched_tickets(session, account, config)
+    return dirty
+
+
+def _apply_identify(session: Session, call: SegmentCall, config: Config) -> None:
+    user = session.get(User, call.user_id, with_for_update=True) if call.user_id else None
+    if user is None:
+        return
+    traits, traits_at = merge_traits(user.traits or {}, user.traits_at, call.traits, call.timestamp)
+    fields = user_fields(traits, config.user_traits)
+    user.traits, user.traits_at = traits, traits_at
+    user.email, user.name = fields.email, fields.name
+
+
+def _claim_unattributed_events(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[str, date]]:
+    """Give a user's earlier unattributed events to the account they now belong to."""
+    if not pairs:
+        return set()
+    events = Event.__table__
+    waiting: set[str] = set()
+    for chunk in chunks(sorted({user for user, _ in pairs})):
+        waiting |= set(
+            session.execute(
+                select(events.c.user_id).where(events.c.account_id.is_(None), events.c.user_id.in_(chunk)).distinct()
+            ).scalars()
+        )
+    dirty: set[tuple[str, date]] = set()
+    for user_id, account_id in sorted(pairs):
+        if user_id not in waiting:
+            continue
+        waiting.discard(user_id)
+        stamps = session.execute(
+            update(events)
+            .where(events.c.user_id == user_id, events.c.account_id.is_(None))
+            .values(account_id=account_id)
+            .returning(events.c.timestamp)
+        ).scalars()
+        dirty |= {(account_id, _utc_day(stamp)) for stamp in stamps}
+    return dirty

@@ -1,0 +1,219 @@
+"""SQL tables: accounts, users, events, daily rollups, tickets and the work outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ID_LENGTH = 255
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every backend.
+
+    SQLite has no time zone type, so storing naive UTC everywhere keeps comparisons and
+    ordering identical on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column; attach a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY, not a BIGINT one.
+BigID = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Account(Base):
+    """A customer account (a Segment group), with the traits scoring and CRM sync need."""
+
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(512))
+    plan: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    licensed_seats: Mapped[int | None] = mapped_column(Integer)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    mrr: Mapped[float | None] = mapped_column(Float)
+    signed_up_at: Mapped[datetime | None]
+    domain: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    crm_match_key: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    traits_at: Mapped[datetime | None]
+    """Event time of the newest traits applied, so a late backfilled call never overwrites newer ones."""
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class User(Base):
+    """A person (a seat) in the product, attributed to the account of their latest group call."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    account_at: Mapped[datetime | None]
+    """Event time of the group call that set `account_id` (a late backfill never moves a user back)."""
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(512))
+    traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    traits_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+
+
+class AccountUser(Base):
+    """Membership of a user in an account (a user may belong to several)."""
+
+    __tablename__ = "account_users"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, index=True)
+    joined_at: Mapped[datetime]
+
+
+class AccountAlias(Base):
+    """An account's id in another system (a Zendesk organization, a HubSpot company...)."""
+
+    __tablename__ = "account_aliases"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+
+
+class Event(Base):
+    """One Segment-spec message, stored exactly once (unique on its message id)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_account_id_timestamp", "account_id", "timestamp"),
+        # Only unattributed events need finding by user (when a later group call claims them).
+        Index(
+            "ix_events_unattributed_user_id",
+            "user_id",
+            postgresql_where=text("account_id IS NULL"),
+            sqlite_where=text("account_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    type: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    anonymous_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    account_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    timestamp: Mapped[datetime]
+    received_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+
+
+class DirtyAccountDay(Base):
+    """Work outbox: an (account, day) whose stored events or tickets are not yet rolled up."""
+
+    __tablename__ = "dirty_account_days"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DailyRollup(Base):
+    """Per account and UTC day: the activity figures that scoring reads."""
+
+    __tablename__ = "daily_rollups"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    """Track, page and screen calls (activity, not identify/group bookkeeping)."""
+    page_views: Mapped[int] = mapped_column(Integer, default=0)
+    active_users: Mapped[int] = mapped_column(Integer, default=0)
+    event_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Track event name -> count."""
+    user_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """User id -> activity count, so seat activity can be read over any window."""
+    tickets_opened: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    """The latest known state of one support ticket, matched to an account when possible."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    account_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    match_method: Mapped[str | None] = mapped_column(String(32))
+    organization_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    requester_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    requester_email: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(1000))
+    category: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    priority: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+    state_at: Mapped[datetime]
+    """Source time of the newest state applied; older deliveries never overwrite newer ones."""
+    first_received_at: Mapped[datetime]
+
+
+class TicketDelivery(Base):
+    """Every verified webhook delivery, raw, unique per source delivery id (dedupes retries)."""
+
+    __tablename__ = "ticket_deliveries"
+    __table_args__ = (UniqueConstraint("source", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    delivery_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    event_type: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """handled, ignored (a type we deliberately skip) or unsupported (a type we do not know)."""
+    ticket_external_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    received_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]

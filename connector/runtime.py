@@ -1,0 +1,119 @@
+"""The process-wide wiring (settings, config, database, queue), built once and never at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.config import Config, load_config
+from connector.db import make_engine, make_sessionmaker
+from connector.settings import Settings, load_settings
+from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
+
+log = logging.getLogger(__name__)
+
+QueueMode = Literal["redis", "in-process", "auto"]
+R = TypeVar("R", "Runtime", None)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    queue: WorkQueue
+    redis: Redis | None
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+
+
+_current: Runtime | None = None
+
+
+def redis_reachable(redis: Redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except (RedisError, OSError):
+        return False
+
+
+def build_runtime(
+    settings: Settings | None = None, *, queue_mode: QueueMode = "redis", queue_name: str = QUEUE_NAME
+) -> Runtime:
+    """Wire everything from settings. `auto` falls back to an in-process queue without Redis."""
+    settings = settings or load_settings()
+    config = load_config(settings.config_path)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+    queue: WorkQueue
+    if queue_mode == "in-process" or (queue_mode == "auto" and not redis_reachable(redis)):
+        if queue_mode == "auto":
+            log.warning(
+                "Redis is not reachable at %s; using an in-process queue (fine for the demo, "
+                "not for production: start Redis and `healthloop worker`)",
+                _redacted(settings.redis_url),
+            )
+        redis.close()
+        redis = None
+        from connector.jobs import rescore_account
+
+        queue = InProcessWorkQueue(rescore_account)
+    else:
+        queue = RedisWorkQueue(redis, queue_name)
+    return Runtime(settings, config, engine, sessions, queue, redis)
+
+
+def _redacted(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def install(runtime: R) -> R:
+    """Make `runtime` the one `current()` returns in this process (jobs use it); None resets."""
+    global _current
+    _current = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    """This process's runtime, built from the environment on first use (the RQ worker path)."""
+    global _current
+    if _current is None:
+        _current = build_runtime()
+    return _current
+
+
+@contextmanager
+def open_database(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the configured database, for CLI commands that need nothing else."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+def _after_fork_in_child() -> None:
+    # A forked RQ work-horse must not share the parent's pooled database connections.
+    if _current is not None:
+        _current.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

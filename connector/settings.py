@@ -1,0 +1,159 @@
+"""Deployment settings, read once from environment variables (secrets typed as secrets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from connector.errors import ConfigurationError
+
+
+class SettingsError(ConfigurationError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Everything that differs between deployments. Domain rules live in the YAML config instead."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    # --- where things live -------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///healthloop.db",
+        validation_alias=_env("HEALTHLOOP_DATABASE_URL"),
+        description="SQLAlchemy URL. Default: a SQLite file in the working directory.",
+    )
+    redis_url: str = Field(
+        "redis://localhost:6379/0",
+        validation_alias=_env("HEALTHLOOP_REDIS_URL"),
+        description="Queue and short-lived coordination state only; losing it loses no event.",
+    )
+    config_path: Path | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_CONFIG"),
+        description="YAML file with the RevOps-owned rules; built-in defaults when unset.",
+    )
+    public_url: str | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_PUBLIC_URL"),
+        description="Public base URL (https://hl.example.com) used to rebuild signed URIs behind a proxy.",
+    )
+
+    # --- secrets (one variable each; never logged) --------------------------------------
+    write_keys: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WRITE_KEYS"))
+    zendesk_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("ZENDESK_WEBHOOK_SECRET"))
+    intercom_client_secret: SecretStr | None = Field(None, validation_alias=_env("INTERCOM_CLIENT_SECRET"))
+    freshdesk_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("FRESHDESK_WEBHOOK_SECRET")
+    )
+    hubspot_client_secret: SecretStr | None = Field(None, validation_alias=_env("HUBSPOT_CLIENT_SECRET"))
+    webhook_secret: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WEBHOOK_SECRET"))
+    admin_token: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_ADMIN_TOKEN"))
+
+    # --- ingest tunables ----------------------------------------------------------------
+    signature_tolerance_seconds: int = Field(
+        300,
+        ge=1,
+        le=3600,
+        validation_alias=_env("HEALTHLOOP_SIGNATURE_TOLERANCE_SECONDS"),
+        description="How old (or how far ahead) a signed webhook timestamp may be before it is a replay.",
+    )
+    max_future_seconds: int = Field(
+        300,
+        ge=0,
+        le=86400,
+        validation_alias=_env("HEALTHLOOP_MAX_FUTURE_SECONDS"),
+        description="Events timestamped further ahead than this (after clock-skew correction) are refused.",
+    )
+    sweep_interval_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        validation_alias=_env("HEALTHLOOP_SWEEP_INTERVAL_SECONDS"),
+        description="How often `healthloop worker` re-enqueues work that was stored but never processed.",
+    )
+    log_level: str = Field("INFO", validation_alias=_env("HEALTHLOOP_LOG_LEVEL"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc}); e.g. sqlite:///healthloop.db") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_scheme(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must be an absolute http(s) URL such as https://healthloop.example.com")
+            value = value.rstrip("/")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("config_path")
+    @classmethod
+    def _config_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    def write_key_list(self) -> list[str]:
+        """Configured Segment write keys (comma-separated in HEALTHLOOP_WRITE_KEYS)."""
+        if self.write_keys is None:
+            return []
+        return [key.strip() for key in self.write_keys.get_secret_value().split(",") if key.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _variable_for(field_name: str) -> str:
+    field = Settings.model_fields.get(field_name)
+    alias = field.validation_alias if field else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field_name.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = _variable_for(str(error["loc"][0])) if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError("invalid setting(s):\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,44 @@
+"""The two dialect-specific statements we need: insert-or-ignore and upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def insert_ignore(session: Session, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING (any unique constraint)."""
+    return _insert(session, table).on_conflict_do_nothing()
+
+
+def upsert(session: Session, table: Table, keys: Sequence[str], update: Iterable[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET each column in `update` to the new value."""
+    statement = _insert(session, table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={column: statement.excluded[column] for column in update}
+    )
+
+
+def upsert_where_null(session: Session, table: Table, keys: Sequence[str], column: str) -> Any:
+    """INSERT, or on conflict fill `column` from the new row only where it is still NULL."""
+    statement = _insert(session, table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={column: statement.excluded[column]},
+        where=table.c[column].is_(None),
+    )
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    """Slices of at most `size` items (keeps IN lists under every driver's parameter limit)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,174 @@
+"""Put "rescore this account" work on a queue, coalesced: one pending job per account at most.
+
+Two implementations behind one small interface: RQ on Redis (production), and an in-process
+thread for the demo when no Redis is reachable. Enqueueing is best effort by design: the
+work is already durable in the `dirty_account_days` outbox, and the sweeper re-enqueues
+anything stored but never processed, so losing Redis loses no event.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.job import Job
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "healthloop"
+PENDING_KEY = "healthloop:{queue}:pending-rescore:{account_id}"
+PENDING_TTL_SECONDS = 24 * 3600
+RESCORE_RETRY = Retry(max=3, interval=[10, 60, 300])
+
+# Delete the pending marker only if it still names this job (compare-and-delete).
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class WorkQueue(Protocol):
+    """Where the web edge and the sweeper send accounts that have new stored work."""
+
+    name: str
+
+    def request_rescore(self, account_ids: Iterable[str]) -> int:
+        """Enqueue a rescore for each account not already pending; never raises. Returns jobs added."""
+        ...
+
+    def started(self, account_id: str, job_id: str | None) -> None:
+        """Called by a starting rescore job: new work from now on needs a new job."""
+        ...
+
+    def is_pending(self, account_id: str) -> bool: ...
+
+    def depth(self) -> int | None: ...
+
+
+class RedisWorkQueue:
+    """RQ queue with a per-account pending marker (SET NX) so bursts coalesce into one job."""
+
+    name = "redis"
+
+    def __init__(self, redis: Redis, queue_name: str = QUEUE_NAME) -> None:
+        self.redis = redis
+        self.queue = Queue(queue_name, connection=redis)
+        self._key = PENDING_KEY.replace("{queue}", queue_name)
+        self._release = redis.register_script(_RELEASE_SCRIPT)
+
+    def request_rescore(self, account_ids: Iterable[str]) -> int:
+        accounts = sorted(set(account_ids))
+        if not accounts:
+            return 0
+        job_ids = {account: f"rescore-{uuid.uuid4().hex}" for account in accounts}
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for account in accounts:
+                key = self._key.format(account_id=account)
+                pipe.set(key, job_ids[account], nx=True, ex=PENDING_TTL_SECONDS)
+            won = [account for account, ok in zip(accounts, pipe.execute(), strict=True) if ok]
+            if won:
+                self.queue.enqueue_many(
+                    [
+                        Queue.prepare_data(
+                            "connector.jobs.rescore_account",
+                            args=(account,),
+                            job_id=job_ids[account],
+                            retry=RESCORE_RETRY,
+                            result_ttl=3600,
+                            failure_ttl=7 * 24 * 3600,
+                            description=f"rescore account {account}",
+                        )
+                        for account in won
+                    ]
+                )
+            return len(won)
+        except RedisError as exc:
+            log.warning(
+                "could not enqueue rescore for %d account(s) (%s); the stored work stays in the outbox "
+                "and the sweeper will enqueue it",
+                len(accounts),
+                type(exc).__name__,
+            )
+            return 0
+
+    def started(self, account_id: str, job_id: str | None) -> None:
+        if job_id:
+            self._release(keys=[self._key.format(account_id=account_id)], args=[job_id])
+
+    def pending_job_id(self, account_id: str) -> str | None:
+        value = self.redis.get(self._key.format(account_id=account_id))
+        return value.decode() if isinstance(value, bytes) else value
+
+    def is_pending(self, account_id: str) -> bool:
+        return self.pending_job_id(account_id) is not None
+
+    def drop_stale_marker(self, account_id: str) -> bool:
+        """Remove a pending marker whose job no longer exists (Redis lost it); True if removed."""
+        job_id = self.pending_job_id(account_id)
+        if job_id is None or Job.exists(job_id, connection=self.redis):
+            return False
+        self._release(keys=[self._key.format(account_id=account_id)], args=[job_id])
+        return True
+
+    def depth(self) -> int | None:
+        try:
+            return self.queue.count
+        except RedisError:
+            return None
+
+
+class InProcessWorkQueue:
+    """A daemon thread that runs rescores in this process (demo mode, no Redis needed)."""
+
+    name = "in-process"
+
+    def __init__(self, run: Callable[[str], object]) -> None:
+        self._run = run
+        self._queue: stdlib_queue.Queue[str] = stdlib_queue.Queue()
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="healthloop-inprocess-queue", daemon=True)
+        self._thread.start()
+
+    def request_rescore(self, account_ids: Iterable[str]) -> int:
+        added = 0
+        with self._lock:
+            for account in sorted(set(account_ids)):
+                if account not in self._pending:
+                    self._pending.add(account)
+                    self._queue.put(account)
+                    added += 1
+        return added
+
+    def started(self, account_id: str, job_id: str | None) -> None:
+        with self._lock:
+            self._pending.discard(account_id)
+
+    def is_pending(self, account_id: str) -> bool:
+        with self._lock:
+            return account_id in self._pending
+
+    def depth(self) -> int | None:
+        return self._queue.qsize()
+
+    def join(self) -> None:
+        """Block until every queued rescore has run (the demo and tests use this)."""
+        self._queue.join()
+
+    def _loop(self) -> None:
+        while True:
+            account = self._queue.get()
+            try:
+                self._run(account)
+            except Exception:
+                log.exception("in-process rescore of %s failed; the sweeper will retry it", account)
+            finally:
+                self._queue.task_done()
