@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_READ_ONLY = "healthloop_read_only"
 
 
 def _json_dumps(value: Any) -> str:
@@ -42,10 +43,12 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(connection: Any) -> None:
-            # Take the write lock up front: a deferred transaction that reads then writes can fail
-            # with SQLITE_BUSY instead of waiting when another process committed in between.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(connection: Any) -> None:
+            # Writers take the write lock up front: a deferred transaction that reads then writes can
+            # fail with SQLITE_BUSY instead of waiting when another process committed in between.
+            # Readers (see `reader`) stay deferred so they never queue behind writers (WAL).
+            deferred = connection.get_execution_options().get(_READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(
@@ -55,6 +58,11 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         pool_pre_ping=True,
         **kwargs,
     )
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for read-only work: on SQLite its transactions take no write lock."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -74,7 +82,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

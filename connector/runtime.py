@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Config, load_config
-from connector.db import make_engine, make_sessionmaker
+from connector.db import make_engine, make_sessionmaker, reader
 from connector.settings import Settings, load_settings
 from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 
@@ -101,11 +101,11 @@ def current() -> Runtime:
 
 @contextmanager
 def open_database(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
-    """Sessions on the configured database, for CLI commands that need nothing else."""
+    """Read-only sessions on the configured database, for CLI commands that only look."""
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     try:
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(reader(engine))
     finally:
         engine.dispose()
 

@@ -18,7 +18,7 @@ def storage_status(session: Session) -> dict[str, Any]:
     """Counts an operator checks first: volumes, unmatched tickets, unhandled webhook types, backlog."""
     outbox_rows, oldest = session.execute(select(func.count(), func.min(DirtyAccountDay.marked_at))).one()
     outcomes = dict(
-        session.execute(select(TicketDelivery.outcome, func.count()).group_by(TicketDelivery.outcome)).tuples().all()
+        session.execute(select(TicketDelivery.outcome, func.count()).group_by(TicketDelivery.outcome)).all()
     )
     unsupported_types = session.execute(
         select(TicketDelivery.source, TicketDelivery.event_type, func.count())
@@ -50,7 +50,7 @@ def status_command(as_json: bool) -> None:
 
     with open_database() as sessions, sessions() as session:
         data = storage_status(session)
-        data["schema"] = {"current": current_revision(session.get_bind()), "latest": head_revision()}  # type: ignore[arg-type]
+        data["schema"] = {"current": current_revision(session.get_bind()), "latest": head_revision()}
     if as_json:
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException
 
 from connector import runtime as runtime_module
+from connector.db import reader
 from connector.errors import InputError
 from connector.runtime import Runtime, build_runtime
 
@@ -79,7 +80,7 @@ def create_app(rt: Runtime | None = None) -> Flask:
     def readyz() -> ResponseReturnValue:
         checks: dict[str, str] = {}
         try:
-            with rt.engine.connect() as connection:
+            with reader(rt.engine).connect() as connection:
                 connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except SQLAlchemyError as exc:

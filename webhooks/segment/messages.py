@@ -42,7 +42,7 @@ def _as_utc(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str | None, BeforeValidator(_id_or_none), Field(max_length=255)]
+Id = Annotated[Annotated[str, Field(max_length=255)] | None, BeforeValidator(_id_or_none)]
 
 
 Time = Annotated[datetime | None, AfterValidator(_as_utc)]

@@ -1,0 +1,92 @@
+"""Settings from the environment and the YAML config: defaults, and errors that name the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connector.config import Config, ConfigError, load_config
+from connector.settings import SettingsError, load_settings
+
+
+def test_defaults_are_a_local_sqlite_file_and_local_redis(monkeypatch):
+    for name in ("HEALTHLOOP_DATABASE_URL", "HEALTHLOOP_REDIS_URL", "HEALTHLOOP_CONFIG", "HEALTHLOOP_WRITE_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///healthloop.db"
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert settings.config_path is None
+    assert settings.write_key_list() == []
+
+
+def test_write_keys_are_comma_separated_and_never_printed(monkeypatch):
+    monkeypatch.setenv("HEALTHLOOP_WRITE_KEYS", " key-one , key-two,, ")
+    settings = load_settings()
+    assert settings.write_key_list() == ["key-one", "key-two"]
+    assert "key-one" not in repr(settings) and "key-one" not in str(settings.model_dump())
+
+
+def test_a_plain_postgresql_url_uses_the_psycopg_driver_we_ship(monkeypatch):
+    monkeypatch.setenv("HEALTHLOOP_DATABASE_URL", "postgresql://hl:pw@db:5432/healthloop")
+    assert load_settings().database_url == "postgresql+psycopg://hl:pw@db:5432/healthloop"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("HEALTHLOOP_DATABASE_URL", "mysql://x/y", "HEALTHLOOP_DATABASE_URL: only sqlite:// and postgresql://"),
+        ("HEALTHLOOP_DATABASE_URL", "::not a url::", "HEALTHLOOP_DATABASE_URL: not a database URL"),
+        ("HEALTHLOOP_REDIS_URL", "localhost:6379", "HEALTHLOOP_REDIS_URL: must start with redis://"),
+        ("HEALTHLOOP_CONFIG", "/no/such/file.yaml", "HEALTHLOOP_CONFIG: no such file: /no/such/file.yaml"),
+        ("HEALTHLOOP_SIGNATURE_TOLERANCE_SECONDS", "0", "HEALTHLOOP_SIGNATURE_TOLERANCE_SECONDS:"),
+        ("HEALTHLOOP_LOG_LEVEL", "chatty", "HEALTHLOOP_LOG_LEVEL: must be one of"),
+        ("HEALTHLOOP_PUBLIC_URL", "hl.example.com", "HEALTHLOOP_PUBLIC_URL: must be an absolute http(s) URL"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert message in str(error.value)
+
+
+def test_no_config_file_means_built_in_defaults():
+    config = load_config(None)
+    assert config == Config()
+    assert config.account_traits.seats == ["seats", "licensed_seats"]
+    assert len(config.version()) == 12
+
+
+def test_a_config_file_overrides_defaults_and_changes_the_version(tmp_path: Path):
+    path = tmp_path / "healthloop.yaml"
+    path.write_text("account_traits:\n  seats: paid_seats\n  domain: [company_domain, website]\n")
+    config = load_config(path)
+    assert config.account_traits.seats == ["paid_seats"]
+    assert config.account_traits.domain == ["company_domain", "website"]
+    assert config.version() != Config().version()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("account_trait:\n  seats: x\n", "account_trait: Extra inputs are not permitted (check the spelling"),
+        ("account_traits:\n  seats: []\n", "account_traits.seats: Value should have at least 1 item"),
+        ("- a\n- b\n", "the top level must be a mapping"),
+        ("account_traits: [\n", "not valid YAML"),
+        ("tickets:\n  match_by_email_domain: maybe\n", "tickets.match_by_email_domain: Input should be a valid boolean"),
+    ],
+)
+def test_a_bad_config_names_the_key(tmp_path: Path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert message in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_an_empty_config_file_is_the_defaults(tmp_path: Path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n")
+    assert load_config(path) == Config()
