@@ -50,21 +50,31 @@ def make_batches(total: int, accounts: int = 2000, seed: int = 1) -> list[list[d
         batch = []
         for _ in range(BATCH):
             account = rng.randrange(accounts)
-            batch.append({
-                "type": "track", "userId": f"u{account}_{rng.randrange(8)}", "anonymousId": None,
-                "event": rng.choice(EVENTS), "properties": {"plan": "pro", "value": rng.random()},
-                "context": {"groupId": f"acct_{account}",
-                            "library": {"name": "analytics-python", "version": "2.4.0"}},
-                "integrations": {}, "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
-                "timestamp": (now - timedelta(seconds=rng.randrange(30 * 86400))).isoformat(),
-            })  # fmt: skip
+            batch.append(
+                {
+                    "type": "track",
+                    "userId": f"u{account}_{rng.randrange(8)}",
+                    "anonymousId": None,
+                    "event": rng.choice(EVENTS),
+                    "properties": {"plan": "pro", "value": rng.random()},
+                    "context": {
+                        "groupId": f"acct_{account}",
+                        "library": {"name": "analytics-python", "version": "2.4.0"},
+                    },
+                    "integrations": {},
+                    "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "timestamp": (now - timedelta(seconds=rng.randrange(30 * 86400))).isoformat(),
+                }
+            )
         batches.append(batch)
     return batches
 
 
 def _client(port: int, bodies: list[bytes], results: multiprocessing.Queue) -> None:
-    headers = {"Content-Type": "application/json",
-               "Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode(),
+    }
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     stored = 0
     for body in bodies:
@@ -94,11 +104,29 @@ def _wait_ready(port: int, process: subprocess.Popen) -> None:
 def through_gunicorn(database_url: str, batches: list[list[dict]], workers: int, clients: int) -> float:
     """Events per second stored through HTTP, gunicorn, validation, storage and enqueueing."""
     port = 18000 + random.randrange(1000)
-    env = {**os.environ, "HEALTHLOOP_DATABASE_URL": database_url, "HEALTHLOOP_WRITE_KEYS": WRITE_KEY,
-           "HEALTHLOOP_REDIS_URL": REDIS_URL, "HEALTHLOOP_LOG_LEVEL": "WARNING"}  # fmt: skip
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
-               "--threads", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-               "webhooks.app:create_app()"]  # fmt: skip
+    env = {
+        **os.environ,
+        "HEALTHLOOP_DATABASE_URL": database_url,
+        "HEALTHLOOP_WRITE_KEYS": WRITE_KEY,
+        "HEALTHLOOP_REDIS_URL": REDIS_URL,
+        "HEALTHLOOP_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "webhooks.app:create_app()",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_ready(port, server)
@@ -127,12 +155,22 @@ def bare_bulk_insert(database_url: str, batches: list[list[dict]]) -> float:
     engine = make_engine(database_url)
     received = datetime.now(UTC)
     prepared = [
-        [{"message_id": m["messageId"], "type": "track", "event": m["event"], "user_id": m["userId"],
-          "anonymous_id": None, "account_id": m["context"]["groupId"],
-          "timestamp": datetime.fromisoformat(m["timestamp"]), "received_at": received, "payload": m}
-         for m in batch]
+        [
+            {
+                "message_id": m["messageId"],
+                "type": "track",
+                "event": m["event"],
+                "user_id": m["userId"],
+                "anonymous_id": None,
+                "account_id": m["context"]["groupId"],
+                "timestamp": datetime.fromisoformat(m["timestamp"]),
+                "received_at": received,
+                "payload": m,
+            }
+            for m in batch
+        ]
         for batch in batches
-    ]  # fmt: skip
+    ]
     started = time.perf_counter()
     for rows in prepared:
         with engine.begin() as connection:
@@ -179,16 +217,20 @@ def main() -> None:
     args = parser.parse_args()
     batches = make_batches(args.events)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    print(f"{len(batches) * BATCH:,} events, {BATCH} per request, gunicorn {args.workers} workers x 2 threads, "
-          f"{args.clients} clients, {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"{len(batches) * BATCH:,} events, {BATCH} per request, gunicorn {args.workers} workers x 2 threads, "
+        f"{args.clients} clients, {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory() as workdir:
         for kind in kinds:
             with FreshDatabase(kind, Path(workdir)) as url:
                 ours = through_gunicorn(url, batches, args.workers, args.clients)
             with FreshDatabase(kind, Path(workdir)) as url:
                 bare = bare_bulk_insert(url, batches)
-            print(f"{kind:<10} /v1/batch via gunicorn: {ours:>9,.0f} events/s | bare bulk insert: "
-                  f"{bare:>9,.0f} events/s | ratio {ours / bare:.2f}")  # fmt: skip
+            print(
+                f"{kind:<10} /v1/batch via gunicorn: {ours:>9,.0f} events/s | bare bulk insert: "
+                f"{bare:>9,.0f} events/s | ratio {ours / bare:.2f}"
+            )
 
 
 if __name__ == "__main__":

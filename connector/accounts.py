@@ -58,10 +58,14 @@ def account_summary(session: Session, account_id: str) -> dict[str, Any] | None:
         "tickets": {"total": tickets_total, "open": tickets_open},
         "aliases": {source: external_id for source, external_id in aliases},
         "recent_days": [
-            {"day": r.day.isoformat(), "events": r.events, "active_users": r.active_users,
-             "tickets_opened": r.tickets_opened}
+            {
+                "day": r.day.isoformat(),
+                "events": r.events,
+                "active_users": r.active_users,
+                "tickets_opened": r.tickets_opened,
+            }
             for r in recent
-        ],  # fmt: skip
+        ],
         "first_seen_at": _iso(account.first_seen_at),
     }
 
@@ -71,8 +75,18 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"account {summary['account_id']}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    for key in ("name", "plan", "licensed_seats", "renewal_date", "mrr", "domain", "crm_match_key",
-                "event_count", "last_event_at", "first_seen_at"):  # fmt: skip
+    for key in (
+        "name",
+        "plan",
+        "licensed_seats",
+        "renewal_date",
+        "mrr",
+        "domain",
+        "crm_match_key",
+        "event_count",
+        "last_event_at",
+        "first_seen_at",
+    ):
         table.add_row(key, "" if summary[key] is None else str(summary[key]))
     table.add_row("users", f"{len(summary['users'])}: " + ", ".join(summary["users"][:20]))
     table.add_row("tickets", f"{summary['tickets']['total']} ({summary['tickets']['open']} open)")
@@ -138,6 +152,11 @@ def accounts_list(limit: int, as_json: bool) -> None:
         return
     table = Table("account", "name", "plan", "events", "last event")
     for row in data:
-        table.add_row(row["account_id"], row["name"] or "", row["plan"] or "", str(row["event_count"]),
-                      str(row["last_event_at"] or ""))  # fmt: skip
+        table.add_row(
+            row["account_id"],
+            row["name"] or "",
+            row["plan"] or "",
+            str(row["event_count"]),
+            str(row["last_event_at"] or ""),
+        )
     Console().print(table)

@@ -53,10 +53,24 @@ class UserTraitMap(_Strict):
 
 
 DEFAULT_FREE_EMAIL_DOMAINS = (
-    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
-    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
-    "mail.com", "yandex.ru", "qq.com", "163.com",
-)  # fmt: skip
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "mail.com",
+    "yandex.ru",
+    "qq.com",
+    "163.com",
+)
 
 
 class TicketMatching(_Strict):

@@ -62,9 +62,13 @@ def send_product_events(base_url: str, calls: list[dict[str, Any]]) -> list[str]
 
     errors: list[str] = []
     client = Client(
-        DEMO_WRITE_KEY, host=base_url, gzip=True, upload_size=100, max_queue_size=len(calls) + 10,
+        DEMO_WRITE_KEY,
+        host=base_url,
+        gzip=True,
+        upload_size=100,
+        max_queue_size=len(calls) + 10,
         on_error=lambda exc, batch: errors.append(f"{exc} ({len(batch)} messages)"),
-    )  # fmt: skip
+    )
     for call in calls:
         common = {"user_id": call["user_id"], "timestamp": call["timestamp"]}
         if call["type"] == "identify":
@@ -90,7 +94,10 @@ def send_ticket_webhooks(base_url: str) -> list[tuple[str, str, int, dict[str, A
         for path in sorted(source.fixtures.glob("*.json")) if source.fixtures else []:
             body = load_fixture(path)
             url = f"{base_url}/webhooks/{name}"
-            headers = {"Content-Type": "application/json", **source.sign(body, secret, url, datetime.now(UTC))}
+            headers = {
+                "Content-Type": "application/json",
+                **source.sign(body, secret, url, datetime.now(UTC)),
+            }
             response = requests.post(url, data=body, headers=headers, timeout=10)
             results.append((name, path.stem, response.status_code, response.json()))
     return results
@@ -98,11 +105,17 @@ def send_ticket_webhooks(base_url: str) -> list[tuple[str, str, int, dict[str, A
 
 def _retry_once(base_url: str) -> dict[str, Any]:
     """Deliver the same batch twice, as an SDK retry after a lost response would."""
-    message = {"type": "track", "userId": "acct_acme_u00", "event": "Report Created", "messageId": "demo-retry-1",
-               "context": {"groupId": "acct_acme"}}  # fmt: skip
+    message = {
+        "type": "track",
+        "userId": "acct_acme_u00",
+        "event": "Report Created",
+        "messageId": "demo-retry-1",
+        "context": {"groupId": "acct_acme"},
+    }
     for _ in range(2):
-        response = requests.post(f"{base_url}/v1/batch", json={"batch": [message]}, auth=(DEMO_WRITE_KEY, ""),
-                                 timeout=10)  # fmt: skip
+        response = requests.post(
+            f"{base_url}/v1/batch", json={"batch": [message]}, auth=(DEMO_WRITE_KEY, ""), timeout=10
+        )
     return response.json()
 
 
@@ -120,8 +133,17 @@ def _wait_for_queue(rt: Runtime) -> None:
 def _print_accounts(rt: Runtime, console: Console) -> None:
     from connector.accounts import account_summary
 
-    table = Table("account", "story", "seats", "users", "events", "last 7 days: events / active users", "tickets",
-                  title="what landed", title_justify="left")  # fmt: skip
+    table = Table(
+        "account",
+        "story",
+        "seats",
+        "users",
+        "events",
+        "last 7 days: events / active users",
+        "tickets",
+        title="what landed",
+        title_justify="left",
+    )
     with rt.sessions() as session:
         for account in ACCOUNTS:
             summary = account_summary(session, account.account_id)
@@ -130,9 +152,15 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
             week = summary["recent_days"]
             week_events = sum(d["events"] for d in week)
             week_users = max((d["active_users"] for d in week), default=0)
-            table.add_row(account.account_id, account.story, str(summary["licensed_seats"]), str(len(summary["users"])),
-                          str(summary["event_count"]), f"{week_events} / up to {week_users} a day",
-                          f"{summary['tickets']['total']} ({summary['tickets']['open']} open)")  # fmt: skip
+            table.add_row(
+                account.account_id,
+                account.story,
+                str(summary["licensed_seats"]),
+                str(len(summary["users"])),
+                str(summary["event_count"]),
+                f"{week_events} / up to {week_users} a day",
+                f"{summary['tickets']['total']} ({summary['tickets']['open']} open)",
+            )
     console.print(table)
 
 
@@ -150,8 +178,10 @@ def demo_command(database_url: str | None, keep: bool) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"healthloop-demo.db{suffix}").unlink(missing_ok=True)
     rt = install(build_runtime(demo_settings(database_url), queue_mode="auto", queue_name="healthloop-demo"))
-    console.print(f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "
-                  f"queue: {rt.queue.name}" + (" (Redis not reachable; fine for a demo)" if rt.redis is None else ""))  # fmt: skip
+    console.print(
+        f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "
+        f"queue: {rt.queue.name}" + (" (Redis not reachable; fine for a demo)" if rt.redis is None else "")
+    )
     upgrade(rt.engine)
     calls = list(demo_calls(datetime.now(UTC)))
     with serve_in_thread(rt) as base_url:
@@ -159,22 +189,28 @@ def demo_command(database_url: str | None, keep: bool) -> None:
         started = time.perf_counter()
         errors = send_product_events(base_url, calls)
         elapsed = time.perf_counter() - started
-        console.print(f"  delivered in {elapsed:.1f} s ({len(calls) / elapsed:,.0f} calls/s)"
-                      + (f", [red]{len(errors)} failed batches: {errors[0]}[/red]" if errors else ""))  # fmt: skip
+        console.print(
+            f"  delivered in {elapsed:.1f} s ({len(calls) / elapsed:,.0f} calls/s)"
+            + (f", [red]{len(errors)} failed batches: {errors[0]}[/red]" if errors else "")
+        )
         tickets = send_ticket_webhooks(base_url)
         console.print(f"posted {len(tickets)} signed ticket webhooks:")
         for source, sample, status, body in tickets:
             outcome = ", ".join(body.get("outcomes", [])) or body.get("error", "")
             console.print(f"  {source:<10} {sample:<28} HTTP {status}  {outcome}")
         retry = _retry_once(base_url)
-        console.print(f"same batch delivered twice: second answer stored={retry['stored']}, "
-                      f"duplicates={retry['duplicates']} (exactly once)")  # fmt: skip
+        console.print(
+            f"same batch delivered twice: second answer stored={retry['stored']}, "
+            f"duplicates={retry['duplicates']} (exactly once)"
+        )
         _wait_for_queue(rt)
     _print_accounts(rt, console)
     with rt.sessions() as session:
         status = storage_status(session)
-    console.print(f"stored: {status['events']:,} events, {status['accounts']} accounts, {status['users']} users, "
-                  f"{status['tickets']} tickets ({status['unmatched_tickets']} unmatched, kept for later matching); "
-                  f"waiting work: {status['outbox']['account_days']} account-days")  # fmt: skip
+    console.print(
+        f"stored: {status['events']:,} events, {status['accounts']} accounts, {status['users']} users, "
+        f"{status['tickets']} tickets ({status['unmatched_tickets']} unmatched, kept for later matching); "
+        f"waiting work: {status['outbox']['account_days']} account-days"
+    )
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
     rt.close()

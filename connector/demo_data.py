@@ -31,18 +31,52 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount("acct_acme", "Acme Corp", "pro", 25, "acme.com", "steady and healthy", 400, 18, 6.0,
-                zendesk_org="509974", hubspot_company="8120331"),
-    DemoAccount("acct_globex", "Globex", "enterprise", 50, "globex.io", "usage falling fast, tickets piling up",
-                700, 30, 5.0, trend=-0.75, zendesk_org="509975"),
-    DemoAccount("acct_initech", "Initech", "starter", 5, "initech.com", "went quiet 20 days ago", 300, 4, 3.0,
-                quiet_last_days=20),
-    DemoAccount("acct_umbrella", "Umbrella", "pro", 10, "umbrella.co", "signed up 2 days ago, setup unfinished",
-                2, 1, 2.0),
+    DemoAccount(
+        "acct_acme",
+        "Acme Corp",
+        "pro",
+        25,
+        "acme.com",
+        "steady and healthy",
+        400,
+        18,
+        6.0,
+        zendesk_org="509974",
+        hubspot_company="8120331",
+    ),
+    DemoAccount(
+        "acct_globex",
+        "Globex",
+        "enterprise",
+        50,
+        "globex.io",
+        "usage falling fast, tickets piling up",
+        700,
+        30,
+        5.0,
+        trend=-0.75,
+        zendesk_org="509975",
+    ),
+    DemoAccount(
+        "acct_initech",
+        "Initech",
+        "starter",
+        5,
+        "initech.com",
+        "went quiet 20 days ago",
+        300,
+        4,
+        3.0,
+        quiet_last_days=20,
+    ),
+    DemoAccount(
+        "acct_umbrella", "Umbrella", "pro", 10, "umbrella.co", "signed up 2 days ago, setup unfinished", 2, 1, 2.0
+    ),
     DemoAccount("acct_hooli", "Hooli", "enterprise", 40, "hooli.xyz", "only 6 of 40 seats in use", 500, 6, 4.0),
-    DemoAccount("acct_stark", "Stark Industries", "enterprise", 60, "stark.com", "growing adoption", 900, 45, 4.0,
-                trend=0.3),
-)  # fmt: skip
+    DemoAccount(
+        "acct_stark", "Stark Industries", "enterprise", 60, "stark.com", "growing adoption", 900, 45, 4.0, trend=0.3
+    ),
+)
 
 
 def _identity_calls(account: DemoAccount, now: datetime) -> Iterator[dict[str, Any]]:
@@ -63,10 +97,19 @@ def _identity_calls(account: DemoAccount, now: datetime) -> Iterator[dict[str, A
     for index in range(account.active_users):
         user_id = f"{account.account_id}_u{index:02d}"
         joined = signed_up + timedelta(hours=index)
-        yield {"type": "identify", "user_id": user_id, "timestamp": joined,
-               "traits": {"email": f"user{index}@{account.domain}", "name": f"User {index}"}}  # fmt: skip
-        yield {"type": "group", "user_id": user_id, "group_id": account.account_id, "timestamp": joined,
-               "traits": traits}  # fmt: skip
+        yield {
+            "type": "identify",
+            "user_id": user_id,
+            "timestamp": joined,
+            "traits": {"email": f"user{index}@{account.domain}", "name": f"User {index}"},
+        }
+        yield {
+            "type": "group",
+            "user_id": user_id,
+            "group_id": account.account_id,
+            "timestamp": joined,
+            "traits": traits,
+        }
 
 
 def demo_calls(now: datetime, days: int = 45, seed: int = 7) -> Iterator[dict[str, Any]]:
@@ -86,17 +129,32 @@ def demo_calls(now: datetime, days: int = 45, seed: int = 7) -> Iterator[dict[st
                 user_id = f"{account.account_id}_u{index:02d}"
                 moment = (now - timedelta(days=day)).replace(hour=9, minute=0, second=0, microsecond=0)
                 moment = min(moment + timedelta(minutes=rng.randrange(0, 8 * 60)), now - timedelta(minutes=1))
-                yield {"type": "track", "user_id": user_id, "group_id": account.account_id,
-                       "event": "Logged In", "timestamp": moment}  # fmt: skip
+                yield {
+                    "type": "track",
+                    "user_id": user_id,
+                    "group_id": account.account_id,
+                    "event": "Logged In",
+                    "timestamp": moment,
+                }
                 for _ in range(max(0, round(rng.gauss(rate, rate / 3)))):
                     feature = FEATURES[min(int(rng.expovariate(1.2)), len(FEATURES) - 1)]
                     if account.account_id == "acct_umbrella" and feature == "Integration Connected":
                         continue
                     moment = min(moment + timedelta(minutes=rng.randrange(1, 30)), now - timedelta(seconds=1))
-                    yield {"type": "track", "user_id": user_id, "group_id": account.account_id,
-                           "event": feature, "timestamp": moment}  # fmt: skip
-                yield {"type": "page", "user_id": user_id, "group_id": account.account_id, "name": "Home",
-                       "timestamp": moment}  # fmt: skip
+                    yield {
+                        "type": "track",
+                        "user_id": user_id,
+                        "group_id": account.account_id,
+                        "event": feature,
+                        "timestamp": moment,
+                    }
+                yield {
+                    "type": "page",
+                    "user_id": user_id,
+                    "group_id": account.account_id,
+                    "name": "Home",
+                    "timestamp": moment,
+                }
 
 
 def demo_now() -> datetime:

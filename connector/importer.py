@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
-import orjson
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from connector.errors import InputError
@@ -66,14 +65,20 @@ def import_file(rt: Runtime, path: Path, *, batch_size: int = 1000, show_progres
     def flush() -> None:
         if pending:
             with rt.sessions.begin() as session:
-                result = store_calls(session, pending, rt.config, datetime.now(UTC))
+                result = store_calls(session, pending, rt.config, datetime.now(UTC), rt.known)
+            rt.known.remember(result)
             report.stored += result.stored
             report.duplicates += result.duplicates
             report.accounts |= result.accounts
             pending.clear()
 
-    columns = (TextColumn("importing"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[lines]} lines"),
-               TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[lines]} lines"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, disable=not show_progress, transient=False) as progress, _open(path) as handle:
         raw_size = path.stat().st_size
         task = progress.add_task("import", total=raw_size, lines=0)

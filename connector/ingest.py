@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,28 @@ class StoreResult:
     duplicates: int = 0
     accounts: set[str] = field(default_factory=set)
     """Accounts that got new work (each needs one rescore)."""
+    ensured: set[tuple[str, str | None]] = field(default_factory=set)
+    """(account, user) rows this batch made sure exist; user None for an account alone."""
+
+
+class KnownRows:
+    """Per-process memory of account/user rows known to exist, so steady traffic skips no-op upserts.
+
+    Only rows that are never deleted go here, and only after their transaction committed
+    (`remember`). Memory is bounded: past `limit` entries it starts over.
+    """
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self._rows: set[tuple[str, str | None]] = set()
+        self._limit = limit
+
+    def __contains__(self, row: tuple[str, str | None]) -> bool:
+        return row in self._rows
+
+    def remember(self, result: StoreResult) -> None:
+        if len(self._rows) + len(result.ensured) > self._limit:
+            self._rows.clear()
+        self._rows |= result.ensured
 
 
 def _utc_day(moment: datetime) -> date:
@@ -68,8 +91,18 @@ def _attribute(session: Session, calls: Sequence[SegmentCall]) -> list[str | Non
     ]
 
 
-def store_calls(session: Session, calls: Sequence[SegmentCall], config: Config, now: datetime) -> StoreResult:
-    """Insert the calls not stored before and apply their side effects; the caller commits."""
+def store_calls(
+    session: Session,
+    calls: Sequence[SegmentCall],
+    config: Config,
+    now: datetime,
+    known: KnownRows | None = None,
+) -> StoreResult:
+    """Insert the calls not stored before and apply their side effects; the caller commits.
+
+    With `known`, rows it lists are not upserted again; call `known.remember(result)` after commit.
+    """
+    known = known if known is not None else KnownRows(limit=0)
     unique: dict[str, SegmentCall] = {}
     for call in calls:
         unique.setdefault(call.message_id, call)
@@ -91,29 +124,37 @@ def store_calls(session: Session, calls: Sequence[SegmentCall], config: Config, 
         }
         for call, account in zip(batch, accounts, strict=True)
     ]
-    inserted = set(
-        session.execute(insert_ignore(session, Event.__table__).returning(Event.message_id), rows).scalars()
-    )
+    inserted = set(session.execute(insert_ignore(session, Event.__table__).returning(Event.message_id), rows).scalars())
     new = [(call, account) for call, account in zip(batch, accounts, strict=True) if call.message_id in inserted]
     result = StoreResult(stored=len(new), duplicates=len(calls) - len(new))
     if not new:
         return result
 
-    _ensure_accounts_and_users(session, new, now)
+    result.ensured = _ensure_accounts_and_users(session, new, now, known)
     dirty = {(account, _utc_day(call.timestamp)) for call, account in new if account}
     for call, _account in new:
         if call.type == "group":
             dirty |= _apply_group(session, call, config, now)
         elif call.type == "identify" and call.traits:
             _apply_identify(session, call, config)
-    dirty |= _claim_unattributed_events(session, {(c.user_id, a) for c, a in new if c.user_id and a})
+    newly_attributed = {(c.user_id, a) for c, a in new if c.user_id and a and (a, c.user_id) not in known}
+    dirty |= claim_unattributed_events(session, newly_attributed)
     mark_dirty(session, dirty, now)
     result.accounts = {account for account, _ in dirty}
     return result
 
 
-def _ensure_accounts_and_users(session: Session, new: list[tuple[SegmentCall, str | None]], now: datetime) -> None:
-    account_ids = sorted({account for _, account in new if account})
+def _ensure_accounts_and_users(
+    session: Session, new: list[tuple[SegmentCall, str | None]], now: datetime, known: KnownRows
+) -> set[tuple[str, str | None]]:
+    ensured: set[tuple[str, str | None]] = set()
+    for call, account in new:
+        if account:
+            ensured.add((account, None))
+            if call.user_id:
+                ensured.add((account, call.user_id))
+    new = [(c, a) for c, a in new if not a or (a, c.user_id) not in known]
+    account_ids = sorted({account for _, account in new if account and (account, None) not in known})
     if account_ids:
         session.execute(
             insert_ignore(session, Account.__table__),
@@ -146,6 +187,7 @@ def _ensure_accounts_and_users(session: Session, new: list[tuple[SegmentCall, st
             insert_ignore(session, AccountUser.__table__),
             [{"account_id": a, "user_id": u, "joined_at": t} for (a, u), t in sorted(joined.items())],
         )
+    return ensured
 
 
 def _apply_group(session: Session, call: SegmentCall, config: Config, now: datetime) -> set[tuple[str, date]]:
@@ -190,7 +232,7 @@ def _apply_identify(session: Session, call: SegmentCall, config: Config) -> None
     user.email, user.name = fields.email, fields.name
 
 
-def _claim_unattributed_events(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[str, date]]:
+def claim_unattributed_events(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[str, date]]:
     """Give a user's earlier unattributed events to the account they now belong to."""
     if not pairs:
         return set()
@@ -215,3 +257,18 @@ def _claim_unattributed_events(session: Session, pairs: set[tuple[str, str]]) ->
         ).scalars()
         dirty |= {(account_id, _utc_day(stamp)) for stamp in stamps}
     return dirty
+
+
+def attribute_orphans(session: Session, now: datetime, limit: int = 10_000) -> set[str]:
+    """Give unattributed events of users who now have an account to that account (sweeper backstop)."""
+    events, users = Event.__table__, User.__table__
+    pairs = session.execute(
+        select(events.c.user_id, users.c.account_id)
+        .join(users, users.c.user_id == events.c.user_id)
+        .where(events.c.account_id.is_(None), users.c.account_id.is_not(None))
+        .distinct()
+        .limit(limit)
+    ).all()
+    dirty = claim_unattributed_events(session, {(user, account) for user, account in pairs})
+    mark_dirty(session, dirty, now)
+    return {account for account, _ in dirty}

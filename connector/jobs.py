@@ -9,6 +9,7 @@ from rq import get_current_job
 from sqlalchemy import func, select
 
 from connector import runtime
+from connector.ingest import attribute_orphans
 from connector.models import DirtyAccountDay
 from connector.rollups import claim_dirty_days, recompute_rollups
 from connector.work_queue import RedisWorkQueue
@@ -20,17 +21,43 @@ SWEEP_GRACE = timedelta(seconds=30)
 """Outbox rows younger than this are left to the job their request enqueued."""
 
 
-def rescore_account(account_id: str) -> dict[str, object]:
-    """Roll up the account's outstanding days. (Scoring hooks in here once it lands.)"""
+def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
+    """The RQ job: rescore each account in its own transaction (one failure does not undo the rest)."""
     rt = runtime.current()
     job = get_current_job()
-    rt.queue.started(account_id, job.id if job else None)
+    rt.queue.started(account_ids, job.id if job else None)
+    days, failed = 0, []
+    for account_id in account_ids:
+        try:
+            days += _rescore(rt, account_id)
+        except Exception:
+            log.exception("rescore of %s failed; its work stays in the outbox", account_id)
+            failed.append(account_id)
+    if failed:
+        # Retried by RQ (declared on the job); the outbox keeps the work whatever happens.
+        raise RescoreFailed(f"{len(failed)} of {len(account_ids)} account(s) failed: {', '.join(failed[:5])}")
+    return {"accounts": len(account_ids), "days": days}
+
+
+def rescore_account(account_id: str) -> dict[str, int]:
+    """Rescore one account now (the in-process queue's entry point)."""
+    rt = runtime.current()
+    rt.queue.started([account_id], None)
+    return {"accounts": 1, "days": _rescore(rt, account_id)}
+
+
+def _rescore(rt: runtime.Runtime, account_id: str) -> int:
+    """Roll up the account's outstanding days. (Scoring hooks in here once it lands.)"""
     now = datetime.now(UTC)
     with rt.sessions.begin() as session:
         days = claim_dirty_days(session, account_id)
         written = recompute_rollups(session, account_id, days, now)
-    log.info("rescored %s: %d day(s) rolled up", account_id, written)
-    return {"account_id": account_id, "days": written}
+    log.debug("rescored %s: %d day(s) rolled up", account_id, written)
+    return written
+
+
+class RescoreFailed(Exception):
+    """Some accounts of a rescore job failed; RQ retries the job."""
 
 
 def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict[str, int]:
@@ -42,7 +69,15 @@ def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict
     rt = runtime.current()
     if lock and rt.redis is not None and not rt.redis.set(SWEEP_LOCK_KEY, "1", nx=True, ex=max(5, int(grace.seconds))):
         return {"accounts": 0, "enqueued": 0, "skipped_locked": 1}
-    cutoff = datetime.now(UTC) - grace
+    now = datetime.now(UTC)
+    with rt.sessions.begin() as session:
+        orphans = attribute_orphans(session, now)
+    if orphans:
+        log.info(
+            "sweeper: attributed earlier events of users who now have an account (%d account(s))",
+            len(orphans),
+        )
+    cutoff = now - grace
     with rt.sessions() as session:
         accounts = session.scalars(
             select(DirtyAccountDay.account_id)

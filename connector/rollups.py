@@ -17,9 +17,7 @@ ACTIVITY_TYPES = ("track", "page", "screen")
 def claim_dirty_days(session: Session, account_id: str) -> list[date]:
     """Take this account's outstanding days out of the outbox (undone if the transaction rolls back)."""
     table = DirtyAccountDay.__table__
-    days = session.execute(
-        delete(table).where(table.c.account_id == account_id).returning(table.c.day)
-    ).scalars()
+    days = session.execute(delete(table).where(table.c.account_id == account_id).returning(table.c.day)).scalars()
     return sorted(set(days))
 
 

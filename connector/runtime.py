@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from redis import Redis
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Config, load_config
 from connector.db import make_engine, make_sessionmaker, reader
+from connector.ingest import KnownRows
 from connector.settings import Settings, load_settings
 from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 
@@ -33,6 +34,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     queue: WorkQueue
     redis: Redis | None
+    known: KnownRows = field(default_factory=KnownRows)
+    """Rows this process knows exist (skips no-op upserts on steady traffic)."""
 
     def close(self) -> None:
         self.engine.dispose()

@@ -51,9 +51,7 @@ class Settings(BaseSettings):
     write_keys: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WRITE_KEYS"))
     zendesk_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("ZENDESK_WEBHOOK_SECRET"))
     intercom_client_secret: SecretStr | None = Field(None, validation_alias=_env("INTERCOM_CLIENT_SECRET"))
-    freshdesk_webhook_secret: SecretStr | None = Field(
-        None, validation_alias=_env("FRESHDESK_WEBHOOK_SECRET")
-    )
+    freshdesk_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("FRESHDESK_WEBHOOK_SECRET"))
     hubspot_client_secret: SecretStr | None = Field(None, validation_alias=_env("HUBSPOT_CLIENT_SECRET"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WEBHOOK_SECRET"))
     admin_token: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_ADMIN_TOKEN"))

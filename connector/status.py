@@ -60,6 +60,8 @@ def status_command(as_json: bool) -> None:
     table.add_row("webhook deliveries", ", ".join(f"{k}: {v}" for k, v in data["webhook_deliveries"].items()) or "0")
     for item in data["unsupported_webhook_types"]:
         table.add_row("  unsupported type", f"{item['source']} {item['event_type']} ({item['count']})")
-    table.add_row("waiting account-days", f"{data['outbox']['account_days']} (oldest {data['outbox']['oldest'] or '-'})")
+    table.add_row(
+        "waiting account-days", f"{data['outbox']['account_days']} (oldest {data['outbox']['oldest'] or '-'})"
+    )
     table.add_row("schema", f"{data['schema']['current']} (latest {data['schema']['latest']})")
     Console().print(table)

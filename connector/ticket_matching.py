@@ -9,6 +9,7 @@ email domain when exactly one account has it and it is not a shared mail provide
 from __future__ import annotations
 
 from datetime import UTC, date
+
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 

@@ -20,9 +20,16 @@ NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 CLOSED = {TicketStatus.SOLVED, TicketStatus.CLOSED}
 # Fields a later delivery may overwrite; an older (out-of-order) one only fills blanks.
 STATE_FIELDS = (
-    "organization_id", "requester_id", "requester_email", "subject", "category",
-    "tags", "priority", "status", "satisfaction",
-)  # fmt: skip
+    "organization_id",
+    "requester_id",
+    "requester_email",
+    "subject",
+    "category",
+    "tags",
+    "priority",
+    "status",
+    "satisfaction",
+)
 
 
 @dataclass
@@ -75,13 +82,16 @@ def _apply(session: Session, event: TicketEvent, config: Config, now: datetime) 
     # Insert-or-ignore first so two concurrent deliveries for a new ticket cannot collide.
     session.execute(
         insert_ignore(session, Ticket.__table__),
-        {"source": event.source, "external_id": event.ticket_id, "tags": [], "state_at": NEVER,
-         "first_received_at": now},
-    )  # fmt: skip
+        {
+            "source": event.source,
+            "external_id": event.ticket_id,
+            "tags": [],
+            "state_at": NEVER,
+            "first_received_at": now,
+        },
+    )
     ticket = session.execute(
-        select(Ticket)
-        .where(Ticket.source == event.source, Ticket.external_id == event.ticket_id)
-        .with_for_update()
+        select(Ticket).where(Ticket.source == event.source, Ticket.external_id == event.ticket_id).with_for_update()
     ).scalar_one()
     newer = event.occurred_at >= ticket.state_at
     for name in STATE_FIELDS:
@@ -102,9 +112,13 @@ def _apply(session: Session, event: TicketEvent, config: Config, now: datetime) 
     elif event.solved_at and ticket.solved_at is None and ticket.status in {s.value for s in CLOSED}:
         ticket.solved_at = event.solved_at
     if ticket.account_id is None:
-        matched = match_ticket(session, event.model_copy(update={"organization_id": ticket.organization_id,
-                                                                  "requester_email": ticket.requester_email}),
-                               config)  # fmt: skip
+        matched = match_ticket(
+            session,
+            event.model_copy(
+                update={"organization_id": ticket.organization_id, "requester_email": ticket.requester_email}
+            ),
+            config,
+        )
         account_id, method = matched
         if account_id:
             if method == "account_id":

@@ -27,6 +27,18 @@ PENDING_KEY = "healthloop:{queue}:pending-rescore:{account_id}"
 PENDING_TTL_SECONDS = 24 * 3600
 RESCORE_RETRY = Retry(max=3, interval=[10, 60, 300])
 
+JOB_ACCOUNTS = 100
+"""At most this many accounts per rescore job (a sweep after an outage is split into several)."""
+
+# Set each free pending marker to this job id; return the 1-based positions of those it got.
+_CLAIM_SCRIPT = """
+local won = {}
+for index, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'EX', ARGV[2]) then won[#won + 1] = index end
+end
+return won
+"""
+
 # Delete the pending marker only if it still names this job (compare-and-delete).
 _RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -43,8 +55,8 @@ class WorkQueue(Protocol):
         """Enqueue a rescore for each account not already pending; never raises. Returns jobs added."""
         ...
 
-    def started(self, account_id: str, job_id: str | None) -> None:
-        """Called by a starting rescore job: new work from now on needs a new job."""
+    def started(self, account_ids: Iterable[str], job_id: str | None) -> None:
+        """Called by a starting rescore job: new work for these accounts now needs a new job."""
         ...
 
     def is_pending(self, account_id: str) -> bool: ...
@@ -62,34 +74,34 @@ class RedisWorkQueue:
         self.queue = Queue(queue_name, connection=redis)
         self._key = PENDING_KEY.replace("{queue}", queue_name)
         self._release = redis.register_script(_RELEASE_SCRIPT)
+        self._claim = redis.register_script(_CLAIM_SCRIPT)
 
     def request_rescore(self, account_ids: Iterable[str]) -> int:
         accounts = sorted(set(account_ids))
         if not accounts:
             return 0
-        job_ids = {account: f"rescore-{uuid.uuid4().hex}" for account in accounts}
+        enqueued = 0
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for account in accounts:
-                key = self._key.format(account_id=account)
-                pipe.set(key, job_ids[account], nx=True, ex=PENDING_TTL_SECONDS)
-            won = [account for account, ok in zip(accounts, pipe.execute(), strict=True) if ok]
-            if won:
-                self.queue.enqueue_many(
-                    [
-                        Queue.prepare_data(
-                            "connector.jobs.rescore_account",
-                            args=(account,),
-                            job_id=job_ids[account],
-                            retry=RESCORE_RETRY,
-                            result_ttl=3600,
-                            failure_ttl=7 * 24 * 3600,
-                            description=f"rescore account {account}",
-                        )
-                        for account in won
-                    ]
+            for start in range(0, len(accounts), JOB_ACCOUNTS):
+                chunk = accounts[start : start + JOB_ACCOUNTS]
+                job_id = f"rescore-{uuid.uuid4().hex}"
+                # One round trip claims every marker still free; only those accounts go in the job.
+                won = self._claim(
+                    keys=[self._key.format(account_id=a) for a in chunk], args=[job_id, PENDING_TTL_SECONDS]
                 )
-            return len(won)
+                if won:
+                    claimed = [chunk[int(index) - 1] for index in won]
+                    self.queue.enqueue(
+                        "connector.jobs.rescore_accounts",
+                        args=(claimed,),
+                        job_id=job_id,
+                        retry=RESCORE_RETRY,
+                        result_ttl=3600,
+                        failure_ttl=7 * 24 * 3600,
+                        description=f"rescore {len(claimed)} account(s): {', '.join(claimed[:3])}"
+                        + ("..." if len(claimed) > 3 else ""),
+                    )
+                    enqueued += len(claimed)
         except RedisError as exc:
             log.warning(
                 "could not enqueue rescore for %d account(s) (%s); the stored work stays in the outbox "
@@ -97,11 +109,14 @@ class RedisWorkQueue:
                 len(accounts),
                 type(exc).__name__,
             )
-            return 0
+        return enqueued
 
-    def started(self, account_id: str, job_id: str | None) -> None:
+    def started(self, account_ids: Iterable[str], job_id: str | None) -> None:
         if job_id:
-            self._release(keys=[self._key.format(account_id=account_id)], args=[job_id])
+            pipe = self.redis.pipeline(transaction=False)
+            for account_id in account_ids:
+                self._release(keys=[self._key.format(account_id=account_id)], args=[job_id], client=pipe)
+            pipe.execute()
 
     def pending_job_id(self, account_id: str) -> str | None:
         value = self.redis.get(self._key.format(account_id=account_id))
@@ -148,9 +163,9 @@ class InProcessWorkQueue:
                     added += 1
         return added
 
-    def started(self, account_id: str, job_id: str | None) -> None:
+    def started(self, account_ids: Iterable[str], job_id: str | None) -> None:
         with self._lock:
-            self._pending.discard(account_id)
+            self._pending.difference_update(account_ids)
 
     def is_pending(self, account_id: str) -> bool:
         with self._lock:

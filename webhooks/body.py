@@ -75,10 +75,13 @@ def read_json(request: Request, limit: int) -> JsonBody:
         text = raw
     else:
         raise InputError(
-            "unsupported_encoding", f"Content-Encoding {encoding!r} is not supported; use gzip or none", status=415
+            "unsupported_encoding",
+            f"Content-Encoding {encoding!r} is not supported; use gzip or none",
+            status=415,
         )
-    return JsonBody(raw=raw, data=parse_json_bytes(text, check_nul=False), size=len(text),
-                    may_hold_nul=b"\\u0000" in text)  # fmt: skip
+    return JsonBody(
+        raw=raw, data=parse_json_bytes(text, check_nul=False), size=len(text), may_hold_nul=b"\\u0000" in text
+    )
 
 
 def parse_json_bytes(text: bytes, *, check_nul: bool = True) -> Any:
@@ -99,7 +102,8 @@ def refuse_nul(value: Any) -> None:
     where = find_nul(value)
     if where is not None:
         raise InputError(
-            "invalid_character", f"{where} contains the NUL character (\\u0000), which cannot be stored; remove it"
+            "invalid_character",
+            f"{where} contains the NUL character (\\u0000), which cannot be stored; remove it",
         )
 
 

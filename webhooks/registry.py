@@ -9,6 +9,4 @@ from webhooks.intercom import SOURCE as INTERCOM
 from webhooks.sources import TicketSource
 from webhooks.zendesk import SOURCE as ZENDESK
 
-SOURCES: dict[str, TicketSource] = {
-    source.name: source for source in (ZENDESK, INTERCOM, FRESHDESK, HUBSPOT, GENERIC)
-}
+SOURCES: dict[str, TicketSource] = {source.name: source for source in (ZENDESK, INTERCOM, FRESHDESK, HUBSPOT, GENERIC)}

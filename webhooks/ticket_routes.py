@@ -35,7 +35,9 @@ def receive(source_name: str) -> ResponseReturnValue:
     source = SOURCES.get(source_name)
     if source is None:
         raise InputError(
-            "unknown_source", f"no webhook source {source_name!r}; known: {', '.join(sorted(SOURCES))}", status=404
+            "unknown_source",
+            f"no webhook source {source_name!r}; known: {', '.join(sorted(SOURCES))}",
+            status=404,
         )
     secret = getattr(rt.settings, source.secret_setting)
     if secret is None or not secret.get_secret_value():
@@ -48,7 +50,9 @@ def receive(source_name: str) -> ResponseReturnValue:
     signed = SignedRequest(request.method, public_url(rt), request.headers, read_raw(request, MAX_WEBHOOK_BYTES))
     now = datetime.now(UTC)
     try:
-        source.verify(signed, secret.get_secret_value(), now, timedelta(seconds=rt.settings.signature_tolerance_seconds))
+        source.verify(
+            signed, secret.get_secret_value(), now, timedelta(seconds=rt.settings.signature_tolerance_seconds)
+        )
     except AuthenticationError as exc:
         log.warning("refused a %s webhook: %s", source_name, exc.detail)
         raise
@@ -56,8 +60,9 @@ def receive(source_name: str) -> ResponseReturnValue:
     records = source.parse(payload, signed, rt.config)
     for record in records:
         if record.outcome.value == "unsupported":
-            log.warning("%s sent event type %r, which healthloop does not handle; stored raw", source_name,
-                        record.event_type)  # fmt: skip
+            log.warning(
+                "%s sent event type %r, which healthloop does not handle; stored raw", source_name, record.event_type
+            )
     with rt.sessions.begin() as session:
         result = store_deliveries(session, records, rt.config, now)
     rt.queue.request_rescore(result.accounts)

@@ -46,8 +46,16 @@ def _register() -> None:
     from connector.worker import sweep_command, worker_command
     from webhooks.serve import serve_command
 
-    for command in (db_cli, accounts_cli, import_command, serve_command, worker_command, sweep_command,
-                    status_command, demo_command):  # fmt: skip
+    for command in (
+        db_cli,
+        accounts_cli,
+        import_command,
+        serve_command,
+        worker_command,
+        sweep_command,
+        status_command,
+        demo_command,
+    ):
         cli.add_command(command)
 
 

@@ -23,8 +23,14 @@ def _batch(*messages):  # type: ignore[no-untyped-def]
 
 
 def _track(message_id: str, user: str, event: str, when: str, account: str = "acct_1"):  # type: ignore[no-untyped-def]
-    return {"type": "track", "userId": user, "event": event, "messageId": message_id, "timestamp": when,
-            "context": {"groupId": account}}  # fmt: skip
+    return {
+        "type": "track",
+        "userId": user,
+        "event": event,
+        "messageId": message_id,
+        "timestamp": when,
+        "context": {"groupId": account},
+    }
 
 
 def run_worker(runtime: Runtime) -> None:
@@ -32,14 +38,24 @@ def run_worker(runtime: Runtime) -> None:
 
 
 def test_the_rescore_job_rolls_up_each_touched_day_from_stored_events(client, auth_headers, runtime):
-    client.post("/v1/batch", headers=auth_headers, json=_batch(
-        _track("a", "u1", "Report Created", "2026-11-10T09:00:00Z"),
-        _track("b", "u1", "Report Created", "2026-11-10T10:00:00Z"),
-        _track("c", "u2", "Export Completed", "2026-11-10T23:59:59Z"),
-        _track("d", "u2", "Export Completed", "2026-11-11T00:00:00Z"),
-        {"type": "page", "userId": "u3", "name": "Home", "messageId": "p", "timestamp": "2026-11-10T12:00:00Z",
-         "context": {"groupId": "acct_1"}},
-    ))  # fmt: skip
+    client.post(
+        "/v1/batch",
+        headers=auth_headers,
+        json=_batch(
+            _track("a", "u1", "Report Created", "2026-11-10T09:00:00Z"),
+            _track("b", "u1", "Report Created", "2026-11-10T10:00:00Z"),
+            _track("c", "u2", "Export Completed", "2026-11-10T23:59:59Z"),
+            _track("d", "u2", "Export Completed", "2026-11-11T00:00:00Z"),
+            {
+                "type": "page",
+                "userId": "u3",
+                "name": "Home",
+                "messageId": "p",
+                "timestamp": "2026-11-10T12:00:00Z",
+                "context": {"groupId": "acct_1"},
+            },
+        ),
+    )
     run_worker(runtime)
     with runtime.sessions() as session:
         rollups = {r.day: r for r in session.scalars(select(DailyRollup).where(DailyRollup.account_id == "acct_1"))}
@@ -69,8 +85,9 @@ def test_when_redis_is_down_requests_still_succeed_and_the_sweeper_enqueues_the_
 ):
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     runtime.queue = RedisWorkQueue(dead)
-    response = client.post("/v1/batch", headers=auth_headers,
-                           json=_batch(_track("a", "u1", "X", "2026-11-10T09:00:00Z")))  # fmt: skip
+    response = client.post(
+        "/v1/batch", headers=auth_headers, json=_batch(_track("a", "u1", "X", "2026-11-10T09:00:00Z"))
+    )
     assert (response.status_code, response.json["stored"]) == (200, 1)
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DirtyAccountDay)) == 1, "the work is in the SQL outbox"
@@ -123,12 +140,14 @@ def test_a_database_outage_answers_503_so_the_sender_retries(runtime, auth_heade
 
     url = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1"
     dead_engine = make_engine(url)
-    down = Runtime(runtime.settings, runtime.config, dead_engine, make_sessionmaker(dead_engine), runtime.queue,
-                   runtime.redis)  # fmt: skip
+    down = Runtime(
+        runtime.settings, runtime.config, dead_engine, make_sessionmaker(dead_engine), runtime.queue, runtime.redis
+    )
     install(down)
     client = create_app(down).test_client()
-    response = client.post("/v1/batch", headers=auth_headers,
-                           json=_batch(_track("a", "u1", "X", "2026-11-10T09:00:00Z")))  # fmt: skip
+    response = client.post(
+        "/v1/batch", headers=auth_headers, json=_batch(_track("a", "u1", "X", "2026-11-10T09:00:00Z"))
+    )
     assert response.status_code == 503
     assert response.json["error"] == "storage_unavailable"
     assert response.headers["Retry-After"] == "5"

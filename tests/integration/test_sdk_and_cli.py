@@ -21,13 +21,25 @@ pytestmark = pytest.mark.integration
 
 def _send_with_sdk(base_url: str, gzip_body: bool) -> list[str]:
     errors: list[str] = []
-    client = Client(WRITE_KEY, host=base_url, gzip=gzip_body, upload_size=50, max_retries=2,
-                    on_error=lambda exc, batch: errors.append(str(exc)))  # fmt: skip
+    client = Client(
+        WRITE_KEY,
+        host=base_url,
+        gzip=gzip_body,
+        upload_size=50,
+        max_retries=2,
+        on_error=lambda exc, batch: errors.append(str(exc)),
+    )
     client.identify("u_42", {"email": "ana@acme.com", "name": "Ana"})
     client.group("u_42", "acct_42", {"name": "Acme", "plan": "pro", "seats": 12, "renewal_date": "2027-02-01"})
     for index in range(120):
-        client.track("u_42", "Report Exported", {"format": "csv", "n": index}, context={"groupId": "acct_42"},
-                     timestamp=datetime.now(UTC) - timedelta(days=index % 3), message_id=f"sdk-{index}")  # fmt: skip
+        client.track(
+            "u_42",
+            "Report Exported",
+            {"format": "csv", "n": index},
+            context={"groupId": "acct_42"},
+            timestamp=datetime.now(UTC) - timedelta(days=index % 3),
+            message_id=f"sdk-{index}",
+        )
     client.page("u_42", name="Dashboard", context={"groupId": "acct_42"}, message_id="sdk-page")
     client.shutdown()
     return errors
@@ -43,8 +55,9 @@ def test_segment_python_sdk_delivers_track_identify_group_exactly_once(live_serv
     assert tracked == 120, "message ids given to the SDK dedupe across deliveries"
     assert total >= 122
 
-    result = CliRunner().invoke(cli, ["accounts", "show", "acct_42", "--json"],
-                                env={"HEALTHLOOP_DATABASE_URL": database_url})  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["accounts", "show", "acct_42", "--json"], env={"HEALTHLOOP_DATABASE_URL": database_url}
+    )
     assert result.exit_code == 0, result.output
     shown = orjson.loads(result.output)
     assert shown["account_id"] == "acct_42"
@@ -77,18 +90,33 @@ def _jsonl(path: Path, rows: list[object], compress: bool = False) -> Path:
 
 
 @pytest.mark.parametrize("compress", [False, True], ids=["jsonl", "jsonl.gz"])
-def test_import_backfills_history_idempotently_and_reports_bad_lines(tmp_path, database_url, redis_url, runtime,
-                                                                     compress):  # fmt: skip
+def test_import_backfills_history_idempotently_and_reports_bad_lines(
+    tmp_path, database_url, redis_url, runtime, compress
+):
     rows: list[object] = [
-        {"type": "group", "userId": "u1", "groupId": "acct_old", "traits": {"name": "Old Co", "seats": 3},
-         "messageId": "w-g", "timestamp": "2025-03-01T10:00:00Z", "receivedAt": "2025-03-01T10:00:01Z"},
-    ]  # fmt: skip
+        {
+            "type": "group",
+            "userId": "u1",
+            "groupId": "acct_old",
+            "traits": {"name": "Old Co", "seats": 3},
+            "messageId": "w-g",
+            "timestamp": "2025-03-01T10:00:00Z",
+            "receivedAt": "2025-03-01T10:00:01Z",
+        },
+    ]
     rows += [
-        {"type": "track", "userId": "u1", "event": "Logged In", "messageId": f"w-{i}",
-         "timestamp": f"2025-03-{1 + i % 28:02d}T10:00:00Z", "receivedAt": "2025-04-01T00:00:00Z",
-         "sentAt": "2025-04-01T00:00:00Z", "context": {"groupId": "acct_old"}}
+        {
+            "type": "track",
+            "userId": "u1",
+            "event": "Logged In",
+            "messageId": f"w-{i}",
+            "timestamp": f"2025-03-{1 + i % 28:02d}T10:00:00Z",
+            "receivedAt": "2025-04-01T00:00:00Z",
+            "sentAt": "2025-04-01T00:00:00Z",
+            "context": {"groupId": "acct_old"},
+        }
         for i in range(2500)
-    ]  # fmt: skip
+    ]
     rows += [b"{not json", {"type": "track", "userId": "u1"}]
     source = _jsonl(tmp_path / "export.jsonl", rows, compress)
     env = {"HEALTHLOOP_DATABASE_URL": database_url, "HEALTHLOOP_REDIS_URL": redis_url}

@@ -21,25 +21,49 @@ def count(runtime, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def track(message_id: str, **extra):  # type: ignore[no-untyped-def]
-    return {"type": "track", "userId": "u1", "event": "Report Created", "messageId": message_id,
-            "context": {"groupId": "acct_1"}, **extra}  # fmt: skip
+    return {
+        "type": "track",
+        "userId": "u1",
+        "event": "Report Created",
+        "messageId": message_id,
+        "context": {"groupId": "acct_1"},
+        **extra,
+    }
 
 
 def test_group_identify_and_track_are_stored_with_account_user_and_traits(client, auth_headers, runtime):
-    group = {"userId": "u1", "groupId": "acct_1", "messageId": "g1", "timestamp": "2026-11-01T09:00:00Z",
-             "traits": {"name": "Acme", "plan": "pro", "seats": "25", "website": "https://www.Acme.com/x",
-                        "renewal_date": "2027-03-31", "mrr": 1125.5, "created_at": "2025-01-15T00:00:00Z"}}  # fmt: skip
+    group = {
+        "userId": "u1",
+        "groupId": "acct_1",
+        "messageId": "g1",
+        "timestamp": "2026-11-01T09:00:00Z",
+        "traits": {
+            "name": "Acme",
+            "plan": "pro",
+            "seats": "25",
+            "website": "https://www.Acme.com/x",
+            "renewal_date": "2027-03-31",
+            "mrr": 1125.5,
+            "created_at": "2025-01-15T00:00:00Z",
+        },
+    }
     assert client.post("/v1/group", json=group, headers=auth_headers).status_code == 200
     identify = {"userId": "u1", "messageId": "i1", "traits": {"email": "Dana@Acme.com", "name": "Dana"}}
     assert client.post("/v1/identify", json=identify, headers=auth_headers).status_code == 200
-    response = client.post("/v1/track", json={"userId": "u1", "event": "Report Created", "messageId": "t1"},
-                           headers=auth_headers)  # fmt: skip
+    response = client.post(
+        "/v1/track", json={"userId": "u1", "event": "Report Created", "messageId": "t1"}, headers=auth_headers
+    )
     assert response.status_code == 200
     assert response.json == {"success": True, "stored": 1, "duplicates": 0}
 
     with runtime.sessions() as session:
         account = session.get(Account, "acct_1")
-        assert (account.name, account.plan, account.licensed_seats, account.domain) == ("Acme", "pro", 25, "acme.com")
+        assert (account.name, account.plan, account.licensed_seats, account.domain) == (
+            "Acme",
+            "pro",
+            25,
+            "acme.com",
+        )
         assert account.renewal_date.isoformat() == "2027-03-31"
         assert account.mrr == 1125.5
         assert account.signed_up_at == datetime(2025, 1, 15, tzinfo=UTC)
@@ -60,16 +84,18 @@ def test_a_retried_batch_is_acknowledged_and_stored_once(client, auth_headers, r
 
 
 def test_bad_events_in_a_batch_are_reported_by_index_and_the_good_ones_stored(client, auth_headers, runtime):
-    batch = {"batch": [
-        track("ok1"),
-        {"type": "track", "userId": "u1", "messageId": "no-event"},
-        {"type": "track", "event": "x", "messageId": "no-user"},
-        {"type": "teleport", "userId": "u1"},
-        "not an object",
-        track("future", timestamp=(datetime.now(UTC) + timedelta(days=2)).isoformat()),
-        {"type": "group", "userId": "u1", "groupId": "acct_1", "traits": {"seats": "many"}},
-        track("ok2"),
-    ]}  # fmt: skip
+    batch = {
+        "batch": [
+            track("ok1"),
+            {"type": "track", "userId": "u1", "messageId": "no-event"},
+            {"type": "track", "event": "x", "messageId": "no-user"},
+            {"type": "teleport", "userId": "u1"},
+            "not an object",
+            track("future", timestamp=(datetime.now(UTC) + timedelta(days=2)).isoformat()),
+            {"type": "group", "userId": "u1", "groupId": "acct_1", "traits": {"seats": "many"}},
+            track("ok2"),
+        ]
+    }
     response = client.post("/v1/batch", json=batch, headers=auth_headers)
     assert response.status_code == 200
     assert response.json["stored"] == 2
@@ -95,7 +121,12 @@ def test_a_batch_with_only_bad_events_is_refused_with_400_and_stores_nothing(cli
     ("headers", "body", "status", "error"),
     [
         ({}, {"batch": []}, 401, "missing_write_key"),
-        ({"Authorization": "Basic " + base64.b64encode(b"wrong:").decode()}, {"batch": []}, 401, "invalid_write_key"),
+        (
+            {"Authorization": "Basic " + base64.b64encode(b"wrong:").decode()},
+            {"batch": []},
+            401,
+            "invalid_write_key",
+        ),
         ({"Authorization": "Basic !!!"}, {"batch": []}, 401, "invalid_authorization"),
         ({}, {"batch": [], "writeKey": "wrong"}, 401, "invalid_write_key"),
     ],
@@ -161,13 +192,18 @@ def test_gzip_bodies_are_accepted_and_gzip_bombs_refused(client, auth_headers, r
         ("application/json", b'{"batch": {"type": "track"}}', 400, "invalid_field"),
         ("application/json", b'{"batch": [], "sentAt": "yesterday"}', 400, "invalid_field"),
         ("application/json", b'{"batch": [{"type": "track", "userId": "\\ud800", "event": "x"}]}', 400, "invalid_json"),
-        ("application/json", b'{"batch": [{"type": "track", "userId": "u", "event": "x", "n": NaN}]}', 400,
-         "invalid_json"),
+        (
+            "application/json",
+            b'{"batch": [{"type": "track", "userId": "u", "event": "x", "n": NaN}]}',
+            400,
+            "invalid_json",
+        ),
         ("application/json", b'{"batch": [], "x": "\xff\xfe"}', 400, "invalid_json"),
     ],
-)  # fmt: skip
-def test_malformed_bodies_get_a_4xx_naming_the_problem(client, auth_headers, runtime, content_type, data, status,
-                                                       error):  # fmt: skip
+)
+def test_malformed_bodies_get_a_4xx_naming_the_problem(
+    client, auth_headers, runtime, content_type, data, status, error
+):
     response = client.post("/v1/batch", data=data, headers={**auth_headers, "Content-Type": content_type})
     assert (response.status_code, response.json["error"]) == (status, error)
     assert response.json["detail"]
@@ -175,11 +211,20 @@ def test_malformed_bodies_get_a_4xx_naming_the_problem(client, auth_headers, run
 
 
 def test_nul_characters_are_refused_by_path_and_other_unicode_is_stored_intact(client, auth_headers, runtime):
-    oddities = "Zoë 🚀 ‮RTL‬ \u200b zero-width 𝔘𝔫𝔦"
-    batch = {"batch": [
-        track("nul", properties={"note": "a\u0000b"}),
-        {"type": "track", "userId": oddities, "event": oddities, "messageId": "uni", "context": {"groupId": oddities}},
-    ]}  # fmt: skip
+    # Accents, emoji, bidi overrides, a zero-width space and mathematical letters.
+    oddities = "Zo\u00eb \U0001f680 \u202eRTL\u202c \u200b zero-width \U0001d518\U0001d52b\U0001d526"
+    batch = {
+        "batch": [
+            track("nul", properties={"note": "a\u0000b"}),
+            {
+                "type": "track",
+                "userId": oddities,
+                "event": oddities,
+                "messageId": "uni",
+                "context": {"groupId": oddities},
+            },
+        ]
+    }
     response = client.post("/v1/batch", json=batch, headers=auth_headers)
     assert response.status_code == 200
     assert response.json["rejected"][0]["index"] == 0
@@ -193,11 +238,14 @@ def test_nul_characters_are_refused_by_path_and_other_unicode_is_stored_intact(c
 def test_event_time_is_corrected_for_client_clock_skew_with_sent_at(client, auth_headers, runtime):
     # The client's clock runs 1 hour fast: it says the event happened 10 minutes before it sent it.
     client_now = datetime.now(UTC) + timedelta(hours=1)
-    batch = {"sentAt": client_now.isoformat(),
-             "batch": [track("skew", timestamp=(client_now - timedelta(minutes=10)).isoformat())]}  # fmt: skip
+    batch = {
+        "sentAt": client_now.isoformat(),
+        "batch": [track("skew", timestamp=(client_now - timedelta(minutes=10)).isoformat())],
+    }
     assert client.post("/v1/batch", json=batch, headers=auth_headers).json["stored"] == 1
-    exported = track("export", timestamp="2025-06-01T12:00:00Z", receivedAt="2025-06-01T12:00:05Z",
-                     sentAt="2025-06-01T12:00:04Z")  # fmt: skip
+    exported = track(
+        "export", timestamp="2025-06-01T12:00:00Z", receivedAt="2025-06-01T12:00:05Z", sentAt="2025-06-01T12:00:04Z"
+    )
     assert client.post("/v1/track", json=exported, headers=auth_headers).json["stored"] == 1
     with runtime.sessions() as session:
         skewed = session.scalars(select(Event.timestamp).where(Event.message_id == "skew")).one()
@@ -207,12 +255,22 @@ def test_event_time_is_corrected_for_client_clock_skew_with_sent_at(client, auth
 
 
 def test_events_before_the_group_call_are_claimed_by_the_account_later(client, auth_headers, runtime):
-    early = {"type": "track", "userId": "late-joiner", "event": "Logged In", "messageId": "early",
-             "timestamp": "2026-10-01T08:00:00Z"}  # fmt: skip
+    early = {
+        "type": "track",
+        "userId": "late-joiner",
+        "event": "Logged In",
+        "messageId": "early",
+        "timestamp": "2026-10-01T08:00:00Z",
+    }
     assert client.post("/v1/batch", json={"batch": [early]}, headers=auth_headers).status_code == 200
     with runtime.sessions() as session:
         assert session.scalars(select(Event.account_id).where(Event.message_id == "early")).one() is None
-    group = {"userId": "late-joiner", "groupId": "acct_9", "messageId": "g9", "timestamp": "2026-10-02T08:00:00Z"}
+    group = {
+        "userId": "late-joiner",
+        "groupId": "acct_9",
+        "messageId": "g9",
+        "timestamp": "2026-10-02T08:00:00Z",
+    }
     assert client.post("/v1/group", json=group, headers=auth_headers).status_code == 200
     with runtime.sessions() as session:
         assert session.scalars(select(Event.account_id).where(Event.message_id == "early")).one() == "acct_9"
@@ -221,10 +279,20 @@ def test_events_before_the_group_call_are_claimed_by_the_account_later(client, a
 
 
 def test_a_late_backfilled_group_call_never_overwrites_newer_traits(client, auth_headers, runtime):
-    newer = {"userId": "u1", "groupId": "acct_1", "messageId": "new", "timestamp": "2026-11-01T00:00:00Z",
-             "traits": {"plan": "enterprise", "seats": 50}}  # fmt: skip
-    older = {"userId": "u1", "groupId": "acct_1", "messageId": "old", "timestamp": "2026-01-01T00:00:00Z",
-             "traits": {"plan": "starter", "seats": 5, "name": "Acme"}}  # fmt: skip
+    newer = {
+        "userId": "u1",
+        "groupId": "acct_1",
+        "messageId": "new",
+        "timestamp": "2026-11-01T00:00:00Z",
+        "traits": {"plan": "enterprise", "seats": 50},
+    }
+    older = {
+        "userId": "u1",
+        "groupId": "acct_1",
+        "messageId": "old",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "traits": {"plan": "starter", "seats": 5, "name": "Acme"},
+    }
     client.post("/v1/group", json=newer, headers=auth_headers)
     client.post("/v1/group", json=older, headers=auth_headers)
     with runtime.sessions() as session:

@@ -6,8 +6,20 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN_IN_SCORING = {"flask", "rq", "redis", "sqlalchemy", "hubspot", "simple_salesforce", "requests",
-                        "connector", "webhooks", "crm_adapters", "alembic", "psycopg"}  # fmt: skip
+FORBIDDEN_IN_SCORING = {
+    "flask",
+    "rq",
+    "redis",
+    "sqlalchemy",
+    "hubspot",
+    "simple_salesforce",
+    "requests",
+    "connector",
+    "webhooks",
+    "crm_adapters",
+    "alembic",
+    "psycopg",
+}
 
 
 def _imports(path: Path) -> set[str]:

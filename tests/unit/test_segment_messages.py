@@ -17,10 +17,23 @@ def parse(raw, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def test_a_track_call_keeps_its_payload_and_takes_the_account_from_context_group_id():
-    call = parse({"type": "track", "userId": "u1", "event": "Signed Up", "context": {"groupId": "acct"},
-                  "messageId": "m1", "writeKey": "secret"})  # fmt: skip
+    call = parse(
+        {
+            "type": "track",
+            "userId": "u1",
+            "event": "Signed Up",
+            "context": {"groupId": "acct"},
+            "messageId": "m1",
+            "writeKey": "secret",
+        }
+    )
     assert (call.type, call.user_id, call.account_id, call.event, call.message_id) == (
-        "track", "u1", "acct", "Signed Up", "m1")  # fmt: skip
+        "track",
+        "u1",
+        "acct",
+        "Signed Up",
+        "m1",
+    )
     assert "writeKey" not in call.payload, "credentials are never stored"
     assert call.timestamp == NOW, "no timestamp means now"
 
@@ -40,14 +53,24 @@ def test_a_timestamp_without_sent_at_is_used_as_is_and_naive_times_are_utc():
 def test_sent_at_corrects_a_client_clock_that_runs_fast():
     client_clock_ahead = timedelta(hours=3)
     sent = NOW + client_clock_ahead
-    call = parse({"type": "track", "userId": "u", "event": "e", "timestamp": (sent - timedelta(seconds=30)).isoformat()},
-                 batch_sent_at=sent)  # fmt: skip
+    call = parse(
+        {"type": "track", "userId": "u", "event": "e", "timestamp": (sent - timedelta(seconds=30)).isoformat()},
+        batch_sent_at=sent,
+    )
     assert call.timestamp == NOW - timedelta(seconds=30)
 
 
 def test_a_message_that_already_went_through_segment_keeps_its_timestamp():
-    call = parse({"type": "track", "userId": "u", "event": "e", "timestamp": "2024-05-01T00:00:00Z",
-                  "sentAt": "2024-05-03T00:00:00Z", "receivedAt": "2024-05-03T00:00:01Z"})  # fmt: skip
+    call = parse(
+        {
+            "type": "track",
+            "userId": "u",
+            "event": "e",
+            "timestamp": "2024-05-01T00:00:00Z",
+            "sentAt": "2024-05-03T00:00:00Z",
+            "receivedAt": "2024-05-03T00:00:01Z",
+        }
+    )
     assert call.timestamp == datetime(2024, 5, 1, tzinfo=UTC)
 
 
@@ -57,12 +80,21 @@ def test_a_message_that_already_went_through_segment_keeps_its_timestamp():
         ({"type": "track", "userId": "u"}, "invalid_field"),
         ({"type": "group", "userId": "u"}, "invalid_field"),
         ({"type": "alias", "userId": "u"}, "invalid_field"),
-        ({"type": "track", "userId": "u", "event": "e", "timestamp": "2030-01-01T00:00:00Z"}, "timestamp_in_future"),
-        ({"type": "track", "userId": "u", "event": "e", "timestamp": "1970-01-01T00:00:00Z"}, "timestamp_out_of_range"),
+        (
+            {"type": "track", "userId": "u", "event": "e", "timestamp": "2030-01-01T00:00:00Z"},
+            "timestamp_in_future",
+        ),
+        (
+            {"type": "track", "userId": "u", "event": "e", "timestamp": "1970-01-01T00:00:00Z"},
+            "timestamp_out_of_range",
+        ),
         ({"type": "track", "userId": "u", "event": "e", "timestamp": "soon"}, "invalid_field"),
         ({"type": "track", "userId": "x" * 256, "event": "e"}, "invalid_field"),
         ({"type": "track", "userId": True, "event": "e"}, "invalid_field"),
-        ({"type": "track", "userId": "u", "event": "e", "context": {"groupId": {"nested": 1}}}, "invalid_field"),
+        (
+            {"type": "track", "userId": "u", "event": "e", "context": {"groupId": {"nested": 1}}},
+            "invalid_field",
+        ),
         ({"type": "track", "userId": "u", "event": "e", "properties": [1, 2]}, "invalid_field"),
         ({"type": "jump", "userId": "u"}, "invalid_type"),
         ([], "invalid_message"),
@@ -80,8 +112,10 @@ def test_a_single_call_endpoint_refuses_a_mismatched_type():
 
 
 def test_batch_context_fills_in_what_a_message_lacks():
-    call = parse({"type": "track", "userId": "u", "event": "e", "context": {"ip": "1.2.3.4"}},
-                 batch_context={"groupId": "acct", "ip": "9.9.9.9"})  # fmt: skip
+    call = parse(
+        {"type": "track", "userId": "u", "event": "e", "context": {"ip": "1.2.3.4"}},
+        batch_context={"groupId": "acct", "ip": "9.9.9.9"},
+    )
     assert call.account_id == "acct"
     assert call.payload["context"] == {"groupId": "acct", "ip": "1.2.3.4"}
 

@@ -11,7 +11,12 @@ from connector.settings import SettingsError, load_settings
 
 
 def test_defaults_are_a_local_sqlite_file_and_local_redis(monkeypatch):
-    for name in ("HEALTHLOOP_DATABASE_URL", "HEALTHLOOP_REDIS_URL", "HEALTHLOOP_CONFIG", "HEALTHLOOP_WRITE_KEYS"):
+    for name in (
+        "HEALTHLOOP_DATABASE_URL",
+        "HEALTHLOOP_REDIS_URL",
+        "HEALTHLOOP_CONFIG",
+        "HEALTHLOOP_WRITE_KEYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database_url == "sqlite:///healthloop.db"
@@ -35,7 +40,11 @@ def test_a_plain_postgresql_url_uses_the_psycopg_driver_we_ship(monkeypatch):
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("HEALTHLOOP_DATABASE_URL", "mysql://x/y", "HEALTHLOOP_DATABASE_URL: only sqlite:// and postgresql://"),
+        (
+            "HEALTHLOOP_DATABASE_URL",
+            "mysql://x/y",
+            "HEALTHLOOP_DATABASE_URL: only sqlite:// and postgresql://",
+        ),
         ("HEALTHLOOP_DATABASE_URL", "::not a url::", "HEALTHLOOP_DATABASE_URL: not a database URL"),
         ("HEALTHLOOP_REDIS_URL", "localhost:6379", "HEALTHLOOP_REDIS_URL: must start with redis://"),
         ("HEALTHLOOP_CONFIG", "/no/such/file.yaml", "HEALTHLOOP_CONFIG: no such file: /no/such/file.yaml"),
@@ -74,7 +83,10 @@ def test_a_config_file_overrides_defaults_and_changes_the_version(tmp_path: Path
         ("account_traits:\n  seats: []\n", "account_traits.seats: Value should have at least 1 item"),
         ("- a\n- b\n", "the top level must be a mapping"),
         ("account_traits: [\n", "not valid YAML"),
-        ("tickets:\n  match_by_email_domain: maybe\n", "tickets.match_by_email_domain: Input should be a valid boolean"),
+        (
+            "tickets:\n  match_by_email_domain: maybe\n",
+            "tickets.match_by_email_domain: Input should be a valid boolean",
+        ),
     ],
 )
 def test_a_bad_config_names_the_key(tmp_path: Path, text, message):

@@ -29,7 +29,12 @@ def test_domains_are_normalised_from_urls_and_emails(value, domain):
 
 def test_the_first_configured_trait_present_wins_and_values_are_typed():
     fields = account_fields(
-        {"licensed_seats": "40", "renewalDate": "2027-01-31T00:00:00Z", "createdAt": 1700000000, "website": "x.io"},
+        {
+            "licensed_seats": "40",
+            "renewalDate": "2027-01-31T00:00:00Z",
+            "createdAt": 1700000000,
+            "website": "x.io",
+        },
         AccountTraitMap(),
     )
     assert fields.licensed_seats == 40

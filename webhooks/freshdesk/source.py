@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -64,21 +65,41 @@ PRIORITIES = {
     "high": TicketPriority.HIGH,
     "urgent": TicketPriority.URGENT,
 }
-# Where each of our fields sits in the advanced template (first) and the simple payload (second).
-FIELDS = {
-    "ticket_id": ("ticket_id", "ticket_id"),
-    "subject": ("subject", "ticket_subject"),
-    "status": ("status", "ticket_status"),
-    "priority": ("priority", "ticket_priority"),
-    "category": ("ticket_type", "ticket_type"),
-    "tags": ("tags", "ticket_tags"),
-    "requester_email": ("requester_email", "ticket_requester_email"),
-    "organization_id": ("company_id", "ticket_company_id"),
-    "created_at": ("created_at", "ticket_created_at"),
-    "updated_at": ("updated_at", "ticket_updated_at"),
+# The simple payload's names for the fields of our advanced template.
+SIMPLE_NAMES = {
+    "ticket_id": "ticket_id",
+    "subject": "ticket_subject",
+    "status": "ticket_status",
+    "priority": "ticket_priority",
+    "ticket_type": "ticket_type",
+    "tags": "ticket_tags",
+    "requester_email": "ticket_requester_email",
+    "company_id": "ticket_company_id",
+    "created_at": "ticket_created_at",
+    "updated_at": "ticket_updated_at",
+    "triggered_event": "triggered_event",
 }
 
-Handler = Callable[[dict[str, Any], SignedRequest, tuple[str, ...]], TicketEvent]
+
+@dataclass(frozen=True)
+class Rendered:
+    """The ticket fields of one delivery, read by template name whichever payload shape arrived."""
+
+    values: dict[str, Any]
+    simple: bool = False
+
+    def get(self, name: str) -> Any:
+        if not self.simple:
+            return self.values.get(name)
+        value = self.values.get(SIMPLE_NAMES.get(name, name))
+        # Zulip's widely copied simple template says `requester_email`, Freshdesk `ticket_requester_email`.
+        return self.values.get("requester_email") if value is None and name == "requester_email" else value
+
+    def where(self, name: str) -> str:
+        return f"{SIMPLE}.{SIMPLE_NAMES.get(name, name)}" if self.simple else name
+
+
+Handler = Callable[[Rendered, SignedRequest], TicketEvent]
 
 
 def verify(request: SignedRequest, secret: str, now: datetime, tolerance: timedelta) -> None:
@@ -124,43 +145,34 @@ def freshdesk_time(value: Any, field: str) -> datetime | None:
     return parsed
 
 
-def _field(ticket: dict[str, Any], names: tuple[str, ...], field: str) -> Any:
-    return ticket.get(FIELDS[field][1] if SIMPLE in names else FIELDS[field][0])
-
-
-def _where(names: tuple[str, ...], field: str) -> str:
-    return f"{SIMPLE}.{FIELDS[field][1]}" if SIMPLE in names else FIELDS[field][0]
-
-
-def _ticket(ticket: dict[str, Any], request: SignedRequest, names: tuple[str, ...], created: bool) -> TicketEvent:
-    ticket_id = text_or_none(_field(ticket, names, "ticket_id"))
+def _ticket(ticket: Rendered, request: SignedRequest, created: bool) -> TicketEvent:
+    ticket_id = text_or_none(ticket.get("ticket_id"))
     if not ticket_id:
-        raise InputError("invalid_field", f"{_where(names, 'ticket_id')}: the ticket id is missing")
-    created_at = freshdesk_time(_field(ticket, names, "created_at"), _where(names, "created_at"))
+        raise InputError("invalid_field", f"{ticket.where('ticket_id')}: the ticket id is missing")
+    created_at = freshdesk_time(ticket.get("created_at"), ticket.where("created_at"))
     # Freshdesk has no event time: the update time if the rule sends one, else the request's Date
     # header; a creation may fall back on the creation time. An update stamped with the creation time
     # would look older than the ticket's state, so we refuse rather than guess.
-    occurred = freshdesk_time(_field(ticket, names, "updated_at"), _where(names, "updated_at"))
+    occurred = freshdesk_time(ticket.get("updated_at"), ticket.where("updated_at"))
     occurred = occurred or freshdesk_time(request.headers.get("Date"), "Date header")
     occurred = occurred or (created_at if created else None)
     if occurred is None:
         raise InputError(
             "invalid_field",
-            f"{_where(names, 'updated_at')}: missing, and no Date header; add the update time to the template",
+            f"{ticket.where('updated_at')}: missing, and no Date header; add the update time to the template",
         )
-    email = ticket.get("requester_email") if SIMPLE in names else None  # zulip-era simple template name
     try:
         return TicketEvent(
             source=NAME,
             ticket_id=ticket_id,
             occurred_at=occurred,
-            organization_id=text_or_none(_field(ticket, names, "organization_id")),
-            requester_email=text_or_none(_field(ticket, names, "requester_email")) or text_or_none(email),
-            subject=text_or_none(_field(ticket, names, "subject")),
-            category=text_or_none(_field(ticket, names, "category")),
-            tags=text_or_none(_field(ticket, names, "tags")),  # "a,b" or "a, b"
-            priority=priority_of(_field(ticket, names, "priority")),
-            status=status_of(_field(ticket, names, "status")),
+            organization_id=text_or_none(ticket.get("company_id")),
+            requester_email=text_or_none(ticket.get("requester_email")),
+            subject=text_or_none(ticket.get("subject")),
+            category=text_or_none(ticket.get("ticket_type")),
+            tags=text_or_none(ticket.get("tags")),  # "a,b" or "a, b"
+            priority=priority_of(ticket.get("priority")),
+            status=status_of(ticket.get("status")),
             opened_at=created_at or (occurred if created else None),
         )
     except ValidationError as exc:
@@ -168,14 +180,14 @@ def _ticket(ticket: dict[str, Any], request: SignedRequest, names: tuple[str, ..
         raise InputError("invalid_field", f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
 
 
-def parse_ticket_created(ticket: dict[str, Any], request: SignedRequest, names: tuple[str, ...]) -> TicketEvent:
+def parse_ticket_created(ticket: Rendered, request: SignedRequest) -> TicketEvent:
     """A rule on ticket creation; Freshdesk has no "new" status, a fresh ticket is already Open."""
-    return _ticket(ticket, request, names, created=True)
+    return _ticket(ticket, request, created=True)
 
 
-def parse_ticket_updated(ticket: dict[str, Any], request: SignedRequest, names: tuple[str, ...]) -> TicketEvent:
+def parse_ticket_updated(ticket: Rendered, request: SignedRequest) -> TicketEvent:
     """A rule on ticket update: the rendered state of the ticket after the change."""
-    return _ticket(ticket, request, names, created=False)
+    return _ticket(ticket, request, created=False)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -188,7 +200,7 @@ HANDLERS: dict[str, Handler] = {
 IGNORED: frozenset[str] = frozenset({"note_added", "ticket_deleted", "ticket_spammed"})
 
 
-def event_type_of(ticket: dict[str, Any]) -> str:
+def event_type_of(ticket: Rendered) -> str:
     """The template's `event`, else Freshdesk's `{{triggered_event}}`, else `ticket_updated`."""
     event = _key(ticket.get("event"))
     if event:
@@ -207,12 +219,11 @@ def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDe
     """One record per delivery: our advanced template, or the simple `freshdesk_webhook` wrapper."""
     if not isinstance(payload, dict):
         raise InputError("invalid_field", f"body: expected a JSON object, got {type(payload).__name__}")
-    names: tuple[str, ...] = ()
-    ticket = payload
+    ticket = Rendered(payload)
     if SIMPLE in payload:
-        ticket, names = payload[SIMPLE], (SIMPLE,)
-        if not isinstance(ticket, dict):
-            raise InputError("invalid_field", f"{SIMPLE}: expected a JSON object, got {type(ticket).__name__}")
+        if not isinstance(payload[SIMPLE], dict):
+            raise InputError("invalid_field", f"{SIMPLE}: expected a JSON object, got {type(payload[SIMPLE]).__name__}")
+        ticket = Rendered(payload[SIMPLE], simple=True)
     event_type = event_type_of(ticket)
     delivery_id = body_digest(request.body)
     if event_type in IGNORED:
@@ -220,7 +231,7 @@ def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDe
     handler = HANDLERS.get(event_type)
     if handler is None:
         return [unsupported(NAME, event_type, payload, delivery_id)]
-    return [handled(NAME, event_type, payload, delivery_id, handler(ticket, request, names))]
+    return [handled(NAME, event_type, payload, delivery_id, handler(ticket, request))]
 
 
 SOURCE = TicketSource(

@@ -47,7 +47,7 @@ PRIORITIES = {
 }
 # Conversation ratings are 1-5 emoji; we keep the same words as Zendesk CSAT.
 RATINGS = {1: "bad", 2: "bad", 3: "neutral", 4: "good", 5: "good"}
-CUSTOMER_AUTHORS = {"user", "lead", "contact"}
+CUSTOMERS = {"user", "lead", "contact"}
 
 Handler = Callable[[dict[str, Any], dict[str, Any]], TicketEvent]
 
@@ -80,7 +80,13 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _contacts(item: dict[str, Any]) -> list[dict[str, Any]]:
     contacts = _dict(item.get("contacts")).get("contacts")
-    return [contact for contact in contacts if isinstance(contact, dict)] if isinstance(contacts, list) else []
+    if not isinstance(contacts, list):
+        return []
+    return [contact for contact in contacts if isinstance(contact, dict)]
+
+
+def _first(contacts: list[dict[str, Any]], key: str) -> str | None:
+    return next((value for contact in contacts if (value := text_or_none(contact.get(key)))), None)
 
 
 def _tags(item: dict[str, Any]) -> list[str] | None:
@@ -110,20 +116,21 @@ def _conversation(envelope: dict[str, Any], item: dict[str, Any], **overrides: A
     source = _dict(item.get("source"))
     author = _dict(source.get("author"))
     contacts = _contacts(item)
+    created = item.get("created_at")
     fields: dict[str, Any] = {
         "ticket_id": ticket_id,
         "occurred_at": epoch_to_datetime(when, where),
         "organization_id": text_or_none(_dict(item.get("company")).get("id")),
-        "requester_id": next((text_or_none(c.get("id")) for c in contacts if text_or_none(c.get("id"))), None),
-        "user_id": next((text_or_none(c.get("external_id")) for c in contacts if text_or_none(c.get("external_id"))), None),
-        "requester_email": text_or_none(author.get("email")) if author.get("type") in CUSTOMER_AUTHORS else None,
+        "requester_id": _first(contacts, "id"),
+        "user_id": _first(contacts, "external_id"),
+        "requester_email": text_or_none(author.get("email")) if author.get("type") in CUSTOMERS else None,
         "subject": text_or_none(item.get("title")) or text_or_none(source.get("subject")),
         "tags": _tags(item),
         "priority": PRIORITIES.get(str(item.get("priority", "")).lower()),
         "status": STATES.get(str(item.get("state", "")).lower()),
-        "opened_at": epoch_to_datetime(item["created_at"], "data.item.created_at") if item.get("created_at") else None,
+        "opened_at": epoch_to_datetime(created, "data.item.created_at") if created else None,
         "satisfaction": _satisfaction(item),
-    }  # fmt: skip
+    }
     try:
         return TicketEvent(source=NAME, **(fields | overrides))
     except ValidationError as exc:
@@ -196,12 +203,20 @@ HANDLERS: dict[str, Handler] = {
 IGNORED: frozenset[str] = frozenset(
     {
         "ping",
-        "user.created", "user.deleted", "contact.created", "contact.deleted",
-        "contact.user.created", "contact.lead.created", "company.created", "company.updated",
-        "conversation.admin.assigned", "conversation.admin.noted", "conversation.admin.single.created",
+        "user.created",
+        "user.deleted",
+        "contact.created",
+        "contact.deleted",
+        "contact.user.created",
+        "contact.lead.created",
+        "company.created",
+        "company.updated",
+        "conversation.admin.assigned",
+        "conversation.admin.noted",
+        "conversation.admin.single.created",
         "conversation.deleted",
     }
-)  # fmt: skip
+)
 
 
 def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDeliveryRecord]:

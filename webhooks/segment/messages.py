@@ -186,4 +186,3 @@ def batch_sent_at(body: dict[str, Any]) -> datetime | None:
     except ValidationError:
         raise InputError("invalid_field", "sentAt: not an ISO-8601 date-time") from None
     return parsed
-

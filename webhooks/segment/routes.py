@@ -52,14 +52,15 @@ def _check_write_key(rt: Runtime, key: str | None) -> None:
     if not keys:
         log.warning("refused a tracking call: HEALTHLOOP_WRITE_KEYS is not set (fail closed)")
         raise AuthenticationError(
-            "source_not_configured", "HEALTHLOOP_WRITE_KEYS is not set on this server, so tracking calls are refused"
+            "source_not_configured",
+            "HEALTHLOOP_WRITE_KEYS is not set on this server, so tracking calls are refused",
         )
     if not key:
         raise AuthenticationError(
             "missing_write_key", "send the write key as the HTTP Basic user name (or as writeKey in the body)"
         )
     # Compare against every key so the time taken does not reveal which one nearly matched.
-    if not any([hmac.compare_digest(key.encode(), candidate.encode()) for candidate in keys]):  # noqa: C419
+    if not any([hmac.compare_digest(key.encode(), candidate.encode()) for candidate in keys]):
         raise AuthenticationError("invalid_write_key", "unknown write key")
 
 
@@ -87,7 +88,8 @@ def _store(rt: Runtime, calls: list[SegmentCall], now: datetime) -> tuple[int, i
     if not calls:
         return 0, 0
     with rt.sessions.begin() as session:
-        result = store_calls(session, calls, rt.config, now)
+        result = store_calls(session, calls, rt.config, now, rt.known)
+    rt.known.remember(result)
     rt.queue.request_rescore(result.accounts)
     return result.stored, result.duplicates
 

@@ -157,7 +157,8 @@ def _snapshot(payload: dict[str, Any], **overrides: Any) -> TicketEvent:
         "status": status_of(detail.get("status")),
         "opened_at": _optional_time(detail.get("created_at"), "detail.created_at"),
     }
-    return _ticket(**(fields | overrides))
+    # An override the event did not fill (None) leaves the snapshot's value.
+    return _ticket(**(fields | {name: value for name, value in overrides.items() if value is not None}))
 
 
 def _current(payload: dict[str, Any]) -> Any:
@@ -165,24 +166,25 @@ def _current(payload: dict[str, Any]) -> Any:
     return event.get("current") if isinstance(event, dict) else None
 
 
+def _as_new(ticket: TicketEvent) -> TicketEvent:
+    """A creation: `new` unless a status was already set, opened when it occurred unless told otherwise."""
+    opened = ticket.opened_at or ticket.occurred_at
+    return ticket.model_copy(update={"status": ticket.status or TicketStatus.NEW, "opened_at": opened})
+
+
 def parse_ticket_created(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """A new ticket: the snapshot, `new` unless the creator already set a status."""
-    ticket = _snapshot(payload)
-    return ticket.model_copy(
-        update={"status": ticket.status or TicketStatus.NEW, "opened_at": ticket.opened_at or ticket.occurred_at}
-    )
+    return _as_new(_snapshot(payload))
 
 
 def parse_status_changed(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """Status moved; `event.current` is the new status (same casing quirks as `detail.status`)."""
-    detail = _object(payload.get("detail"), "detail")
-    return _snapshot(payload, status=status_of(_current(payload)) or status_of(detail.get("status")))
+    return _snapshot(payload, status=status_of(_current(payload)))
 
 
 def parse_priority_changed(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """Priority moved; `event.current` is the new priority."""
-    detail = _object(payload.get("detail"), "detail")
-    return _snapshot(payload, priority=priority_of(_current(payload)) or priority_of(detail.get("priority")))
+    return _snapshot(payload, priority=priority_of(_current(payload)))
 
 
 def parse_tags_changed(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
@@ -192,8 +194,7 @@ def parse_tags_changed(payload: dict[str, Any], request: SignedRequest) -> Ticke
 
 def parse_subject_changed(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """Subject edited; `event.current` is the new subject."""
-    detail = _object(payload.get("detail"), "detail")
-    return _snapshot(payload, subject=text_or_none(_current(payload)) or text_or_none(detail.get("subject")))
+    return _snapshot(payload, subject=text_or_none(_current(payload)))
 
 
 def parse_comment_added(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
@@ -203,9 +204,7 @@ def parse_comment_added(payload: dict[str, Any], request: SignedRequest) -> Tick
 
 def parse_organization_changed(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """The ticket moved to another organization: the key we match accounts on in event mode."""
-    detail = _object(payload.get("detail"), "detail")
-    organization = _zendesk_id(_current(payload)) or _zendesk_id(detail.get("organization_id"))
-    return _snapshot(payload, organization_id=organization)
+    return _snapshot(payload, organization_id=_zendesk_id(_current(payload)))
 
 
 # --- trigger/automation mode: our documented template, every placeholder rendered as text ------------
@@ -245,10 +244,7 @@ def _trigger_ticket(payload: dict[str, Any], request: SignedRequest) -> TicketEv
 
 def parse_trigger_ticket_created(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
     """A trigger on "Ticket is Created": `new` unless the placeholder said otherwise."""
-    ticket = _trigger_ticket(payload, request)
-    return ticket.model_copy(
-        update={"status": ticket.status or TicketStatus.NEW, "opened_at": ticket.opened_at or ticket.occurred_at}
-    )
+    return _as_new(_trigger_ticket(payload, request))
 
 
 def parse_trigger_ticket_updated(payload: dict[str, Any], request: SignedRequest) -> TicketEvent:
@@ -273,14 +269,33 @@ HANDLERS: dict[str, Handler] = {
 IGNORED: frozenset[str] = frozenset(
     EVENT + name
     for name in (
-        "agent_assignment_changed", "group_assignment_changed", "attachment_linked_to_comment",
-        "attachment_redacted_from_comment", "brand_changed", "comment_made_private", "comment_made_public",
-        "comment_redacted", "custom_field_changed", "custom_status_changed", "description_changed",
-        "email_ccs_changed", "external_id_changed", "followers_changed", "form_changed",
-        "problem_link_changed", "requester_changed", "submitter_changed", "task_due_at_changed",
-        "type_changed", "marked_as_spam", "merged", "soft_deleted", "permanently_deleted", "undeleted",
+        "agent_assignment_changed",
+        "group_assignment_changed",
+        "attachment_linked_to_comment",
+        "attachment_redacted_from_comment",
+        "brand_changed",
+        "comment_made_private",
+        "comment_made_public",
+        "comment_redacted",
+        "custom_field_changed",
+        "custom_status_changed",
+        "description_changed",
+        "email_ccs_changed",
+        "external_id_changed",
+        "followers_changed",
+        "form_changed",
+        "problem_link_changed",
+        "requester_changed",
+        "submitter_changed",
+        "task_due_at_changed",
+        "type_changed",
+        "marked_as_spam",
+        "merged",
+        "soft_deleted",
+        "permanently_deleted",
+        "undeleted",
     )
-)  # fmt: skip
+)
 
 
 def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDeliveryRecord]:

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -76,9 +76,7 @@ def upgrade() -> None:
         sa.Column("marked_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "day", name=op.f("pk_dirty_account_days")),
     )
-    op.create_index(
-        op.f("ix_dirty_account_days_marked_at"), "dirty_account_days", ["marked_at"], unique=False
-    )
+    op.create_index(op.f("ix_dirty_account_days_marked_at"), "dirty_account_days", ["marked_at"], unique=False)
 
     op.create_table(
         "events",
