@@ -101,7 +101,7 @@ def _wait_ready(port: int, process: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not become ready")
 
 
-def through_gunicorn(database_url: str, batches: list[list[dict]], workers: int, clients: int) -> float:
+def through_gunicorn(database_url: str, batches: list[list[dict]], workers: int, clients: int, threads: int) -> float:
     """Events per second stored through HTTP, gunicorn, validation, storage and enqueueing."""
     port = 18000 + random.randrange(1000)
     env = {
@@ -118,9 +118,9 @@ def through_gunicorn(database_url: str, batches: list[list[dict]], workers: int,
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        "gthread" if threads > 1 else "sync",
         "--threads",
-        "2",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",
@@ -214,17 +214,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive client processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (1 = sync worker)")
     args = parser.parse_args()
     batches = make_batches(args.events)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(
-        f"{len(batches) * BATCH:,} events, {BATCH} per request, gunicorn {args.workers} workers x 2 threads, "
-        f"{args.clients} clients, {os.cpu_count()} cores"
+        f"{len(batches) * BATCH:,} events, {BATCH} per request, gunicorn {args.workers} workers x "
+        f"{args.threads} threads, {args.clients} clients, {os.cpu_count()} cores"
     )
     with tempfile.TemporaryDirectory() as workdir:
         for kind in kinds:
             with FreshDatabase(kind, Path(workdir)) as url:
-                ours = through_gunicorn(url, batches, args.workers, args.clients)
+                ours = through_gunicorn(url, batches, args.workers, args.clients, args.threads)
             with FreshDatabase(kind, Path(workdir)) as url:
                 bare = bare_bulk_insert(url, batches)
             print(

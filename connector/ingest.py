@@ -15,12 +15,17 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connector.bulk import insert_ignore_many
 from connector.config import Config
 from connector.events import SegmentCall
 from connector.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
-from connector.sql import chunks, insert_ignore, upsert, upsert_where_null
+from connector.sql import chunks, upsert
 from connector.ticket_matching import rematch_unmatched_tickets
 from connector.traits import account_fields, merge_traits, user_fields
+
+EVENT_COLUMNS = (
+    "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp", "received_at", "payload",
+)  # fmt: skip
 
 
 @dataclass
@@ -59,9 +64,8 @@ def _utc_day(moment: datetime) -> date:
 
 def mark_dirty(session: Session, pairs: Iterable[tuple[str, date]], now: datetime) -> None:
     """Add (account, day) pairs to the work outbox (idempotent)."""
-    rows = [{"account_id": account, "day": day, "marked_at": now} for account, day in sorted(set(pairs))]
-    if rows:
-        session.execute(insert_ignore(session, DirtyAccountDay.__table__), rows)
+    rows = [(account, day, now) for account, day in sorted(set(pairs))]
+    insert_ignore_many(session, DirtyAccountDay.__table__, ("account_id", "day", "marked_at"), rows)
 
 
 def _accounts_of_users(session: Session, user_ids: set[str]) -> dict[str, str]:
@@ -111,24 +115,17 @@ def store_calls(
         return StoreResult(duplicates=len(calls))
     accounts = _attribute(session, batch)
     rows = [
-        {
-            "message_id": call.message_id,
-            "type": call.type,
-            "event": call.event,
-            "user_id": call.user_id,
-            "anonymous_id": call.anonymous_id,
-            "account_id": account,
-            "timestamp": call.timestamp,
-            "received_at": now,
-            "payload": call.payload,
-        }
+        (call.message_id, call.type, call.event, call.user_id, call.anonymous_id, account, call.timestamp, now,
+         call.payload)
         for call, account in zip(batch, accounts, strict=True)
-    ]
-    inserted = set(session.execute(insert_ignore(session, Event.__table__).returning(Event.message_id), rows).scalars())
-    new = [(call, account) for call, account in zip(batch, accounts, strict=True) if call.message_id in inserted]
-    result = StoreResult(stored=len(new), duplicates=len(calls) - len(new))
-    if not new:
+    ]  # fmt: skip
+    # Side effects below are idempotent, so re-applying them for the duplicates of a partly new
+    # batch is harmless; a wholly duplicate batch skips them.
+    stored = insert_ignore_many(session, Event.__table__, EVENT_COLUMNS, rows)
+    result = StoreResult(stored=stored, duplicates=len(calls) - stored)
+    if not stored:
         return result
+    new = list(zip(batch, accounts, strict=True))
 
     result.ensured = _ensure_accounts_and_users(session, new, now, known)
     dirty = {(account, _utc_day(call.timestamp)) for call, account in new if account}
@@ -155,11 +152,12 @@ def _ensure_accounts_and_users(
                 ensured.add((account, call.user_id))
     new = [(c, a) for c, a in new if not a or (a, c.user_id) not in known]
     account_ids = sorted({account for _, account in new if account and (account, None) not in known})
-    if account_ids:
-        session.execute(
-            insert_ignore(session, Account.__table__),
-            [{"account_id": a, "traits": {}, "first_seen_at": now, "updated_at": now} for a in account_ids],
-        )
+    insert_ignore_many(
+        session,
+        Account.__table__,
+        ("account_id", "traits", "first_seen_at", "updated_at"),
+        [(account, {}, now, now) for account in account_ids],
+    )
     users: dict[str, str | None] = {}
     joined: dict[tuple[str, str], datetime] = {}
     for call, account in new:
@@ -168,25 +166,20 @@ def _ensure_accounts_and_users(
             if account:
                 key = (account, call.user_id)
                 joined[key] = min(joined.get(key, call.timestamp), call.timestamp)
-    with_account = [
-        {"user_id": u, "account_id": a, "traits": {}, "first_seen_at": now} for u, a in sorted(users.items()) if a
-    ]
-    without = [
-        {"user_id": u, "account_id": None, "traits": {}, "first_seen_at": now}
-        for u, a in sorted(users.items())
-        if not a
-    ]
-    if with_account:
-        # A user first seen without an account adopts the first account one of their calls names.
-        statement = upsert_where_null(session, User.__table__, ["user_id"], "account_id")
-        session.execute(statement, with_account)
-    if without:
-        session.execute(insert_ignore(session, User.__table__), without)
-    if joined:
-        session.execute(
-            insert_ignore(session, AccountUser.__table__),
-            [{"account_id": a, "user_id": u, "joined_at": t} for (a, u), t in sorted(joined.items())],
-        )
+    # A user first seen without an account adopts the first account one of their calls names.
+    insert_ignore_many(
+        session,
+        User.__table__,
+        ("user_id", "account_id", "traits", "first_seen_at"),
+        [(user, account, {}, now) for user, account in sorted(users.items())],
+        fill_null=("user_id", "account_id"),
+    )
+    insert_ignore_many(
+        session,
+        AccountUser.__table__,
+        ("account_id", "user_id", "joined_at"),
+        [(account, user, joined_at) for (account, user), joined_at in sorted(joined.items())],
+    )
     return ensured
 
 

@@ -28,16 +28,6 @@ def upsert(session: Session, table: Table, keys: Sequence[str], update: Iterable
     )
 
 
-def upsert_where_null(session: Session, table: Table, keys: Sequence[str], column: str) -> Any:
-    """INSERT, or on conflict fill `column` from the new row only where it is still NULL."""
-    statement = _insert(session, table)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={column: statement.excluded[column]},
-        where=table.c[column].is_(None),
-    )
-
-
 def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     """Slices of at most `size` items (keeps IN lists under every driver's parameter limit)."""
     for start in range(0, len(items), size):

@@ -159,10 +159,10 @@ def parse_call(
     if when < EARLIEST_EVENT:
         raise InputError("timestamp_out_of_range", f"timestamp {when.isoformat()} is before 2000-01-01")
 
-    payload = raw
-    if "sentAt" not in payload and batch_sent_at is not None:
-        payload = {**payload, "sentAt": batch_sent_at.isoformat()}
-    payload = {key: value for key, value in payload.items() if key != "writeKey"}
+    payload = dict(raw)
+    payload.pop("writeKey", None)
+    if batch_sent_at is not None and "sentAt" not in payload:
+        payload["sentAt"] = batch_sent_at.isoformat()
     return SegmentCall(
         message_id=message.messageId or derived_message_id(payload),
         type=message.type,
