@@ -42,7 +42,10 @@ REDIS_URL = os.environ.get("HEALTHLOOP_BENCH_REDIS_URL", "redis://127.0.0.1:6379
 
 
 def make_batches(total: int, accounts: int = 2000, seed: int = 1) -> list[list[dict]]:
-    """Realistic track calls: many accounts, a few users each, the last 30 days, SDK-shaped."""
+    """Live SDK traffic: many accounts, a few users each, happening in the last ten minutes.
+
+    (Backfilling history goes through `healthloop import`, not the tracking API.)
+    """
     rng = random.Random(seed)
     now = datetime.now(UTC)
     batches = []
@@ -63,7 +66,7 @@ def make_batches(total: int, accounts: int = 2000, seed: int = 1) -> list[list[d
                     },
                     "integrations": {},
                     "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
-                    "timestamp": (now - timedelta(seconds=rng.randrange(30 * 86400))).isoformat(),
+                    "timestamp": (now - timedelta(seconds=rng.randrange(600))).isoformat(),
                 }
             )
         batches.append(batch)
@@ -213,8 +216,8 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive client processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (1 = sync worker)")
+    parser.add_argument("--clients", type=int, default=3, help="concurrent keep-alive client processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1 = sync worker)")
     args = parser.parse_args()
     batches = make_batches(args.events)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

@@ -71,25 +71,41 @@ def insert_ignore_many(
     """
     if not rows:
         return 0
-    connection = session.connection()
-    dialect = connection.dialect.name
-    converters = [_converter(table.c[name].type, dialect) for name in columns]
+    # Convert before taking a connection: on SQLite the first statement takes the write lock.
+    dialect = session.get_bind().dialect
+    converters = [_memoized(_converter(table.c[name].type, dialect.name)) for name in columns]
     names = ", ".join(f'"{name}"' for name in columns)
-    if dialect == "postgresql":
+    if dialect.name == "postgresql":
         arrays = [list(values) for values in zip(*rows, strict=True)]
         for index, convert in enumerate(converters):
             if convert is not None:
                 arrays[index] = [convert(value) for value in arrays[index]]
-        casts = ", ".join(f"%b::{_pg_array_type(table.c[name].type, connection.dialect)}" for name in columns)
+        casts = ", ".join(f"%b::{_pg_array_type(table.c[name].type, dialect)}" for name in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) {_on_conflict(table, fill_null)}'
-        return connection.exec_driver_sql(sql, tuple(arrays)).rowcount
+        return session.connection().exec_driver_sql(sql, tuple(arrays)).rowcount
     converted = [
         tuple(value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True))
         for row in rows
     ]
     placeholders = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders}) {_on_conflict(table, fill_null)}'
-    return connection.exec_driver_sql(sql, converted).rowcount
+    return session.connection().exec_driver_sql(sql, converted).rowcount
+
+
+def _memoized(convert: Converter | None) -> Converter | None:
+    """Datetimes repeat within a batch (received_at, marked_at): convert each distinct value once."""
+    if convert is None or convert is _json_text:
+        return convert
+    seen: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = convert(value)
+            return result
+
+    return cached
 
 
 def _on_conflict(table: Table, fill_null: tuple[str, str] | None) -> str:
