@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from connector.errors import ConfigurationError
+from connector.events import TicketStatus
 
 
 class ConfigError(ConfigurationError):
@@ -23,6 +24,12 @@ class ConfigError(ConfigurationError):
 
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
+
+
+def _lowercase_values(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: item.strip().lower() if isinstance(item, str) else item for key, item in value.items()}
+    return value
 
 
 TraitNames = Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]
@@ -86,7 +93,12 @@ class TicketMatching(_Strict):
     match_by_email_domain: bool = True
     free_email_domains: list[str] = Field(default_factory=lambda: list(DEFAULT_FREE_EMAIL_DOMAINS))
     """Requester domains never used for matching (shared mail providers)."""
-    hubspot_pipeline_stages: dict[str, str] = {"1": "new", "2": "pending", "3": "open", "4": "closed"}
+    hubspot_pipeline_stages: Annotated[dict[str, TicketStatus], BeforeValidator(_lowercase_values)] = {
+        "1": TicketStatus.NEW,
+        "2": TicketStatus.PENDING,
+        "3": TicketStatus.OPEN,
+        "4": TicketStatus.CLOSED,
+    }
     """HubSpot ticket stage id -> our status; the defaults are HubSpot's default support pipeline."""
 
 

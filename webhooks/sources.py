@@ -29,6 +29,8 @@ class SignedRequest:
     """The full public URL, as the sender saw it (scheme, host, path, query)."""
     headers: Mapping[str, str]
     body: bytes
+    received_at: datetime | None = None
+    """When we received it: a last-resort event time for sources that send none (Freshdesk)."""
 
 
 Verifier = Callable[[SignedRequest, str, datetime, timedelta], None]

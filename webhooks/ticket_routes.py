@@ -47,8 +47,8 @@ def receive(source_name: str) -> ResponseReturnValue:
             f"{source.secret_variable} is not set on this server, so {source_name} deliveries are refused",
         )
     require_json_content_type(request)
-    signed = SignedRequest(request.method, public_url(rt), request.headers, read_raw(request, MAX_WEBHOOK_BYTES))
     now = datetime.now(UTC)
+    signed = SignedRequest(request.method, public_url(rt), request.headers, read_raw(request, MAX_WEBHOOK_BYTES), now)
     try:
         source.verify(
             signed, secret.get_secret_value(), now, timedelta(seconds=rt.settings.signature_tolerance_seconds)

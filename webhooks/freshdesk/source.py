@@ -152,10 +152,11 @@ def _ticket(ticket: Rendered, request: SignedRequest, created: bool) -> TicketEv
     created_at = freshdesk_time(ticket.get("created_at"), ticket.where("created_at"))
     # Freshdesk has no event time: the update time if the rule sends one, else the request's Date
     # header; a creation may fall back on the creation time. An update stamped with the creation time
-    # would look older than the ticket's state, so we refuse rather than guess.
+    # would look older than the ticket's state, so the last resort is when we received it (the rule
+    # fires as the ticket changes, so that is close).
     occurred = freshdesk_time(ticket.get("updated_at"), ticket.where("updated_at"))
     occurred = occurred or freshdesk_time(request.headers.get("Date"), "Date header")
-    occurred = occurred or (created_at if created else None)
+    occurred = occurred or (created_at if created else None) or request.received_at
     if occurred is None:
         raise InputError(
             "invalid_field",

@@ -100,11 +100,7 @@ def _ticket(event: dict[str, Any], where: str, ticket_id_field: str = "objectId"
 
 def stage_status(stage: str | None, config: Config) -> TicketStatus | None:
     """Pipeline stage id to our status via `tickets.hubspot_pipeline_stages`; unmapped stages give None."""
-    name = config.tickets.hubspot_pipeline_stages.get(stage or "")
-    try:
-        return TicketStatus(name.strip().lower()) if name else None
-    except ValueError:  # the config names no status we know; treat the stage as unmapped
-        return None
+    return config.tickets.hubspot_pipeline_stages.get(stage or "")
 
 
 def parse_ticket_creation(event: dict[str, Any], where: str, config: Config) -> TicketEvent:

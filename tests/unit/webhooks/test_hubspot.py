@@ -10,7 +10,7 @@ import orjson
 import pytest
 from hubspot.utils.signature import Signature
 
-from connector.config import Config, TicketMatching
+from connector.config import Config, ConfigError, TicketMatching, load_config
 from connector.errors import AuthenticationError, InputError
 from connector.events import DeliveryOutcome, TicketDeliveryRecord, TicketPriority, TicketStatus
 from webhooks.hubspot import SOURCE
@@ -123,10 +123,11 @@ def test_unknown_stage_is_still_handled_with_no_status(stage: str) -> None:
     assert record.ticket is not None and record.ticket.status is None
 
 
-def test_stage_mapped_to_a_status_we_do_not_know_gives_no_status() -> None:
-    config = Config(tickets=TicketMatching(hubspot_pipeline_stages={"4": "archived"}))
-    (record,) = parse_payload([stage_change("4")], config)
-    assert record.ticket is not None and record.ticket.status is None
+def test_a_stage_mapped_to_a_status_we_do_not_know_is_refused_when_the_config_loads(tmp_path) -> None:
+    path = tmp_path / "healthloop.yaml"
+    path.write_text("tickets:\n  hubspot_pipeline_stages:\n    '4': archived\n")
+    with pytest.raises(ConfigError, match=r"tickets\.hubspot_pipeline_stages\.4: Input should be 'new'"):
+        load_config(path)
 
 
 @pytest.mark.parametrize(
