@@ -54,6 +54,8 @@ class TicketSource:
     handled: frozenset[str] = field(default_factory=frozenset)
     ignored: frozenset[str] = field(default_factory=frozenset)
     fixtures: Path | None = None
+    signs_body: bool = True
+    """False when the vendor cannot sign (Freshdesk): only a shared token proves the sender."""
 
 
 def body_digest(body: bytes) -> str:

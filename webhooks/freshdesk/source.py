@@ -245,4 +245,5 @@ SOURCE = TicketSource(
     handled=frozenset(HANDLERS),
     ignored=IGNORED,
     fixtures=Path(__file__).parent / "fixtures",
+    signs_body=False,
 )
