@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
@@ -18,8 +19,9 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def account_summary(session: Session, account_id: str) -> dict[str, Any] | None:
-    """Everything we know about one account, as plain JSON-ready data."""
+def account_summary(session: Session, account_id: str, today: date | None = None) -> dict[str, Any] | None:
+    """Everything we know about one account, as plain JSON-ready data (`recent_days`: the last 7 UTC days)."""
+    today = today or datetime.now(UTC).date()
     account = session.get(Account, account_id)
     if account is None:
         return None
@@ -39,7 +41,9 @@ def account_summary(session: Session, account_id: str) -> dict[str, Any] | None:
         select(AccountAlias.source, AccountAlias.external_id).where(AccountAlias.account_id == account_id)
     ).all()
     recent = session.scalars(
-        select(DailyRollup).where(DailyRollup.account_id == account_id).order_by(DailyRollup.day.desc()).limit(7)
+        select(DailyRollup)
+        .where(DailyRollup.account_id == account_id, DailyRollup.day > today - timedelta(days=7))
+        .order_by(DailyRollup.day.desc())
     ).all()
     return {
         "account_id": account.account_id,

@@ -7,6 +7,7 @@ retries a delivery to show it is stored once, waits for the queue, and prints wh
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -135,12 +136,13 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
 
     table = Table(
         "account",
-        "story",
         "seats",
         "users",
         "events",
-        "last 7 days: events / active users",
-        "tickets",
+        "events, 7 d",
+        "peak DAU, 7 d",
+        "tickets (open)",
+        "story",
         title="what landed",
         title_justify="left",
     )
@@ -150,16 +152,15 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
             if summary is None:
                 continue
             week = summary["recent_days"]
-            week_events = sum(d["events"] for d in week)
-            week_users = max((d["active_users"] for d in week), default=0)
             table.add_row(
-                account.account_id,
-                account.story,
+                account.account_id.removeprefix("acct_"),
                 str(summary["licensed_seats"]),
                 str(len(summary["users"])),
-                str(summary["event_count"]),
-                f"{week_events} / up to {week_users} a day",
-                f"{summary['tickets']['total']} ({summary['tickets']['open']} open)",
+                f"{summary['event_count']:,}",
+                f"{sum(d['events'] for d in week):,}",
+                str(max((d["active_users"] for d in week), default=0)),
+                f"{summary['tickets']['total']} ({summary['tickets']['open']})",
+                account.story,
             )
     console.print(table)
 
@@ -173,6 +174,8 @@ def demo_command(database_url: str | None, keep: bool) -> None:
     from connector.status import storage_status
 
     console = Console()
+    for noisy in ("werkzeug", "alembic", "segment"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     database_url = database_url or os.environ.get("HEALTHLOOP_DATABASE_URL") or "sqlite:///healthloop-demo.db"
     if database_url == "sqlite:///healthloop-demo.db" and not keep:
         for suffix in ("", "-wal", "-shm"):
