@@ -83,10 +83,13 @@ def insert_ignore_many(
         casts = ", ".join(f"%b::{_pg_array_type(table.c[name].type, dialect)}" for name in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) {_on_conflict(table, fill_null)}'
         return session.connection().exec_driver_sql(sql, tuple(arrays)).rowcount
-    converted = [
-        tuple(value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True))
-        for row in rows
-    ]
+    converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+    converted: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row)
+        for index, convert in converting:
+            values[index] = convert(values[index])
+        converted.append(tuple(values))
     placeholders = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders}) {_on_conflict(table, fill_null)}'
     return session.connection().exec_driver_sql(sql, converted).rowcount

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -27,6 +28,10 @@ CallType = Literal["track", "identify", "group", "page", "screen", "alias"]
 
 def _id_or_none(value: Any) -> Any:
     # SDKs in typed languages send numeric ids; Segment treats them as strings. Blank means absent.
+    if value.__class__ is str:
+        return value if value and not value.isspace() else None
+    if value is None:
+        return None
     if isinstance(value, bool):
         raise ValueError("must be a string, not a boolean")
     if isinstance(value, int | float):
@@ -80,6 +85,11 @@ def _first_error(exc: ValidationError) -> InputError:
             f"type must be one of track, identify, group, page, screen, alias (got {error.get('input')!r})",
         )
     return InputError("invalid_field", f"{where}: {error['msg']}")
+
+
+@lru_cache(maxsize=64)
+def _isoformat(moment: datetime) -> str:
+    return moment.isoformat()
 
 
 def derived_message_id(message: dict[str, Any]) -> str:
@@ -162,7 +172,7 @@ def parse_call(
     payload = dict(raw)
     payload.pop("writeKey", None)
     if batch_sent_at is not None and "sentAt" not in payload:
-        payload["sentAt"] = batch_sent_at.isoformat()
+        payload["sentAt"] = _isoformat(batch_sent_at)
     return SegmentCall(
         message_id=message.messageId or derived_message_id(payload),
         type=message.type,
