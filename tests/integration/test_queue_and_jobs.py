@@ -156,3 +156,31 @@ def test_a_database_outage_answers_503_so_the_sender_retries(runtime, auth_heade
     assert ready.json["checks"]["database"].startswith("unreachable")
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_the_worker_command_in_burst_mode_sweeps_and_drains_the_queue(
+    client, auth_headers, runtime, database_url, redis_url
+):
+    from click.testing import CliRunner
+
+    from connector.cli.main import cli
+
+    client.post("/v1/batch", headers=auth_headers, json=_batch(_track("a", "u1", "X", "2026-11-10T09:00:00Z")))
+    runtime.redis.flushdb()  # the job is lost: only the outbox remembers the work
+    env = {"HEALTHLOOP_DATABASE_URL": database_url, "HEALTHLOOP_REDIS_URL": redis_url}
+    result = CliRunner().invoke(cli, ["worker", "--burst"], env=env)
+    assert result.exit_code == 0, result.output
+    with runtime.sessions() as session:
+        assert session.get(DailyRollup, ("acct_1", date(2026, 11, 10))).events == 1
+        assert session.scalar(select(func.count()).select_from(DirtyAccountDay)) == 0
+
+
+def test_the_worker_command_refuses_to_start_without_redis(database_url):
+    from click.testing import CliRunner
+
+    from connector.cli.main import cli
+
+    env = {"HEALTHLOOP_DATABASE_URL": database_url, "HEALTHLOOP_REDIS_URL": "redis://127.0.0.1:1/0"}
+    result = CliRunner().invoke(cli, ["worker", "--burst"], env=env)
+    assert result.exit_code == 1
+    assert "Redis is not reachable" in result.output
