@@ -92,6 +92,24 @@ def handled(source: str, event_type: str, payload: Any, delivery_id: str, ticket
     return TicketDeliveryRecord(source, delivery_id, event_type, DeliveryOutcome.HANDLED, payload, ticket)
 
 
+def dispatch(
+    source: str,
+    event_type: str,
+    payload: Any,
+    delivery_id: str,
+    handlers: Mapping[str, Callable[..., Any]],
+    ignored_types: frozenset[str],
+    *args: Any,
+) -> TicketDeliveryRecord:
+    """One event's record: ignored on purpose, unsupported (unknown type), or parsed by its handler."""
+    if event_type in ignored_types:
+        return ignored(source, event_type, payload, delivery_id)
+    handler = handlers.get(event_type)
+    if handler is None:
+        return unsupported(source, event_type, payload, delivery_id)
+    return handled(source, event_type, payload, delivery_id, handler(*args))
+
+
 def epoch_to_datetime(value: Any, field_name: str) -> datetime:
     """Unix seconds or milliseconds (as number or numeric string) to an aware datetime."""
     try:

@@ -25,12 +25,10 @@ from webhooks.sources import (
     SignedRequest,
     TicketSource,
     body_digest,
-    handled,
-    ignored,
+    dispatch,
     iso_to_datetime,
     require_header,
     text_or_none,
-    unsupported,
 )
 
 NAME = "freshdesk"
@@ -227,12 +225,7 @@ def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDe
         ticket = Rendered(payload[SIMPLE], simple=True)
     event_type = event_type_of(ticket)
     delivery_id = body_digest(request.body)
-    if event_type in IGNORED:
-        return [ignored(NAME, event_type, payload, delivery_id)]
-    handler = HANDLERS.get(event_type)
-    if handler is None:
-        return [unsupported(NAME, event_type, payload, delivery_id)]
-    return [handled(NAME, event_type, payload, delivery_id, handler(ticket, request))]
+    return [dispatch(NAME, event_type, payload, delivery_id, HANDLERS, IGNORED, ticket, request)]
 
 
 SOURCE = TicketSource(

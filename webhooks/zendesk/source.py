@@ -25,12 +25,10 @@ from webhooks.sources import (
     TicketSource,
     body_digest,
     check_freshness,
-    handled,
-    ignored,
+    dispatch,
     iso_to_datetime,
     require_header,
     text_or_none,
-    unsupported,
 )
 
 NAME = "zendesk"
@@ -315,12 +313,7 @@ def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDe
     event_type = text_or_none(body.get(field))
     if event_type is None:
         raise InputError("invalid_field", f"{field}: expected the event type, got {body.get(field)!r}")
-    if event_type in IGNORED:
-        return [ignored(NAME, event_type, body, delivery_id)]
-    handler = HANDLERS.get(event_type)
-    if handler is None:
-        return [unsupported(NAME, event_type, body, delivery_id)]
-    return [handled(NAME, event_type, body, delivery_id, handler(body, request))]
+    return [dispatch(NAME, event_type, body, delivery_id, HANDLERS, IGNORED, body, request)]
 
 
 SOURCE = TicketSource(
