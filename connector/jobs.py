@@ -67,7 +67,11 @@ def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict
     Several workers may run it; a short Redis lock keeps them from sweeping at the same moment.
     """
     rt = runtime.current()
-    if lock and rt.redis is not None and not rt.redis.set(SWEEP_LOCK_KEY, "1", nx=True, ex=max(5, int(grace.seconds))):
+    if (
+        lock
+        and rt.redis is not None
+        and not rt.redis.set(SWEEP_LOCK_KEY, "1", nx=True, ex=max(5, int(grace.total_seconds())))
+    ):
         return {"accounts": 0, "enqueued": 0, "skipped_locked": 1}
     now = datetime.now(UTC)
     with rt.sessions.begin() as session:
@@ -85,8 +89,7 @@ def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict
             .having(func.min(DirtyAccountDay.marked_at) < cutoff)
         ).all()
     if isinstance(rt.queue, RedisWorkQueue):
-        for account in accounts:
-            rt.queue.drop_stale_marker(account)
+        rt.queue.drop_stale_markers(list(accounts))
     enqueued = rt.queue.request_rescore(accounts)
     if accounts:
         log.info("sweeper: %d account(s) with waiting work, %d job(s) enqueued", len(accounts), enqueued)

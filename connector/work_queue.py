@@ -125,13 +125,23 @@ class RedisWorkQueue:
     def is_pending(self, account_id: str) -> bool:
         return self.pending_job_id(account_id) is not None
 
-    def drop_stale_marker(self, account_id: str) -> bool:
-        """Remove a pending marker whose job no longer exists (Redis lost it); True if removed."""
-        job_id = self.pending_job_id(account_id)
-        if job_id is None or Job.exists(job_id, connection=self.redis):
-            return False
-        self._release(keys=[self._key.format(account_id=account_id)], args=[job_id])
-        return True
+    def drop_stale_markers(self, account_ids: list[str]) -> int:
+        """Remove pending markers whose job no longer exists (Redis lost it); returns how many."""
+        if not account_ids:
+            return 0
+        keys = [self._key.format(account_id=account) for account in account_ids]
+        job_ids = [value.decode() if isinstance(value, bytes) else value for value in self.redis.mget(keys)]
+        marked = [(key, job_id) for key, job_id in zip(keys, job_ids, strict=True) if job_id]
+        if not marked:
+            return 0
+        pipe = self.redis.pipeline(transaction=False)
+        for _, job_id in marked:
+            pipe.exists(Job.key_for(job_id))
+        stale = [(key, job_id) for (key, job_id), exists in zip(marked, pipe.execute(), strict=True) if not exists]
+        for key, job_id in stale:
+            self._release(keys=[key], args=[job_id], client=pipe)
+        pipe.execute()
+        return len(stale)
 
     def depth(self) -> int | None:
         try:
