@@ -320,3 +320,32 @@ def test_unknown_paths_and_methods_answer_json(client, auth_headers):
     assert missing.status_code in (404, 405)
     assert missing.json["error"]
     assert client.get("/v1/batch").status_code == 405
+
+
+ODD_MESSAGES = [
+    {},
+    [],
+    None,
+    7,
+    "track",
+    {"type": None},
+    {"type": "track", "userId": [], "event": "x"},
+    {"type": "track", "userId": "u", "event": {"name": "x"}},
+    {"type": "group", "userId": "u", "groupId": []},
+    {"type": "group", "userId": "u", "groupId": "g", "traits": []},
+    {"type": "track", "userId": "u", "event": "x", "timestamp": 17e9},
+    {"type": "track", "userId": "u", "event": "x", "context": "web"},
+    {"type": "identify", "userId": "u", "traits": {"email": ["a@b.c"]}},
+    {"type": "page", "anonymousId": 3.5},
+    {"type": "track", "userId": "u", "event": "x", "messageId": "m" * 300},
+    {"type": "group", "userId": "u", "groupId": "g", "traits": {"created_at": True, "website": 12}},
+]
+
+
+@pytest.mark.parametrize("message", ODD_MESSAGES, ids=range(len(ODD_MESSAGES)))
+def test_odd_messages_get_a_clear_answer_never_a_5xx(client, auth_headers, message):
+    for path, body in (("/v1/batch", {"batch": [message]}), ("/v1/track", message)):
+        response = client.post(path, json=body, headers=auth_headers)
+        assert response.status_code < 500, (path, response.json)
+        if response.status_code >= 400:
+            assert response.json["error"] and response.json["detail"]

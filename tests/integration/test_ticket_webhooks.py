@@ -185,3 +185,31 @@ def test_matched_tickets_reach_the_daily_rollup(client, auth_headers, runtime):
     with runtime.sessions() as session:
         rollup = session.get(DailyRollup, ("acct_acme", date(2026, 11, 20)))
     assert rollup is not None and rollup.tickets_opened == 1
+
+
+ODD_PAYLOADS = [
+    b"[]",
+    b"{}",
+    b'"text"',
+    b"42",
+    b"null",
+    b'{"type": 5}',
+    b"[{}]",
+    b"[1, 2]",
+    b'{"detail": []}',
+    b'{"topic": "conversation.user.created", "data": {"item": []}}',
+    b'{"freshdesk_webhook": "x"}',
+    b'{"type": "ticket.created", "occurred_at": "soon", "ticket": {"id": ""}}',
+    b'{"type": "zen:event-type:ticket.created", "id": "x", "detail": {"id": null}}',
+    b'[{"subscriptionType": "ticket.creation", "objectId": {"a": 1}, "occurredAt": "never"}]',
+    b'{"ticket_id": [], "status": {}, "priority": 9, "updated_at": 12}',
+]
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+@pytest.mark.parametrize("body", ODD_PAYLOADS, ids=range(len(ODD_PAYLOADS)))
+def test_odd_but_authentic_payloads_get_a_clear_answer_never_a_5xx(client, runtime, name, body):
+    response = post_signed(client, name, body)
+    assert response.status_code < 500, response.json
+    if response.status_code >= 400:
+        assert response.json["error"] and response.json["detail"]
