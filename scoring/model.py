@@ -1,0 +1,157 @@
+"""The plain data scoring reads and returns. The connector builds the inputs from SQL; scoring
+never sees a database, a clock or a queue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Direction = Literal["improving", "stable", "declining"]
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    """One account's stored daily rollup (UTC day)."""
+
+    day: date
+    events: int = 0
+    """Track, page and screen calls that day."""
+    page_views: int = 0
+    event_counts: Mapping[str, int] = field(default_factory=dict)
+    """Track event name -> count."""
+    user_counts: Mapping[str, int] = field(default_factory=dict)
+    """User id -> number of activity calls that day."""
+    tickets_opened: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFact:
+    """One support ticket of the account."""
+
+    ticket_id: str
+    opened_on: date
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTimeline:
+    """Everything known about one account up to the end of UTC day `as_of` (nothing later)."""
+
+    account_id: str
+    as_of: date
+    days: Mapping[date, DayActivity]
+    """Rollups for the lookback window ending at `as_of` (a missing day had no activity)."""
+    first_seen: Mapping[str, date] = field(default_factory=dict)
+    """Track event name -> first day it was ever seen for the account (all history up to `as_of`)."""
+    name: str | None = None
+    licensed_seats: int | None = None
+    signed_up_on: date | None = None
+    """The account's `created_at` trait, else the day it was first seen."""
+    known_users: int = 0
+    """Users attached to the account (memberships), whether active or not."""
+    tickets: Sequence[TicketFact] = ()
+    """Tickets opened in the lookback window."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlert:
+    """A trigger that fired earlier and has not cleared yet."""
+
+    trigger_id: str
+    fired_on: date
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorState:
+    """What the account looked like before this assessment."""
+
+    score_days_ago: Mapping[int, int] = field(default_factory=dict)
+    """Days before `as_of` -> the score then (at least key 7, the trend window, when known)."""
+    previous_tier: str | None = None
+    open_alerts: Mapping[str, OpenAlert] = field(default_factory=dict)
+    last_cleared: Mapping[str, date] = field(default_factory=dict)
+    """Trigger id -> the day it last cleared (for the cool-down)."""
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignalValue:
+    name: str
+    value: float | None
+    """0-100, or None when the account has no inputs for it (no seats known, no milestones)."""
+    explanation: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthScore:
+    value: int
+    """0-100."""
+    signals: Mapping[str, SignalValue]
+    weights_used: Mapping[str, float]
+    """After renormalising over the signals that have a value."""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    delta: int | None
+    """Score change over the trend window; None when the earlier score is unknown."""
+    direction: Direction | None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    trigger_id: str
+    evidence: Mapping[str, Any]
+    """Numbers and dates that made it fire (JSON-ready: ints, floats, strings, ISO dates)."""
+    explanation: str
+    """One paragraph a CSM reads in the CRM task: the story, not just a flag."""
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """A playbook action for the CRM issues to turn into a task, enrollment or alert."""
+
+    key: str
+    """Stable within the account: `trigger:<id>:<fired day>` or `tier:<tier>:<day entered>`."""
+    trigger_id: str | None
+    tier: str
+    action: str
+    channels: tuple[str, ...]
+    owner: str
+    priority: str
+    due_at: datetime
+    subject: str
+    body: str
+    slack_alert: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    account_id: str
+    as_of: date
+    score: HealthScore
+    tier: str
+    trend: Trend
+    hits: tuple[TriggerHit, ...]
+    """Every trigger true now."""
+    fired: tuple[TriggerHit, ...]
+    """Newly opened now (not already open, not cooling down)."""
+    cleared: tuple[str, ...]
+    """Trigger ids that were open and are no longer true."""
+    interventions: tuple[Intervention, ...]
+    reason: str
+    """One line: why the score is what it is."""
+    config_version: str
