@@ -11,11 +11,14 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import click
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from connector.errors import ConfigurationError
 from connector.events import TicketStatus
+from connector.yaml_lines import key_lines, line_for
+from scoring.rules import ScoringRules
 
 
 class ConfigError(ConfigurationError):
@@ -108,6 +111,7 @@ class Config(_Strict):
     account_traits: AccountTraitMap = AccountTraitMap()
     user_traits: UserTraitMap = UserTraitMap()
     tickets: TicketMatching = TicketMatching()
+    scoring: ScoringRules = ScoringRules()
 
     def version(self) -> str:
         """A short stable hash of the effective config, recorded with everything it produces."""
@@ -120,7 +124,8 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
@@ -132,9 +137,39 @@ def load_config(path: Path | None) -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
+        lines = key_lines(text)
         problems = []
         for error in exc.errors():
             key = ".".join(str(part) for part in error["loc"]) or "(top level)"
             hint = " (check the spelling; see docs/configuration.md)" if error["type"] == "extra_forbidden" else ""
-            problems.append(f"{key}: {error['msg']}{hint}")
+            line = line_for(lines, error["loc"])
+            where = f"line {line}: " if line else ""
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}{key}: {message}{hint}")
         raise ConfigError(f"{path}: invalid config:\n  " + "\n  ".join(problems)) from None
+
+
+EXAMPLE = Path(__file__).parent / "config_example.yaml"
+
+
+@click.group("config")
+def config_cli() -> None:
+    """Check and explain the YAML config."""
+
+
+@config_cli.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Only the verdict, not the effective config.")
+def config_check(file: Path, quiet: bool) -> None:
+    """Validate FILE and print the effective config (your values over the defaults)."""
+    config = load_config(file)
+    if not quiet:
+        effective = config.model_dump(mode="json")
+        click.echo(yaml.safe_dump(effective, sort_keys=False, allow_unicode=True, width=110).rstrip())
+    click.echo(f"# {file}: valid; config version {config.version()}, scoring rules {config.scoring.version()}")
+
+
+@config_cli.command("example")
+def config_example() -> None:
+    """Print a commented example config (every value is the default)."""
+    click.echo(EXAMPLE.read_text(encoding="utf-8").rstrip())

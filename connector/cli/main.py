@@ -39,6 +39,7 @@ def cli() -> None:
 
 def _register() -> None:
     from connector.accounts import accounts_cli
+    from connector.config import config_cli
     from connector.db import db_cli
     from connector.demo import demo_command
     from connector.importer import import_command
@@ -48,6 +49,7 @@ def _register() -> None:
 
     for command in (
         db_cli,
+        config_cli,
         accounts_cli,
         import_command,
         serve_command,

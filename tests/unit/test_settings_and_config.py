@@ -102,3 +102,39 @@ def test_an_empty_config_file_is_the_defaults(tmp_path: Path):
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing yet\n")
     assert load_config(path) == Config()
+
+
+def test_the_commented_example_config_is_exactly_the_defaults():
+    from connector.config import EXAMPLE
+
+    assert load_config(EXAMPLE) == Config()
+
+
+def test_config_errors_name_the_line_to_fix(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "account_traits:\n  seats: paid_seats\nscoring:\n  weights:\n    activity: 0.5\n    engagement: 0.3\n"
+        "  triggers:\n    cooldown_dayz: 3\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert "line 4: scoring.weights: weights must sum to 1" in message
+    assert "line 8: scoring.triggers.cooldown_dayz: Extra inputs are not permitted" in message
+
+
+def test_config_check_prints_the_effective_config_and_example_prints_the_commented_file(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from connector.cli.main import cli
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("scoring:\n  alerts:\n    low_score_below: 55\n")
+    checked = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert checked.exit_code == 0, checked.output
+    assert "low_score_below: 55" in checked.output and "valid; config version" in checked.output
+    example = CliRunner().invoke(cli, ["config", "example"])
+    assert example.exit_code == 0 and example.output.startswith("# healthloop configuration")
+    path.write_text("scoring:\n  tiers:\n    healthy: 10\n")
+    refused = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert refused.exit_code == 2 and "line 2: scoring.tiers: tier bands must descend" in refused.output
