@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -217,3 +219,80 @@ class TicketDelivery(Base):
     ticket_external_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     received_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]]
+
+
+class AccountEventFirst(Base):
+    """The first day each track event was seen for an account (milestones, journeys, onboarding)."""
+
+    __tablename__ = "account_event_firsts"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    event: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+
+
+class AccountScore(Base):
+    """An account's health as of one UTC day: one row per scored day is the score history."""
+
+    __tablename__ = "account_scores"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(16))
+    trend_delta: Mapped[int | None] = mapped_column(Integer)
+    trend_direction: Mapped[str | None] = mapped_column(String(16))
+    signals: Mapped[dict[str, Any]]
+    """Signal name -> {"value": 0-100 or null, "explanation": text}."""
+    weights: Mapped[dict[str, Any]]
+    """The weights actually applied (renormalised over the signals that had a value)."""
+    reason: Mapped[str] = mapped_column(String(500))
+    config_version: Mapped[str] = mapped_column(String(16))
+    scored_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """A trigger that fired: open until it clears (`cleared_on`)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("account_id", "trigger_id", "fired_on"),
+        Index("ix_alerts_account_id_cleared_on", "account_id", "cleared_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    trigger_id: Mapped[str] = mapped_column(String(32))
+    fired_on: Mapped[date] = mapped_column(Date)
+    fired_at: Mapped[datetime]
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[dict[str, Any]]
+    explanation: Mapped[str] = mapped_column(Text)
+    config_version: Mapped[str] = mapped_column(String(16))
+
+
+class Intervention(Base):
+    """A playbook action decided for an account; the CRM adapters turn it into tasks and enrollments."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    """Stable per account (`trigger:<id>:<day>`, `tier:<tier>:<day>`), so retries never duplicate."""
+    trigger_id: Mapped[str | None] = mapped_column(String(32))
+    tier: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(255))
+    channels: Mapped[list[Any]]
+    owner: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(8))
+    due_at: Mapped[datetime]
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    slack_alert: Mapped[bool] = mapped_column(Boolean, default=False)
+    slack_status: Mapped[str | None] = mapped_column(String(16))
+    """pending, sent, failed or not_configured (only when `slack_alert`)."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending until a CRM adapter picks it up."""
+    created_at: Mapped[datetime]
