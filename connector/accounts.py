@@ -12,7 +12,17 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.models import Account, AccountAlias, AccountUser, DailyRollup, Event, Ticket
+from connector.models import (
+    Account,
+    AccountAlias,
+    AccountScore,
+    AccountUser,
+    Alert,
+    DailyRollup,
+    Event,
+    Intervention,
+    Ticket,
+)
 
 
 def _iso(value: Any) -> Any:
@@ -71,6 +81,72 @@ def account_summary(session: Session, account_id: str, today: date | None = None
             for r in recent
         ],
         "first_seen_at": _iso(account.first_seen_at),
+        **health_summary(session, account_id, today),
+    }
+
+
+def health_summary(session: Session, account_id: str, today: date) -> dict[str, Any]:
+    """Latest score, signals, open triggers, recent interventions and 90 days of score history."""
+    latest = session.scalars(
+        select(AccountScore)
+        .where(AccountScore.account_id == account_id, AccountScore.day <= today)
+        .order_by(AccountScore.day.desc())
+        .limit(1)
+    ).first()
+    history = session.execute(
+        select(AccountScore.day, AccountScore.score)
+        .where(AccountScore.account_id == account_id, AccountScore.day > today - timedelta(days=90))
+        .order_by(AccountScore.day)
+    ).all()
+    alerts = session.scalars(
+        select(Alert).where(Alert.account_id == account_id, Alert.cleared_on.is_(None)).order_by(Alert.fired_at)
+    ).all()
+    interventions = session.scalars(
+        select(Intervention)
+        .where(Intervention.account_id == account_id)
+        .order_by(Intervention.created_at.desc(), Intervention.id.desc())
+        .limit(20)
+    ).all()
+    return {
+        "score": latest.score if latest else None,
+        "tier": latest.tier if latest else None,
+        "trend": {"delta": latest.trend_delta, "direction": latest.trend_direction} if latest else None,
+        "signals": {name: value.get("value") for name, value in latest.signals.items()} if latest else {},
+        "signal_explanations": {name: value.get("explanation") for name, value in latest.signals.items()}
+        if latest
+        else {},
+        "reason": latest.reason if latest else None,
+        "scored_on": _iso(latest.day) if latest else None,
+        "config_version": latest.config_version if latest else None,
+        "open_triggers": [
+            {
+                "id": a.trigger_id,
+                "fired_at": _iso(a.fired_at),
+                "fired_on": _iso(a.fired_on),
+                "evidence": a.evidence,
+                "explanation": a.explanation,
+            }
+            for a in alerts
+        ],
+        "interventions": [
+            {
+                "id": i.id,
+                "key": i.key,
+                "trigger_id": i.trigger_id,
+                "tier": i.tier,
+                "action": i.action,
+                "channels": i.channels,
+                "owner": i.owner,
+                "priority": i.priority,
+                "due_at": _iso(i.due_at),
+                "subject": i.subject,
+                "status": i.status,
+                "slack_status": i.slack_status,
+                "created_at": _iso(i.created_at),
+            }
+            for i in interventions
+        ],
+        "score_history": [{"date": day.isoformat(), "score": score} for day, score in history],
     }
 
 
@@ -79,6 +155,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"account {summary['account_id']}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
+    if summary["score"] is not None:
+        trend = summary["trend"] or {}
+        delta = "" if trend.get("delta") is None else f", {trend['delta']:+d} in 7 days, {trend['direction']}"
+        table.add_row("health", f"{summary['score']} ({summary['tier']}{delta}) on {summary['scored_on']}")
+        signals = summary["signals"].items()
+        table.add_row("signals", ", ".join(f"{name} {'-' if v is None else round(v)}" for name, v in signals))
+        table.add_row("why", summary["reason"] or "")
+        table.add_row("open triggers", ", ".join(t["id"] for t in summary["open_triggers"]) or "none")
     for key in (
         "name",
         "plan",

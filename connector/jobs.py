@@ -9,9 +9,10 @@ from rq import get_current_job
 from sqlalchemy import func, select
 
 from connector import runtime
+from connector.health import score_account, score_accounts
 from connector.ingest import attribute_orphans
-from connector.models import DirtyAccountDay
-from connector.rollups import claim_dirty_days, recompute_rollups
+from connector.models import Account, DirtyAccountDay
+from connector.rollups import roll_up_outstanding
 from connector.work_queue import RedisWorkQueue
 
 log = logging.getLogger(__name__)
@@ -22,19 +23,40 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 
 def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
-    """The RQ job: rescore each account in its own transaction (one failure does not undo the rest)."""
+    """The RQ job: roll up each account's outstanding days, then score them all as a batch.
+
+    Roll-ups commit per account (one failure does not undo the rest); scoring runs as one
+    batch and falls back to one account at a time if the batch fails. Failures re-raise so
+    RQ retries the job; the outbox and the daily rescore cover anything still missed.
+    """
     rt = runtime.current()
     job = get_current_job()
     rt.queue.started(account_ids, job.id if job else None)
+    now = datetime.now(UTC)
     days, failed = 0, []
     for account_id in account_ids:
         try:
-            days += _rescore(rt, account_id)
+            with rt.sessions.begin() as session:
+                days += len(roll_up_outstanding(session, account_id, now))
         except Exception:
-            log.exception("rescore of %s failed; its work stays in the outbox", account_id)
+            log.exception("roll-up of %s failed; its work stays in the outbox", account_id)
             failed.append(account_id)
+    ready = [account_id for account_id in account_ids if account_id not in failed]
+    try:
+        with rt.sessions.begin() as session:
+            scored = score_accounts(session, ready, now.date(), rt.config.scoring, now)
+    except Exception:
+        log.exception("batch scoring of %d account(s) failed; scoring them one by one", len(ready))
+        scored = {}
+        for account_id in ready:
+            try:
+                with rt.sessions.begin() as session:
+                    scored |= score_accounts(session, [account_id], now.date(), rt.config.scoring, now)
+            except Exception:
+                log.exception("scoring %s failed", account_id)
+                failed.append(account_id)
+    _alert_on_slack(rt, [i for s in scored.values() for i in s.slack_interventions])
     if failed:
-        # Retried by RQ (declared on the job); the outbox keeps the work whatever happens.
         raise RescoreFailed(f"{len(failed)} of {len(account_ids)} account(s) failed: {', '.join(failed[:5])}")
     return {"accounts": len(account_ids), "days": days}
 
@@ -47,17 +69,32 @@ def rescore_account(account_id: str) -> dict[str, int]:
 
 
 def _rescore(rt: runtime.Runtime, account_id: str) -> int:
-    """Roll up the account's outstanding days. (Scoring hooks in here once it lands.)"""
+    """Roll up the account's outstanding days, then score it as of today, in one transaction."""
     now = datetime.now(UTC)
     with rt.sessions.begin() as session:
-        days = claim_dirty_days(session, account_id)
-        written = recompute_rollups(session, account_id, days, now)
-    log.debug("rescored %s: %d day(s) rolled up", account_id, written)
-    return written
+        rows = roll_up_outstanding(session, account_id, now)
+        scored = score_account(session, account_id, now.date(), rt.config.scoring, now)
+    _alert_on_slack(rt, list(scored.slack_interventions) if scored else [])
+    return len(rows)
+
+
+def _alert_on_slack(rt: runtime.Runtime, intervention_ids: list[int]) -> None:
+    if intervention_ids:
+        rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", intervention_ids)
 
 
 class RescoreFailed(Exception):
     """Some accounts of a rescore job failed; RQ retries the job."""
+
+
+def rescore_all() -> dict[str, int]:
+    """Daily: queue every account for rescoring (scores decay with silence, events or not)."""
+    rt = runtime.current()
+    with rt.sessions() as session:
+        accounts = list(session.scalars(select(Account.account_id)))
+    enqueued = rt.queue.request_rescore(accounts)
+    log.info("daily rescore: %d account(s), %d newly queued", len(accounts), enqueued)
+    return {"accounts": len(accounts), "enqueued": enqueued}
 
 
 def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict[str, int]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from connector.models import DailyRollup, DirtyAccountDay, Event, Ticket
-from connector.sql import upsert
+from connector.models import AccountEventFirst, DailyRollup, DirtyAccountDay, Event, Ticket
+from connector.sql import dialect_insert, upsert
 
 ACTIVITY_TYPES = ("track", "page", "screen")
 
@@ -69,10 +70,42 @@ def rollup_for_day(session: Session, account_id: str, day: date, now: datetime) 
     }
 
 
-def recompute_rollups(session: Session, account_id: str, days: Iterable[date], now: datetime) -> int:
-    """Rewrite the rollups of `days` from source data (idempotent); returns how many were written."""
+def recompute_rollups(
+    session: Session, account_id: str, days: Iterable[date], now: datetime
+) -> list[dict[str, object]]:
+    """Rewrite the rollups of `days` from source data (idempotent); returns the rows written."""
     rows = [rollup_for_day(session, account_id, day, now) for day in sorted(set(days))]
     if rows:
         columns = [key for key in rows[0] if key not in {"account_id", "day"}]
         session.execute(upsert(session, DailyRollup.__table__, ["account_id", "day"], columns), rows)
-    return len(rows)
+    return rows
+
+
+def record_first_seen(session: Session, account_id: str, rollups: list[dict[str, Any]]) -> None:
+    """Keep the earliest day each event was seen (rollups are recomputed per day, in any order)."""
+    firsts: dict[str, date] = {}
+    for row in rollups:
+        for event in row["event_counts"]:
+            if event not in firsts or row["day"] < firsts[event]:
+                firsts[event] = row["day"]
+    if not firsts:
+        return
+    table = AccountEventFirst.__table__
+    statement = dialect_insert(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "event"],
+        set_={
+            "first_day": case(
+                (statement.excluded.first_day < table.c.first_day, statement.excluded.first_day),
+                else_=table.c.first_day,
+            )
+        },
+    )
+    session.execute(statement, [{"account_id": account_id, "event": e, "first_day": d} for e, d in firsts.items()])
+
+
+def roll_up_outstanding(session: Session, account_id: str, now: datetime) -> list[dict[str, object]]:
+    """Claim the account's outbox, rewrite those days' rollups and first-seen events."""
+    rows = recompute_rollups(session, account_id, claim_dirty_days(session, account_id), now)
+    record_first_seen(session, account_id, rows)
+    return rows

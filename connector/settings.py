@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     hubspot_client_secret: SecretStr | None = Field(None, validation_alias=_env("HUBSPOT_CLIENT_SECRET"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WEBHOOK_SECRET"))
     admin_token: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_ADMIN_TOKEN"))
+    slack_webhook_url: SecretStr | None = Field(
+        None,
+        validation_alias=_env("SLACK_WEBHOOK_URL"),
+        description="Slack incoming-webhook URL for CSM alerts (the URL is the credential).",
+    )
 
     # --- ingest tunables ----------------------------------------------------------------
     signature_tolerance_seconds: int = Field(
@@ -108,6 +113,13 @@ class Settings(BaseSettings):
             if not value.startswith(("http://", "https://")):
                 raise ValueError("must be an absolute http(s) URL such as https://healthloop.example.com")
             value = value.rstrip("/")
+        return value
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _slack_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("https://", "http://")):
+            raise ValueError("must be the incoming-webhook URL Slack gave you (https://hooks.slack.com/services/...)")
         return value
 
     @field_validator("log_level")

@@ -10,19 +10,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, table: Table) -> Any:
+def dialect_insert(session: Session, table: Table) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def insert_ignore(session: Session, table: Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING (any unique constraint)."""
-    return _insert(session, table).on_conflict_do_nothing()
+    return dialect_insert(session, table).on_conflict_do_nothing()
 
 
 def upsert(session: Session, table: Table, keys: Sequence[str], update: Iterable[str]) -> Any:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET each column in `update` to the new value."""
-    statement = _insert(session, table)
+    statement = dialect_insert(session, table)
     return statement.on_conflict_do_update(
         index_elements=list(keys), set_={column: statement.excluded[column] for column in update}
     )

@@ -8,12 +8,14 @@ anything stored but never processed, so losing Redis loses no event.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import queue as stdlib_queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -26,6 +28,7 @@ QUEUE_NAME = "healthloop"
 PENDING_KEY = "healthloop:{queue}:pending-rescore:{account_id}"
 PENDING_TTL_SECONDS = 24 * 3600
 RESCORE_RETRY = Retry(max=3, interval=[10, 60, 300])
+CALL_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
 
 JOB_ACCOUNTS = 100
 """At most this many accounts per rescore job (a sweep after an outage is split into several)."""
@@ -60,6 +63,10 @@ class WorkQueue(Protocol):
         ...
 
     def is_pending(self, account_id: str) -> bool: ...
+
+    def enqueue_call(self, function: str, *args: Any) -> bool:
+        """Run `function` (a dotted path) with `args` in the background; False if it could not be queued."""
+        ...
 
     def depth(self) -> int | None: ...
 
@@ -118,6 +125,14 @@ class RedisWorkQueue:
                 self._release(keys=[self._key.format(account_id=account_id)], args=[job_id], client=pipe)
             pipe.execute()
 
+    def enqueue_call(self, function: str, *args: Any) -> bool:
+        try:
+            self.queue.enqueue(function, args=args, retry=CALL_RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        except RedisError as exc:
+            log.warning("could not enqueue %s (%s)", function, type(exc).__name__)
+            return False
+        return True
+
     def pending_job_id(self, account_id: str) -> str | None:
         value = self.redis.get(self._key.format(account_id=account_id))
         return value.decode() if isinstance(value, bytes) else value
@@ -157,7 +172,7 @@ class InProcessWorkQueue:
 
     def __init__(self, run: Callable[[str], object]) -> None:
         self._run = run
-        self._queue: stdlib_queue.Queue[str] = stdlib_queue.Queue()
+        self._queue: stdlib_queue.Queue[Callable[[], object]] = stdlib_queue.Queue()
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="healthloop-inprocess-queue", daemon=True)
@@ -169,9 +184,14 @@ class InProcessWorkQueue:
             for account in sorted(set(account_ids)):
                 if account not in self._pending:
                     self._pending.add(account)
-                    self._queue.put(account)
+                    self._queue.put(partial(self._run, account))
                     added += 1
         return added
+
+    def enqueue_call(self, function: str, *args: Any) -> bool:
+        module, _, name = function.rpartition(".")
+        self._queue.put(partial(getattr(importlib.import_module(module), name), *args))
+        return True
 
     def started(self, account_ids: Iterable[str], job_id: str | None) -> None:
         with self._lock:
@@ -190,10 +210,10 @@ class InProcessWorkQueue:
 
     def _loop(self) -> None:
         while True:
-            account = self._queue.get()
+            work = self._queue.get()
             try:
-                self._run(account)
+                work()
             except Exception:
-                log.exception("in-process rescore of %s failed; the sweeper will retry it", account)
+                log.exception("in-process job %r failed; the sweeper will retry what it left", work)
             finally:
                 self._queue.task_done()

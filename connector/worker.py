@@ -19,12 +19,17 @@ from connector.work_queue import QUEUE_NAME, RedisWorkQueue
 log = logging.getLogger(__name__)
 
 
+DAILY_RESCORE_CRON = "15 0 * * *"
+
+
 def _run_cron(redis_url: str, interval: int) -> None:
-    """Child process: enqueue the sweeper every `interval` seconds (several are harmless: it locks)."""
+    """Child process: the sweeper every `interval` seconds (several are harmless: it locks) and the daily rescore."""
     from redis import Redis
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), name=f"healthloop-sweeper-{interval}s")
     scheduler.register(jobs.sweep_unprocessed, queue_name=QUEUE_NAME, interval=interval, result_ttl=600)
+    # Every account once a day, after midnight UTC: inactivity must be noticed without any new event.
+    scheduler.register(jobs.rescore_all, queue_name=QUEUE_NAME, cron=DAILY_RESCORE_CRON, result_ttl=86400)
     scheduler.start()
 
 

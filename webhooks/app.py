@@ -66,11 +66,13 @@ def create_app(rt: Runtime | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _register_error_handlers(app)
 
+    from webhooks.admin_api import bp as admin_bp
     from webhooks.segment.routes import bp as segment_bp
     from webhooks.ticket_routes import bp as tickets_bp
 
     app.register_blueprint(segment_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(admin_bp)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

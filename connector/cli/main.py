@@ -39,10 +39,12 @@ def cli() -> None:
 
 def _register() -> None:
     from connector.accounts import accounts_cli
+    from connector.backtest import backtest_command
     from connector.config import config_cli
     from connector.db import db_cli
     from connector.demo import demo_command
     from connector.importer import import_command
+    from connector.score_cli import score_command
     from connector.status import status_command
     from connector.worker import sweep_command, worker_command
     from webhooks.serve import serve_command
@@ -52,6 +54,8 @@ def _register() -> None:
         config_cli,
         accounts_cli,
         import_command,
+        score_command,
+        backtest_command,
         serve_command,
         worker_command,
         sweep_command,

@@ -128,7 +128,7 @@ def test_a_failed_rescore_leaves_the_work_in_the_outbox(client, auth_headers, ru
     def explode(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database went away mid-job")
 
-    monkeypatch.setattr(jobs, "recompute_rollups", explode)
+    monkeypatch.setattr(jobs, "roll_up_outstanding", explode)
     with pytest.raises(RuntimeError):
         jobs.rescore_account("acct_1")
     with runtime.sessions() as session:

@@ -1,0 +1,177 @@
+"""`healthloop backtest`: replay stored history day by day and see what would have fired, and when.
+
+Nothing is written. With known outcomes (a CSV of account_id,date,outcome with outcome
+won/lost/churned) it also reports how many days before each loss a trigger or tier first
+showed up: the first piece of the *Learn* step.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from connector.history import AccountHistory, load_histories, lookback_days
+from connector.models import Account
+from scoring.assess import assess
+from scoring.model import OpenAlert, PriorState
+from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS, ScoringRules
+
+LEAD_HORIZON_DAYS = 180
+"""A firing counts as a warning of a loss only if it came at most this long before it."""
+
+
+@dataclass
+class Replay:
+    """What one account looked like on each replayed day."""
+
+    tiers: dict[date, str] = field(default_factory=dict)
+    fired: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+
+
+def replay(history: AccountHistory, days: list[date], rules: ScoringRules) -> Replay:
+    """Score every day in order, feeding each day's score and alerts into the next, as the job would."""
+    result = Replay()
+    scores: dict[date, int] = {}
+    open_alerts: dict[str, OpenAlert] = {}
+    last_cleared: dict[str, date] = {}
+    previous_tier: str | None = None
+    windows = {rules.trend.window_days, rules.alerts.drop_window_days}
+    for day in days:
+        earlier = {n: scores[day - timedelta(days=n)] for n in windows if day - timedelta(days=n) in scores}
+        prior = PriorState(earlier, previous_tier, dict(open_alerts), dict(last_cleared))
+        assessment = assess(history.timeline(day, rules), rules, prior, datetime.combine(day, time.max, tzinfo=UTC))
+        scores[day] = assessment.score.value
+        previous_tier = result.tiers[day] = assessment.tier
+        for hit in assessment.fired:
+            open_alerts[hit.trigger_id] = OpenAlert(hit.trigger_id, day, hit.evidence)
+            result.fired[hit.trigger_id].append(day)
+        for trigger_id in assessment.cleared:
+            open_alerts.pop(trigger_id, None)
+            last_cleared[trigger_id] = day
+    return result
+
+
+def read_outcomes(path: Path) -> dict[str, tuple[date, str]]:
+    """account_id -> (date, outcome) of the latest loss (lost or churned) in the CSV."""
+    losses: dict[str, tuple[date, str]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                account, outcome = row["account_id"].strip(), row["outcome"].strip().lower()
+                day = date.fromisoformat(row["date"].strip())
+            except (KeyError, ValueError, AttributeError) as exc:
+                raise click.ClickException(
+                    f"{path}:{number}: need account_id,date (YYYY-MM-DD),outcome ({exc})"
+                ) from None
+            if outcome not in {"won", "lost", "churned"}:
+                raise click.ClickException(f"{path}:{number}: outcome must be won, lost or churned, not {outcome!r}")
+            if outcome != "won" and (account not in losses or day > losses[account][0]):
+                losses[account] = (day, outcome)
+    return losses
+
+
+def summarize(replays: dict[str, Replay], losses: dict[str, tuple[date, str]]) -> dict[str, Any]:
+    """Per trigger and per tier: who fired or entered, and lead days before known losses."""
+    triggers = {}
+    for trigger_id in TRIGGER_IDS:
+        fired = {account: r.fired[trigger_id] for account, r in replays.items() if r.fired.get(trigger_id)}
+        triggers[trigger_id] = {
+            "accounts": len(fired),
+            "firings": sum(len(days) for days in fired.values()),
+            **_leads({account: days for account, days in fired.items()}, losses),
+        }
+    tiers = {}
+    for tier in TIERS:
+        entered = {account: sorted(d for d, t in r.tiers.items() if t == tier) for account, r in replays.items()}
+        entered = {account: days for account, days in entered.items() if days}
+        tiers[tier] = {
+            "accounts": len(entered),
+            "account_days": sum(len(days) for days in entered.values()),
+            **_leads(entered, losses),
+        }
+    return {"accounts": len(replays), "losses": len(losses), "triggers": triggers, "tiers": tiers}
+
+
+def _leads(days_by_account: dict[str, list[date]], losses: dict[str, tuple[date, str]]) -> dict[str, Any]:
+    leads = []
+    for account, (lost_on, _) in losses.items():
+        before = [d for d in days_by_account.get(account, []) if lost_on - timedelta(LEAD_HORIZON_DAYS) <= d <= lost_on]
+        if before:
+            leads.append((lost_on - min(before)).days)
+    return {
+        "losses_warned": len(leads),
+        "median_lead_days": statistics.median(leads) if leads else None,
+    }
+
+
+@click.command("backtest")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option(
+    "--outcomes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of account_id,date,outcome (won/lost/churned) to measure lead time before losses.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def backtest_command(start: datetime | None, end: datetime | None, outcomes: Path | None, as_json: bool) -> None:
+    """Replay stored history day by day: which triggers and tiers would have fired, and how early."""
+    from connector.config import load_config
+    from connector.runtime import open_database
+    from connector.settings import load_settings
+
+    settings = load_settings()
+    rules = load_config(settings.config_path).scoring
+    last = end.date() if end else datetime.now(UTC).date()
+    first = start.date() if start else last - timedelta(days=89)
+    if first > last:
+        raise click.UsageError(f"--from {first} is after --to {last}")
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    with open_database(settings) as sessions, sessions() as session:
+        accounts = list(session.scalars(select(Account.account_id)))
+        histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
+    replays = {account: replay(history, days, rules) for account, history in histories.items()}
+    report = summarize(replays, read_outcomes(outcomes) if outcomes else {})
+    report |= {"from": first.isoformat(), "to": last.isoformat(), "config_version": rules.version()}
+    if as_json:
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    else:
+        _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    console = Console()
+    console.print(
+        f"backtest {report['from']} .. {report['to']}: {report['accounts']} account(s), "
+        f"{report['losses']} known loss(es); rules {report['config_version']}"
+    )
+    triggers = Table("trigger", "accounts", "firings", "losses warned", "median lead (days)", title="triggers")
+    for trigger_id, row in report["triggers"].items():
+        triggers.add_row(
+            trigger_id,
+            str(row["accounts"]),
+            str(row["firings"]),
+            str(row["losses_warned"]),
+            "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
+        )
+    console.print(triggers)
+    tiers = Table("tier", "accounts", "account-days", "losses warned", "median lead (days)", title="tiers")
+    for tier, row in report["tiers"].items():
+        tiers.add_row(
+            TIER_LABELS[tier],
+            str(row["accounts"]),
+            str(row["account_days"]),
+            str(row["losses_warned"]),
+            "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
+        )
+    console.print(tiers)

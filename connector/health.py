@@ -1,0 +1,237 @@
+"""Score accounts: read their history from SQL, run `scoring.assess`, store what it decided.
+
+Everything works on a batch of accounts with a fixed number of queries per batch, whatever
+its size; scoring one account is a batch of one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from connector.history import AccountHistory, load_histories, lookback_days
+from connector.models import AccountScore, Alert, Intervention
+from connector.sql import chunks, insert_ignore, upsert
+from scoring.assess import assess
+from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
+from scoring.rules import ScoringRules
+
+
+@dataclass(frozen=True)
+class Scored:
+    assessment: Assessment
+    new_interventions: tuple[int, ...]
+    slack_interventions: tuple[int, ...]
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def earlier_windows(rules: ScoringRules) -> set[int]:
+    """How many days back scoring needs the account's earlier score (trend and drop windows)."""
+    return {rules.trend.window_days, rules.alerts.drop_window_days}
+
+
+def load_timeline(session: Session, account_id: str, as_of: date, rules: ScoringRules) -> AccountTimeline | None:
+    """The account as scoring sees it at the end of `as_of` (nothing later), or None if unknown."""
+    start = as_of - timedelta(days=lookback_days(rules))
+    history = load_histories(session, [account_id], start, as_of).get(account_id)
+    return None if history is None else history.timeline(as_of, rules)
+
+
+def load_priors(
+    session: Session, histories: dict[str, AccountHistory], as_of: date, rules: ScoringRules
+) -> dict[str, PriorState]:
+    """Earlier scores (from history, recomputed from stored events where history has a gap),
+    previous tiers, open alerts and last clearings, for every account in `histories`."""
+    ids = list(histories)
+    windows = earlier_windows(rules)
+    stored: dict[str, dict[date, int]] = defaultdict(dict)
+    previous_tier: dict[str, str] = {}
+    open_alerts: dict[str, dict[str, OpenAlert]] = defaultdict(dict)
+    cleared: dict[str, dict[str, date]] = defaultdict(dict)
+    scores = AccountScore.__table__.c
+    for chunk in chunks(ids):
+        for account_id, day, score in session.execute(
+            select(scores.account_id, scores.day, scores.score).where(
+                scores.account_id.in_(chunk), scores.day.in_([as_of - timedelta(days=n) for n in windows])
+            )
+        ):
+            stored[account_id][day] = score
+        latest = (
+            select(scores.account_id, func.max(scores.day).label("day"))
+            .where(scores.account_id.in_(chunk), scores.day < as_of)
+            .group_by(scores.account_id)
+            .subquery()
+        )
+        previous_tier.update(
+            session.execute(
+                select(scores.account_id, scores.tier).join(
+                    latest, and_(latest.c.account_id == scores.account_id, latest.c.day == scores.day)
+                )
+            ).all()
+        )
+        alerts = Alert.__table__.c
+        for account_id, trigger_id, fired_on, evidence in session.execute(
+            select(alerts.account_id, alerts.trigger_id, alerts.fired_on, alerts.evidence).where(
+                alerts.account_id.in_(chunk), alerts.cleared_on.is_(None), alerts.fired_on <= as_of
+            )
+        ):
+            open_alerts[account_id][trigger_id] = OpenAlert(trigger_id, fired_on, evidence)
+        for account_id, trigger_id, last in session.execute(
+            select(alerts.account_id, alerts.trigger_id, func.max(alerts.cleared_on))
+            .where(alerts.account_id.in_(chunk), alerts.cleared_on.is_not(None), alerts.cleared_on <= as_of)
+            .group_by(alerts.account_id, alerts.trigger_id)
+        ):
+            cleared[account_id][trigger_id] = last
+    priors = {}
+    for account_id, history in histories.items():
+        earlier: dict[int, int] = {}
+        for n in sorted(windows):
+            day = as_of - timedelta(days=n)
+            if day in stored[account_id]:
+                earlier[n] = stored[account_id][day]
+            elif any(d <= day for d in history.days):
+                earlier[n] = assess(history.timeline(day, rules), rules, PriorState(), _end_of(day)).score.value
+        priors[account_id] = PriorState(
+            earlier, previous_tier.get(account_id), open_alerts[account_id], cleared[account_id]
+        )
+    return priors
+
+
+def score_accounts(
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    *,
+    record_interventions: bool = True,
+) -> dict[str, Scored]:
+    """Assess accounts as of `as_of` and store the results; unknown ids are skipped.
+
+    Backfills (`record_interventions=False`) store score history and alerts but decide no
+    interventions: nobody should get a task for a problem from last spring.
+    """
+    start = as_of - timedelta(days=lookback_days(rules) + max(earlier_windows(rules)))
+    histories = load_histories(session, account_ids, start, as_of)
+    priors = load_priors(session, histories, as_of, rules)
+    assessments = [
+        assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at)
+        for account_id, history in histories.items()
+    ]
+    return store_assessments(session, assessments, decided_at, record_interventions=record_interventions)
+
+
+def score_account(
+    session: Session,
+    account_id: str,
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    *,
+    record_interventions: bool = True,
+) -> Scored | None:
+    """One account (see `score_accounts`); None when it is not stored."""
+    scored = score_accounts(session, [account_id], as_of, rules, decided_at, record_interventions=record_interventions)
+    return scored.get(account_id)
+
+
+def store_assessments(
+    session: Session, assessments: Sequence[Assessment], decided_at: datetime, *, record_interventions: bool
+) -> dict[str, Scored]:
+    """Write score history, open and clear alerts, insert new interventions (all idempotent)."""
+    if not assessments:
+        return {}
+    score_rows = [_score_row(a, decided_at) for a in assessments]
+    columns = [key for key in score_rows[0] if key not in {"account_id", "day"}]
+    session.execute(upsert(session, AccountScore.__table__, ["account_id", "day"], columns), score_rows)
+    alerts = Alert.__table__.c
+    clearing = [{"a": a.account_id, "t": t, "d": a.as_of} for a in assessments for t in a.cleared]
+    if clearing:
+        session.connection().execute(
+            update(Alert.__table__)
+            .where(
+                alerts.account_id == bindparam("a"), alerts.trigger_id == bindparam("t"), alerts.cleared_on.is_(None)
+            )
+            .values(cleared_on=bindparam("d")),
+            clearing,
+        )
+    fired = [
+        {
+            "account_id": a.account_id,
+            "trigger_id": hit.trigger_id,
+            "fired_on": a.as_of,
+            "fired_at": decided_at,
+            "cleared_on": None,
+            "evidence": dict(hit.evidence),
+            "explanation": hit.explanation,
+            "config_version": a.config_version,
+        }
+        for a in assessments
+        for hit in a.fired
+    ]
+    if fired:
+        session.execute(insert_ignore(session, Alert.__table__), fired)
+    new: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    planned = [(a, i) for a in assessments for i in a.interventions] if record_interventions else []
+    if planned:
+        table = Intervention.__table__
+        for row in session.execute(
+            insert_ignore(session, table).returning(table.c.id, table.c.account_id, table.c.slack_alert),
+            [
+                {
+                    "account_id": a.account_id,
+                    "key": i.key,
+                    "trigger_id": i.trigger_id,
+                    "tier": i.tier,
+                    "action": i.action,
+                    "channels": list(i.channels),
+                    "owner": i.owner,
+                    "priority": i.priority,
+                    "due_at": i.due_at,
+                    "subject": i.subject[:500],
+                    "body": i.body,
+                    "slack_alert": i.slack_alert,
+                    "slack_status": "pending" if i.slack_alert else None,
+                    "status": "pending",
+                    "created_at": decided_at,
+                }
+                for a, i in planned
+            ],
+        ):
+            new[row.account_id].append((row.id, row.slack_alert))
+    return {
+        a.account_id: Scored(
+            a,
+            tuple(i for i, _ in new[a.account_id]),
+            tuple(i for i, slack in new[a.account_id] if slack),
+        )
+        for a in assessments
+    }
+
+
+def _score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]:
+    score = assessment.score
+    return {
+        "account_id": assessment.account_id,
+        "day": assessment.as_of,
+        "score": score.value,
+        "tier": assessment.tier,
+        "trend_delta": assessment.trend.delta,
+        "trend_direction": assessment.trend.direction,
+        "signals": {
+            name: {"value": None if s.value is None else round(s.value, 1), "explanation": s.explanation}
+            for name, s in score.signals.items()
+        },
+        "weights": dict(score.weights_used),
+        "reason": assessment.reason[:500],
+        "config_version": assessment.config_version,
+        "scored_at": decided_at,
+    }

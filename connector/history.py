@@ -1,0 +1,140 @@
+"""Load accounts' stored history once, then cut an `AccountTimeline` for any day from memory.
+
+One account or thousands at a time (chunked `IN` queries), so a backtest, a backfill or a full
+rescore reads each rollup row once instead of once per scored day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.models import Account, AccountEventFirst, AccountUser, DailyRollup, Ticket
+from connector.sql import chunks
+from scoring.model import AccountTimeline, DayActivity, TicketFact
+from scoring.rules import ScoringRules
+
+
+def lookback_days(rules: ScoringRules) -> int:
+    """How many days of rollups every signal and trigger together need."""
+    s, t = rules.signals, rules.triggers
+    return 1 + max(
+        s.activity_window_days + s.baseline_window_days,
+        s.engagement_window_days,
+        s.recency_zero_after_days,
+        t.inactivity_max_days + 1,
+        2 * t.login_decline_window_days,
+        t.seats_idle_days,
+        t.ticket_cluster_days,
+        rules.alerts.inactive_days,
+    )
+
+
+@dataclass
+class AccountHistory:
+    """What is stored about one account between two days."""
+
+    account_id: str
+    name: str | None
+    licensed_seats: int | None
+    signed_up_at: datetime | None
+    known_users: int = 0
+    days: dict[date, DayActivity] = field(default_factory=dict)
+    first_seen: dict[str, date] = field(default_factory=dict)
+    tickets: list[TicketFact] = field(default_factory=list)
+
+    def timeline(self, as_of: date, rules: ScoringRules) -> AccountTimeline:
+        """The account as scoring sees it at the end of `as_of`: nothing later leaks in."""
+        start = as_of - timedelta(days=lookback_days(rules))
+        firsts = {event: day for event, day in self.first_seen.items() if day <= as_of}
+        return AccountTimeline(
+            account_id=self.account_id,
+            as_of=as_of,
+            days={day: activity for day, activity in self.days.items() if start < day <= as_of},
+            first_seen=firsts,
+            name=self.name,
+            licensed_seats=self.licensed_seats,
+            signed_up_on=self._signed_up_on(firsts, rules),
+            known_users=self.known_users,
+            tickets=tuple(t for t in self.tickets if start < t.opened_on <= as_of),
+        )
+
+    def _signed_up_on(self, firsts: dict[str, date], rules: ScoringRules) -> date | None:
+        if self.signed_up_at is not None:
+            return self.signed_up_at.astimezone(UTC).date()
+        signups = [firsts[event] for event in rules.events.signups if event in firsts]
+        if signups:
+            return min(signups)
+        return min(firsts.values()) if firsts else None
+
+
+def load_histories(
+    session: Session, account_ids: Iterable[str], start: date, end: date, chunk: int = 500
+) -> dict[str, AccountHistory]:
+    """Histories of `account_ids` with rollups and tickets for days in (start, end]."""
+    histories: dict[str, AccountHistory] = {}
+    for ids in chunks(sorted(set(account_ids)), chunk):
+        _load_chunk(session, ids, start, end, histories)
+    return histories
+
+
+def _load_chunk(session: Session, ids: Sequence[str], start: date, end: date, out: dict[str, AccountHistory]) -> None:
+    for account_id, name, seats, signed_up in session.execute(
+        select(Account.account_id, Account.name, Account.licensed_seats, Account.signed_up_at).where(
+            Account.account_id.in_(ids)
+        )
+    ):
+        out[account_id] = AccountHistory(account_id, name, seats, signed_up)
+    rollups = DailyRollup.__table__.c
+    for row in session.execute(
+        select(
+            rollups.account_id,
+            rollups.day,
+            rollups.events,
+            rollups.page_views,
+            rollups.event_counts,
+            rollups.user_counts,
+            rollups.tickets_opened,
+        ).where(rollups.account_id.in_(ids), rollups.day > start, rollups.day <= end)
+    ):
+        history = out.get(row.account_id)
+        if history is not None:
+            history.days[row.day] = DayActivity(
+                row.day, row.events, row.page_views, row.event_counts or {}, row.user_counts or {}, row.tickets_opened
+            )
+    for account_id, event, first_day in session.execute(
+        select(AccountEventFirst.account_id, AccountEventFirst.event, AccountEventFirst.first_day).where(
+            AccountEventFirst.account_id.in_(ids), AccountEventFirst.first_day <= end
+        )
+    ):
+        if account_id in out:
+            out[account_id].first_seen[event] = first_day
+    users: dict[str, int] = defaultdict(int)
+    for account_id, count in session.execute(
+        select(AccountUser.account_id, func.count())
+        .where(AccountUser.account_id.in_(ids))
+        .group_by(AccountUser.account_id)
+    ):
+        users[account_id] = count
+    for account_id, history in out.items():
+        if account_id in users:
+            history.known_users = users[account_id]
+    opened = func.coalesce(Ticket.opened_at, Ticket.state_at)
+    for account_id, ticket_id, when, category, tags, status, subject in session.execute(
+        select(
+            Ticket.account_id, Ticket.external_id, opened, Ticket.category, Ticket.tags, Ticket.status, Ticket.subject
+        ).where(
+            Ticket.account_id.in_(ids),
+            opened >= datetime.combine(start, time.min, tzinfo=UTC),
+            opened < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+        )
+    ):
+        if account_id in out:
+            out[account_id].tickets.append(
+                TicketFact(ticket_id, when.astimezone(UTC).date(), category, tuple(tags or ()), status, subject)
+            )
