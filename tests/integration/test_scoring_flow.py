@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import orjson
 import pytest
-from pydantic import SecretStr
 from click.testing import CliRunner
+from pydantic import SecretStr
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
