@@ -83,7 +83,9 @@ def generate(url: str, accounts: int, days: int, today: date, seed: int = 3) -> 
                 for event in counts:
                     seen.setdefault(event, day)
                 total = sum(counts.values())
-                rollups.append((account_id, day, total, 0, counts, user_counts, int(rng.random() < 0.03), now))
+                rollups.append(
+                    (account_id, day, total, 0, len(user_counts), counts, user_counts, int(rng.random() < 0.03), now)
+                )
             firsts.extend((account_id, event, day) for event, day in seen.items())
             for back in range(1, 15):
                 history.append((account_id, today - timedelta(days=back), rng.randint(20, 95)))
@@ -102,6 +104,7 @@ def generate(url: str, accounts: int, days: int, today: date, seed: int = 3) -> 
                     "day",
                     "events",
                     "page_views",
+                    "active_users",
                     "event_counts",
                     "user_counts",
                     "tickets_opened",

@@ -41,13 +41,22 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         database_url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_pre_ping=True,
         **kwargs,
     )
+
+    @event.listens_for(engine, "connect")
+    def _fast_json(dbapi_connection: Any, _record: Any) -> None:
+        # Rows read straight from the driver (the scoring hot path) decode JSONB with orjson too.
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(orjson.loads, dbapi_connection)
+
+    return engine
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -163,6 +163,52 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
                 account.story,
             )
     console.print(table)
+    _print_health(rt, console)
+
+
+def _print_health(rt: Runtime, console: Console) -> None:
+    from connector.accounts import account_summary
+    from scoring.rules import TIER_LABELS
+
+    table = Table(
+        "account",
+        "score",
+        "tier",
+        "7-day trend",
+        "open triggers",
+        "interventions",
+        "why",
+        title="health (scored by the rescore jobs)",
+        title_justify="left",
+    )
+    example = None
+    with rt.sessions() as session:
+        for account in ACCOUNTS:
+            summary = account_summary(session, account.account_id)
+            if summary is None or summary["score"] is None:
+                continue
+            trend = summary["trend"] or {}
+            delta = "" if trend.get("delta") is None else f"{trend['delta']:+d} ({trend['direction']})"
+            table.add_row(
+                account.account_id.removeprefix("acct_"),
+                str(summary["score"]),
+                TIER_LABELS.get(summary["tier"], summary["tier"]),
+                delta,
+                ", ".join(t["id"] for t in summary["open_triggers"]) or "-",
+                str(len(summary["interventions"])),
+                summary["reason"] or "",
+            )
+            if example is None and summary["interventions"]:
+                example = (account.account_id, summary["interventions"][0], summary["open_triggers"])
+    console.print(table)
+    if example:
+        account_id, intervention, triggers = example
+        console.print(
+            f"[bold]what a CSM would get for {account_id}[/bold]: {intervention['subject']} "
+            f"(owner {intervention['owner']}, due {intervention['due_at']}, via {', '.join(intervention['channels'])})"
+        )
+        for trigger in triggers[:2]:
+            console.print(f"  - {trigger['explanation']}")
 
 
 @click.command("demo")

@@ -45,25 +45,41 @@ def load_timeline(session: Session, account_id: str, as_of: date, rules: Scoring
     return None if history is None else history.timeline(as_of, rules)
 
 
+def stored_earlier_scores(
+    session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules
+) -> dict[str, dict[date, int]]:
+    """The stored scores of the trend and drop windows' days before `as_of`."""
+    scores = AccountScore.__table__.c
+    days = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
+    stored: dict[str, dict[date, int]] = defaultdict(dict)
+    for chunk in chunks(list(account_ids)):
+        for account_id, day, score in session.execute(
+            select(scores.account_id, scores.day, scores.score).where(
+                scores.account_id.in_(chunk), scores.day.in_(days)
+            )
+        ):
+            stored[account_id][day] = score
+    return stored
+
+
 def load_priors(
-    session: Session, histories: dict[str, AccountHistory], as_of: date, rules: ScoringRules
+    session: Session,
+    histories: dict[str, AccountHistory],
+    as_of: date,
+    rules: ScoringRules,
+    stored: dict[str, dict[date, int]] | None = None,
 ) -> dict[str, PriorState]:
     """Earlier scores (from history, recomputed from stored events where history has a gap),
     previous tiers, open alerts and last clearings, for every account in `histories`."""
     ids = list(histories)
     windows = earlier_windows(rules)
-    stored: dict[str, dict[date, int]] = defaultdict(dict)
+    if stored is None:
+        stored = stored_earlier_scores(session, ids, as_of, rules)
     previous_tier: dict[str, str] = {}
     open_alerts: dict[str, dict[str, OpenAlert]] = defaultdict(dict)
     cleared: dict[str, dict[str, date]] = defaultdict(dict)
     scores = AccountScore.__table__.c
     for chunk in chunks(ids):
-        for account_id, day, score in session.execute(
-            select(scores.account_id, scores.day, scores.score).where(
-                scores.account_id.in_(chunk), scores.day.in_([as_of - timedelta(days=n) for n in windows])
-            )
-        ):
-            stored[account_id][day] = score
         latest = (
             select(scores.account_id, func.max(scores.day).label("day"))
             .where(scores.account_id.in_(chunk), scores.day < as_of)
@@ -95,7 +111,7 @@ def load_priors(
         earlier: dict[int, int] = {}
         for n in sorted(windows):
             day = as_of - timedelta(days=n)
-            if day in stored[account_id]:
+            if day in stored.get(account_id, {}):
                 earlier[n] = stored[account_id][day]
             elif any(d <= day for d in history.days):
                 earlier[n] = assess(history.timeline(day, rules), rules, PriorState(), _end_of(day)).score.value
@@ -119,9 +135,15 @@ def score_accounts(
     Backfills (`record_interventions=False`) store score history and alerts but decide no
     interventions: nobody should get a task for a problem from last spring.
     """
-    start = as_of - timedelta(days=lookback_days(rules) + max(earlier_windows(rules)))
-    histories = load_histories(session, account_ids, start, as_of)
-    priors = load_priors(session, histories, as_of, rules)
+    # Only accounts whose earlier scores are missing from history need the extra days to recompute them.
+    stored = stored_earlier_scores(session, account_ids, as_of, rules)
+    wanted = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
+    gaps = {a for a in account_ids if any(day not in stored.get(a, {}) for day in wanted)}
+    complete = [a for a in account_ids if a not in gaps]
+    start = as_of - timedelta(days=lookback_days(rules))
+    histories = load_histories(session, complete, start, as_of)
+    histories |= load_histories(session, gaps, start - timedelta(days=max(earlier_windows(rules))), as_of)
+    priors = load_priors(session, histories, as_of, rules, stored)
     assessments = [
         assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at)
         for account_id, history in histories.items()
@@ -190,6 +212,7 @@ def store_assessments(
                     "account_id": a.account_id,
                     "key": i.key,
                     "trigger_id": i.trigger_id,
+                    "trigger_ids": list(i.trigger_ids),
                     "tier": i.tier,
                     "action": i.action,
                     "channels": list(i.channels),

@@ -282,6 +282,9 @@ class Intervention(Base):
     key: Mapped[str] = mapped_column(String(128))
     """Stable per account (`trigger:<id>:<day>`, `tier:<tier>:<day>`), so retries never duplicate."""
     trigger_id: Mapped[str | None] = mapped_column(String(32))
+    """The trigger whose playbook row was chosen (None when entering a tier chose it)."""
+    trigger_ids: Mapped[list[Any]] = mapped_column(default=list)
+    """Every trigger that opened it."""
     tier: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(255))
     channels: Mapped[list[Any]]

@@ -32,7 +32,7 @@ def slack_message(intervention: Intervention, account_name: str | None) -> dict[
     due = intervention.due_at.strftime("%Y-%m-%d %H:%M UTC")
     headline = f"*{who}* is *{tier}*: {intervention.action} ({intervention.priority} priority, due {due})"
     return {
-        "text": f"{who}: {intervention.subject}",
+        "text": intervention.subject,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
             {"type": "section", "text": {"type": "mrkdwn", "text": intervention.body[:2900]}},

@@ -9,7 +9,7 @@ from scoring.model import AccountTimeline, Assessment, HealthScore, PriorState
 from scoring.playbook import plan
 from scoring.rules import SIGNALS, ScoringRules
 from scoring.score import SIGNAL_LABELS, health_score, tier_for, trend
-from scoring.signals import compute_signals
+from scoring.signals import compute_signals, read_daily
 from scoring.triggers import evaluate
 
 REASON_MAX = 200
@@ -59,11 +59,12 @@ def assess(timeline: AccountTimeline, rules: ScoringRules, prior: PriorState, de
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
     the interventions' due times. Deterministic: the same inputs give the same assessment.
     """
-    signals = compute_signals(timeline, rules)
+    daily = read_daily(timeline, rules)
+    signals = compute_signals(timeline, rules, daily)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)
     movement = trend(score.value, prior.score_days_ago.get(rules.trend.window_days), rules.trend)
-    hits = evaluate(timeline, score, tier, movement, prior, rules)
+    hits = evaluate(timeline, score, tier, movement, prior, rules, daily)
     fired, _still_open, cleared = reconcile(hits, prior, timeline.as_of, rules)
     interventions = plan(timeline, score, tier, movement, hits, fired, prior, rules, decided_at)
     return Assessment(

@@ -125,7 +125,7 @@ class Intervention:
     """A playbook action for the CRM issues to turn into a task, enrollment or alert."""
 
     key: str
-    """Stable within the account: `trigger:<id>:<fired day>` or `tier:<tier>:<day entered>`."""
+    """Stable within the account: the day and what opened it (see `scoring.playbook.plan`)."""
     trigger_id: str | None
     tier: str
     action: str
@@ -136,6 +136,8 @@ class Intervention:
     subject: str
     body: str
     slack_alert: bool
+    trigger_ids: tuple[str, ...] = ()
+    """Every trigger that opened it (`trigger_id` is the one whose playbook row was chosen)."""
 
 
 @dataclass(frozen=True, slots=True)

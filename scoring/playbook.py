@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Trend, TriggerHit
 from scoring.rules import SIGNALS, TIER_LABELS, TIERS, PlaybookRow, ScoringRules
 from scoring.score import SIGNAL_LABELS
+from scoring.signals import in_grace
 from scoring.triggers import TRIGGER_TITLES
 
 
@@ -79,6 +81,21 @@ def _story(hit: TriggerHit) -> str:
     return f"{hit.explanation}\nEvidence: {readable(dict(hit.evidence))}."
 
 
+PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+KEY_LIMIT = 100
+
+
+def most_urgent(rows: Sequence[PlaybookRow]) -> PlaybookRow:
+    """Highest priority first, then the shortest due time."""
+    return min(rows, key=lambda row: (PRIORITY_RANK[row.priority], row.due_hours))
+
+
+def intervention_key(day: str, parts: Sequence[str]) -> str:
+    """`<day>:<what opened>`, hashed when long; a retry of the same assessment gives the same key."""
+    key = f"{day}:{'+'.join(parts)}"
+    return key if len(key) <= KEY_LIMIT else f"{day}:{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
 def plan(
     timeline: AccountTimeline,
     score: HealthScore,
@@ -90,42 +107,50 @@ def plan(
     rules: ScoringRules,
     decided_at: datetime,
 ) -> tuple[Intervention, ...]:
-    """The interventions this assessment decides, tier entry first, then one per newly fired trigger.
+    """At most one intervention per assessment: one task per real problem, however many signals show it.
 
-    - Entering a worse tier than `prior.previous_tier` adds the tier's row under key
-      `tier:<tier>:<as_of>`; a first-ever score (no previous tier) and any improvement add none.
-    - Each fired trigger adds its own row (else the current tier's) under `trigger:<id>:<as_of>`.
-    due_at = decided_at + due_hours. Keys depend only on the id and the day, so a retry of the same
-    day decides the same keys and the store can ignore the duplicates.
+    What opens it: newly fired triggers, and entering a worse tier than `prior.previous_tier`
+    (a first-ever score, an improvement, or an account still in its first
+    `alerts.new_account_grace_days` days opens none by tier alone). Its playbook row is the most
+    urgent of the rows they call for (each trigger's own row, else the tier's row); the body tells
+    every story. The key names the day and what opened it, so a retry decides the same key and
+    the store ignores the duplicate, while a different trigger opening later that day gets its own.
     """
     who, day, window = timeline.name or timeline.account_id, timeline.as_of.isoformat(), rules.trend.window_days
-    head = headline(who, score.value, tier, trend, window)
-    decided: list[Intervention] = []
-
-    def add(key: str, trigger_id: str | None, subject: str, body: str) -> None:
-        row = row_for(trigger_id, tier, rules)
-        decided.append(
-            Intervention(
-                key=key,
-                trigger_id=trigger_id,
-                tier=tier,
-                action=row.action,
-                channels=tuple(row.channels),
-                owner=row.owner,
-                priority=row.priority,
-                due_at=decided_at + timedelta(hours=row.due_hours),
-                subject=f"{subject} — {row.action}" + (f" ({TRIGGER_TITLES[trigger_id]})" if trigger_id else ""),
-                body=f"{body}\n\n{_context(score, tier, trend, window, row)}",
-                slack_alert=row.slack_alert,
-            )
-        )
-
-    if entered_worse_tier(tier, prior.previous_tier):
+    entered = entered_worse_tier(tier, prior.previous_tier) and not in_grace(timeline, rules)
+    if not fired and not entered:
+        return ()
+    rows = [row_for(hit.trigger_id, tier, rules) for hit in fired]
+    if entered:
+        rows.append(rules.playbook.tiers[tier])
+    row = most_urgent(rows)
+    lead = next((hit.trigger_id for hit in fired if row_for(hit.trigger_id, tier, rules) is row), None)
+    stories = []
+    if entered:
         before = TIER_LABELS.get(prior.previous_tier or "", prior.previous_tier)
-        story = f"{who} moved from {before} to {TIER_LABELS[tier]}."
-        if hits:
-            story += " What is true now:\n" + "\n".join(f"- {_story(hit)}" for hit in hits)
-        add(f"tier:{tier}:{day}", None, head, "\n".join([story, *score.notes]))
-    for hit in fired:
-        add(f"trigger:{hit.trigger_id}:{day}", hit.trigger_id, head, _story(hit))
-    return tuple(decided)
+        stories.append(f"{who} moved from {before} to {TIER_LABELS[tier]}.")
+    stories += [f"- {_story(hit)}" for hit in fired]
+    still_true = [hit for hit in hits if hit not in fired]
+    if still_true:
+        stories.append(
+            "Still open from before: " + ", ".join(TRIGGER_TITLES[hit.trigger_id] for hit in still_true) + "."
+        )
+    titles = [TRIGGER_TITLES[hit.trigger_id] for hit in fired]
+    parts = [hit.trigger_id for hit in fired] + ([f"tier-{tier}"] if entered else [])
+    return (
+        Intervention(
+            key=intervention_key(day, parts),
+            trigger_id=lead,
+            tier=tier,
+            action=row.action,
+            channels=tuple(row.channels),
+            owner=row.owner,
+            priority=row.priority,
+            due_at=decided_at + timedelta(hours=row.due_hours),
+            subject=f"{headline(who, score.value, tier, trend, window)} — {row.action}"
+            + (f" ({', '.join(titles)})" if titles else ""),
+            body="\n".join([*stories, *score.notes, "", _context(score, tier, trend, window, row)]),
+            slack_alert=any(r.slack_alert for r in rows),
+            trigger_ids=tuple(hit.trigger_id for hit in fired),
+        ),
+    )

@@ -155,6 +155,9 @@ class AlertRules(_Rules):
     drop_points: int = Field(15, ge=1, le=100)
     drop_window_days: int = Field(7, ge=1, le=90)
     inactive_days: int = Field(14, ge=1, le=365)
+    new_account_grace_days: int = Field(14, ge=0, le=365)
+    """A new account's first days are onboarding: `low_score` and tier-entry actions wait them out
+    (`setup_incomplete` and `stuck_in_journey` watch onboarding instead)."""
 
 
 class TriggerRules(_Rules):

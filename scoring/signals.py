@@ -8,6 +8,7 @@ Values are rounded to one decimal so the stored signals reproduce the stored sco
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from scoring.model import AccountTimeline, DayActivity, SignalValue
@@ -19,17 +20,36 @@ MIN_BASELINE_DAYS = 7
 """An account needs this many days of history before the recent window to have a baseline."""
 
 
-def meaningful_count(day: DayActivity, rules: ScoringRules) -> int:
-    """Meaningful actions on one day.
+def meaningful_counter(rules: ScoringRules) -> Callable[[DayActivity], int]:
+    """A function counting one day's meaningful actions (the event lists resolved once, for speed).
 
     With `events.meaningful` set: the track calls named there. Otherwise every track call
     except `events.ignored`, plus page and screen views.
     """
-    events, counts = rules.events, day.event_counts
-    if events.meaningful:
-        return max(0, sum(counts.get(name, 0) for name in dict.fromkeys(events.meaningful)))
-    ignored = sum(counts.get(name, 0) for name in dict.fromkeys(events.ignored))
-    return max(0, sum(counts.values()) - ignored + day.page_views)
+    if rules.events.meaningful:
+        wanted = tuple(dict.fromkeys(rules.events.meaningful))
+
+        def count_named(day: DayActivity) -> int:
+            counts = day.event_counts
+            return max(0, sum([counts[name] for name in wanted if name in counts]))
+
+        return count_named
+    ignored = tuple(dict.fromkeys(rules.events.ignored))
+
+    def count_all_but_ignored(day: DayActivity) -> int:
+        counts = day.event_counts
+        total = sum(counts.values()) + day.page_views
+        for name in ignored:
+            if name in counts:
+                total -= counts[name]
+        return max(0, total)
+
+    return count_all_but_ignored
+
+
+def meaningful_count(day: DayActivity, rules: ScoringRules) -> int:
+    """Meaningful actions on one day (see `meaningful_counter`)."""
+    return meaningful_counter(rules)(day)
 
 
 def rollups(timeline: AccountTimeline) -> Iterator[DayActivity]:
@@ -37,41 +57,67 @@ def rollups(timeline: AccountTimeline) -> Iterator[DayActivity]:
     return (a for a in timeline.days.values() if a.day <= timeline.as_of)
 
 
-def meaningful_by_day(timeline: AccountTimeline, rules: ScoringRules) -> dict[date, int]:
-    """Day -> meaningful actions, for the days up to `as_of` that had any."""
-    counts = {a.day: meaningful_count(a, rules) for a in rollups(timeline)}
-    return {day: n for day, n in counts.items() if n > 0}
+@dataclass(frozen=True, slots=True)
+class Daily:
+    """A timeline's rollups read once, for every signal and trigger of one assessment."""
+
+    rows: tuple[tuple[int, DayActivity, int], ...]
+    """(days before `as_of`, rollup, meaningful actions), newest first; nothing after `as_of`."""
+    start: date | None
+    """See `account_start`."""
+    last_active: date | None
+    """The latest day with meaningful activity."""
+
+    def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
+        """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
+        end = offset + length
+        return ((day, n) for days_ago, day, n in self.rows if offset <= days_ago < end)
+
+
+def read_daily(timeline: AccountTimeline, rules: ScoringRules) -> Daily:
+    """Count each day's meaningful actions once and find the account's start and last active day."""
+    count, as_of = meaningful_counter(rules), timeline.as_of
+    newest_first = sorted(rollups(timeline), key=lambda a: a.day, reverse=True)
+    ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
+    last_active = next((a.day for _, a, n in ordered if n > 0), None)
+    active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
+    return Daily(ordered, _start(timeline, active), last_active)
+
+
+def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:
+    candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of] + active_days
+    if timeline.signed_up_on is not None:
+        candidates.append(timeline.signed_up_on)
+    return min(candidates, default=None)
+
+
+def account_start(timeline: AccountTimeline) -> date | None:
+    """When the account began: the earliest of `signed_up_on`, its first-seen events and its active days.
+
+    (Activity before the recorded signup still shows the account existed.) None with no data at all.
+    """
+    active = [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
+    return _start(timeline, active)
 
 
 def last_meaningful_day(timeline: AccountTimeline, rules: ScoringRules) -> date | None:
     """The latest day up to `as_of` with meaningful activity, or None if the timeline has none."""
-    for activity in sorted(rollups(timeline), key=lambda a: a.day, reverse=True):
-        if meaningful_count(activity, rules) > 0:
-            return activity.day
-    return None
+    return read_daily(timeline, rules).last_active
 
 
-def account_start(timeline: AccountTimeline) -> date | None:
-    """When the account began: `signed_up_on`, else the earliest first-seen event or active day."""
-    if timeline.signed_up_on is not None:
-        return timeline.signed_up_on
-    candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of]
-    candidates += [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
-    return min(candidates, default=None)
-
-
-def days_inactive(timeline: AccountTimeline, rules: ScoringRules) -> tuple[int, date | None] | None:
+def days_inactive(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None
+) -> tuple[int, date | None] | None:
     """(Days since the last meaningful activity, that day); an account never active counts from its start.
 
     None when the account has neither activity nor a known start (nothing to count from).
     """
-    last = last_meaningful_day(timeline, rules)
-    if last is not None:
-        return (timeline.as_of - last).days, last
-    start = account_start(timeline)
-    if start is None:
+    daily = daily or read_daily(timeline, rules)
+    if daily.last_active is not None:
+        return (timeline.as_of - daily.last_active).days, daily.last_active
+    if daily.start is None:
         return None
-    return max(0, (timeline.as_of - start).days), None
+    return max(0, (timeline.as_of - daily.start).days), None
 
 
 def seen_by(timeline: AccountTimeline, event: str) -> date | None:
@@ -98,7 +144,7 @@ def _value(fraction: float) -> float:
     return round(100 * min(1.0, max(0.0, fraction)), 1)
 
 
-def activity(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
+def activity(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
     """How much meaningful activity the recent window shows against what is expected of the account.
 
     R = meaningful actions in the last W = `activity_window_days` days; W' = the days of that window
@@ -110,14 +156,13 @@ def activity(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
                 days of it on or after the start
       minimum:  E_m = MIN_ACTIONS_PER_DAY * W', only when neither of the others exists.
     Activity = 100 * mean over the yardsticks of min(1, R / E): 100 means "meets expectations";
-    bounded 0-100, non-decreasing in R, never None.
+    bounded 0-100, never None, non-decreasing in R for a given start (activity before a known
+    signup can move the start earlier and so lengthen W').
     """
-    s = rules.signals
-    window, base = s.activity_window_days, s.baseline_window_days
-    per_day = meaningful_by_day(timeline, rules)
-    start = account_start(timeline)
-    recent = sum(n for day, n in per_day.items() if age(timeline, day) < window)
-    base_actions = sum(n for day, n in per_day.items() if window <= age(timeline, day) < window + base)
+    s, daily = rules.signals, daily or read_daily(timeline, rules)
+    window, base, start = s.activity_window_days, s.baseline_window_days, daily.start
+    recent = sum(n for _, n in daily.window(window))
+    base_actions = sum(n for _, n in daily.window(base, offset=window))
     w_days = max(1, covered_days(timeline, window, 0, start))
     b_days = covered_days(timeline, base, window, start)
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
@@ -152,7 +197,7 @@ def activity(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
     )
 
 
-def engagement(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
+def engagement(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
     """Depth of use over the last E = `engagement_window_days` days: the mean of the components that exist.
 
       breadth = share of `events.key_features` seen in the window          (when key features are set)
@@ -163,14 +208,17 @@ def engagement(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
     100 * mean(components); None only when no component exists. Bounded 0-100; non-decreasing in
     features used and in actions (more active users raise `seats` and may lower `depth`).
     """
-    s, events = rules.signals, rules.events
+    s, events, daily = rules.signals, rules.events, daily or read_daily(timeline, rules)
     length = s.engagement_window_days
-    days = [a for a in rollups(timeline) if age(timeline, a.day) < length]
     features = list(dict.fromkeys(events.key_features))
-    used = [f for f in features if any(a.event_counts.get(f, 0) > 0 for a in days)]
-    users = {user for a in days for user, n in a.user_counts.items() if n > 0}
-    actions = sum(meaningful_count(a, rules) for a in days)
-    e_days = max(1, covered_days(timeline, length, 0, account_start(timeline)))
+    wanted, seen, users, actions = set(features), set(), set(), 0
+    for day, n in daily.window(length):
+        actions += n
+        counts = day.event_counts
+        seen.update([name for name in wanted.intersection(counts) if counts[name] > 0])
+        users.update([user for user, count in day.user_counts.items() if count > 0])
+    used = [feature for feature in features if feature in seen]
+    e_days = max(1, covered_days(timeline, length, 0, daily.start))
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
     parts: dict[str, float] = {}
     notes: list[str] = []
@@ -200,11 +248,11 @@ def engagement(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
     return SignalValue("engagement", value, f"In {e_days} days: " + "; ".join(notes), inputs)
 
 
-def milestones(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
+def milestones(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
     """Share of the milestones that count which are done.
 
     A milestone is done when its event was first seen on or before `as_of`, and due when
-    start + due_days <= as_of (start = `signed_up_on`, else the earliest first-seen event). It
+    start + due_days <= as_of (start: see `account_start`; no start, nothing is due). It
     counts when it is due or done: a milestone not yet due never counts against the account, one
     done early counts in its favour. Milestones = 100 * done / counted; None when no milestone is
     configured or none counts yet. Bounded 0-100; completing a milestone never lowers it.
@@ -212,7 +260,7 @@ def milestones(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
     configured = rules.milestones
     if not configured:
         return SignalValue("milestones", None, "no milestones configured")
-    start = account_start(timeline)
+    start = (daily or read_daily(timeline, rules)).start
     done = [m.name for m in configured if seen_by(timeline, m.event) is not None]
     due = [m.name for m in configured if start is not None and start + timedelta(days=m.due_days) <= timeline.as_of]
     counted = list(dict.fromkeys(due + done))
@@ -226,17 +274,17 @@ def milestones(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
     return SignalValue("milestones", _value(len(done) / len(counted)), explanation, inputs)
 
 
-def recency(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
+def recency(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
     """Recency = 100 * max(0, 1 - d / Z): d = days since the last meaningful activity, Z = `recency_zero_after_days`.
 
     100 for activity on `as_of`, falling linearly to 0 at Z days of silence. An account never
     meaningfully active scores 0, except on the day it starts (or with no start known and no data at
     all), when it is None: there has been no time yet to be silent. Bounded 0-100, non-increasing in d.
     """
-    zero_after = rules.signals.recency_zero_after_days
-    last = last_meaningful_day(timeline, rules)
+    zero_after, daily = rules.signals.recency_zero_after_days, daily or read_daily(timeline, rules)
+    last = daily.last_active
     if last is None:
-        start = account_start(timeline)
+        start = daily.start
         if start is None or start >= timeline.as_of:
             return SignalValue("recency", None, "brand new: no meaningful activity yet and no time to be silent")
         silent = (timeline.as_of - start).days
@@ -245,11 +293,11 @@ def recency(timeline: AccountTimeline, rules: ScoringRules) -> SignalValue:
         )
     silent = (timeline.as_of - last).days
     value = _value(1 - silent / zero_after)
-    when = "today" if silent == 0 else f"{silent} days ago ({last.isoformat()})"
+    when = "today" if silent == 0 else f"{silent} day{'s' if silent > 1 else ''} ago ({last.isoformat()})"
     return SignalValue("recency", value, f"last meaningful activity {when}; 0 at {zero_after} days", {"days": silent})
 
 
-SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules], SignalValue]] = {
+SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules, Daily | None], SignalValue]] = {
     "activity": activity,
     "engagement": engagement,
     "milestones": milestones,
@@ -257,6 +305,15 @@ SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules], SignalValu
 }
 
 
-def compute_signals(timeline: AccountTimeline, rules: ScoringRules) -> dict[str, SignalValue]:
+def compute_signals(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None
+) -> dict[str, SignalValue]:
     """All four signals, keyed by name in `SIGNALS` order."""
-    return {name: compute(timeline, rules) for name, compute in SIGNAL_FUNCTIONS.items()}
+    daily = daily or read_daily(timeline, rules)
+    return {name: compute(timeline, rules, daily) for name, compute in SIGNAL_FUNCTIONS.items()}
+
+
+def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:
+    """True while the account is younger than `alerts.new_account_grace_days` (onboarding, not risk)."""
+    start = timeline.signed_up_on
+    return start is not None and (timeline.as_of - start).days < rules.alerts.new_account_grace_days

@@ -9,7 +9,7 @@ from datetime import date
 from scoring.model import AccountTimeline, HealthScore, PriorState, Trend, TriggerHit
 from scoring.rules import TIER_LABELS, ScoringRules
 from scoring.score import SIGNAL_LABELS
-from scoring.signals import account_start, age, covered_days, days_inactive, rollups, seen_by
+from scoring.signals import Daily, age, covered_days, days_inactive, in_grace, read_daily, seen_by
 
 MIN_EARLIER_LOGINS = 5
 """`login_decline` judges a drop only when the earlier window had at least this many logins (1 -> 0 is noise)."""
@@ -39,6 +39,7 @@ class TriggerContext:
     trend: Trend
     prior: PriorState
     rules: ScoringRules
+    daily: Daily
     inactivity: tuple[int, date | None] | None
 
     @property
@@ -58,9 +59,9 @@ def _iso(day: date | None) -> str | None:
 
 
 def low_score(ctx: TriggerContext) -> TriggerHit | None:
-    """Score < alerts.low_score_below."""
+    """Score < alerts.low_score_below (not during a new account's grace days)."""
     value, limit = ctx.score.value, ctx.rules.alerts.low_score_below
-    if value >= limit:
+    if value >= limit or in_grace(ctx.timeline, ctx.rules):
         return None
     evidence: dict[str, object] = {"score": value, "below": limit, "tier": ctx.tier}
     label = TIER_LABELS.get(ctx.tier, ctx.tier)
@@ -167,14 +168,14 @@ def login_decline(ctx: TriggerContext) -> TriggerHit | None:
     rules, logins = ctx.rules.triggers, tuple(dict.fromkeys(ctx.rules.events.logins))
     length = rules.login_decline_window_days
     recent = earlier = 0
-    for day in rollups(ctx.timeline):
-        days_ago = age(ctx.timeline, day.day)
-        if days_ago < 2 * length:
-            count = max(0, sum(day.event_counts.get(name, 0) for name in logins))
-            if days_ago < length:
-                recent += count
-            else:
-                earlier += count
+    for days_ago, day, _ in ctx.daily.rows:
+        if days_ago >= 2 * length:
+            break
+        count = max(0, sum([day.event_counts[name] for name in logins if name in day.event_counts]))
+        if days_ago < length:
+            recent += count
+        else:
+            earlier += count
     if earlier < MIN_EARLIER_LOGINS or (earlier - recent) * 100 < rules.login_decline_pct * earlier:
         return None
     pct = round(100 * (earlier - recent) / earlier, 1)
@@ -212,15 +213,15 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
     """
     timeline, rules = ctx.timeline, ctx.rules.triggers
     seats, length = timeline.licensed_seats, rules.seats_idle_days
-    if not seats or seats <= 0 or covered_days(timeline, length, 0, account_start(timeline)) < length:
+    if not seats or seats <= 0 or covered_days(timeline, length, 0, ctx.daily.start) < length:
         return None
-    users = {u for d in rollups(timeline) if age(timeline, d.day) < length for u, n in d.user_counts.items() if n > 0}
+    users = {user for day, _ in ctx.daily.window(length) for user, n in day.user_counts.items() if n > 0}
     idle = max(0, seats - len(users))
     if idle < rules.seats_inactive_share * seats - 1e-9:
         return None
     text = (
-        f"{idle} of {ctx.who}'s {seats} licensed seats have been idle for the last {length} days: only "
-        f"{len(users)} user(s) active (threshold: {rules.seats_inactive_share:.0%} of seats idle)."
+        f"{idle} of {ctx.who}'s {seats} licensed seats have been idle for the last {length} days: "
+        f"{len(users)} active user{'' if len(users) == 1 else 's'} (threshold: {rules.seats_inactive_share:.0%} idle)."
     )
     evidence = {"seats": seats, "active_users": len(users), "idle_seats": idle, "window_days": length}
     return TriggerHit("seats_inactive", evidence, text)
@@ -229,7 +230,7 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
 def setup_incomplete(ctx: TriggerContext) -> TriggerHit | None:
     """Started >= setup_grace_days ago and none of `events.setup_completed` seen."""
     timeline, grace, marks = ctx.timeline, ctx.rules.triggers.setup_grace_days, ctx.rules.events.setup_completed
-    start = account_start(timeline)
+    start = ctx.daily.start
     if not marks or start is None or age(timeline, start) < grace:
         return None
     if any(seen_by(timeline, mark) is not None for mark in marks):
@@ -258,7 +259,7 @@ def ticket_cluster(ctx: TriggerContext) -> TriggerHit | None:
     )
     if not clusters:
         return None
-    stories = "; ".join(f'{len(ids)} about "{label}" ({", ".join(ids)})' for label, ids in clusters)
+    stories = "; ".join(f'{len(ids)} tickets about "{label}" ({", ".join(ids)})' for label, ids in clusters)
     text = (
         f"{ctx.who} opened {stories} in the last {rules.ticket_cluster_days} days: a recurring problem that needs "
         "a fix or better onboarding, not ticket-by-ticket answers."
@@ -286,9 +287,16 @@ TRIGGERS: dict[str, Callable[[TriggerContext], TriggerHit | None]] = {
 
 
 def evaluate(
-    timeline: AccountTimeline, score: HealthScore, tier: str, trend: Trend, prior: PriorState, rules: ScoringRules
+    timeline: AccountTimeline,
+    score: HealthScore,
+    tier: str,
+    trend: Trend,
+    prior: PriorState,
+    rules: ScoringRules,
+    daily: Daily | None = None,
 ) -> list[TriggerHit]:
     """Every trigger enabled in `rules.triggers.enabled` that is true now, in `TRIGGER_IDS` order."""
-    ctx = TriggerContext(timeline, score, tier, trend, prior, rules, days_inactive(timeline, rules))
+    daily = daily or read_daily(timeline, rules)
+    ctx = TriggerContext(timeline, score, tier, trend, prior, rules, daily, days_inactive(timeline, rules, daily))
     enabled = set(rules.triggers.enabled)
     return [hit for trigger_id, check in TRIGGERS.items() if trigger_id in enabled and (hit := check(ctx)) is not None]

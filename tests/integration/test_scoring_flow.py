@@ -22,7 +22,7 @@ from connector.slack import SlackUnavailable, deliver_slack_alerts
 
 pytestmark = pytest.mark.integration
 
-TODAY = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+TODAY = datetime.now(UTC) - timedelta(minutes=1)  # never in the future, whatever the hour
 
 
 def history_batch(account: str, *, seats: int, active_days: range, users: int = 4) -> list[dict]:
@@ -91,7 +91,7 @@ def test_events_over_http_are_scored_by_the_job_and_shown_by_the_cli(client, aut
     assert {"inactive", "inactivity_winback"} <= set(quiet_triggers)
     assert quiet_triggers["inactive"]["fired_at"] and quiet_triggers["inactive"]["explanation"]
     assert "inactive" not in {t["id"] for t in busy["open_triggers"]}
-    assert any(i["trigger_id"] == "inactivity_winback" for i in quiet["interventions"])
+    assert any("inactivity_winback" in i["trigger_ids"] for i in quiet["interventions"])
 
 
 def test_rescoring_the_same_day_fires_nothing_twice(client, auth_headers, runtime):

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=255), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("trigger_id", sa.String(length=32), nullable=True),
+        sa.Column("trigger_ids", JSON_TYPE, nullable=False),
         sa.Column("tier", sa.String(length=16), nullable=False),
         sa.Column("action", sa.String(length=255), nullable=False),
         sa.Column("channels", JSON_TYPE, nullable=False),

@@ -32,7 +32,7 @@ def test_a_trigger_still_true_does_not_fire_again():
 def test_an_open_alert_whose_trigger_is_no_longer_true_clears():
     prior = PriorState(open_alerts={"low_score": open_alert("low_score"), "inactive": open_alert("inactive")})
     fired, still_open, cleared = reconcile([hit("low_score")], prior, AS_OF, RULES)
-    assert fired == () and cleared == ("inactive",)
+    assert fired == () and [h.trigger_id for h in still_open] == ["low_score"] and cleared == ("inactive",)
 
 
 def test_cleared_alerts_come_back_in_trigger_order():

@@ -195,7 +195,7 @@ def test_three_tickets_tagged_export_within_thirty_days_fire_ticket_cluster():
     hit = ticket_cluster(context(timeline(tickets=tickets)))
     assert hit is not None
     assert hit.evidence["issues"] == [{"issue": "export", "tickets": 3, "ticket_ids": ["101", "102", "103"]}]
-    assert 'opened 3 about "export" (101, 102, 103) in the last 30 days' in hit.explanation
+    assert 'opened 3 tickets about "export" (101, 102, 103) in the last 30 days' in hit.explanation
 
 
 def test_ticket_cluster_needs_three_on_the_same_issue_inside_the_window():

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from scoring.model import AccountTimeline, DayActivity, HealthScore, PriorState, SignalValue, TicketFact, Trend
 from scoring.rules import ScoringRules
 from scoring.score import health_score, tier_for
-from scoring.signals import days_inactive
+from scoring.signals import days_inactive, read_daily
 from scoring.triggers import TriggerContext
 
 AS_OF = date(2025, 3, 31)
@@ -134,5 +134,6 @@ def context(
         Trend(delta, direction),
         prior or PriorState(),
         rules,
+        read_daily(account, rules),
         days_inactive(account, rules),
     )

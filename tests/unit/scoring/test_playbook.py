@@ -1,0 +1,137 @@
+"""Playbook selection: rows, keys, due times, subjects and bodies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scoring.model import PriorState, Trend, TriggerHit
+from scoring.playbook import entered_worse_tier, plan, readable, row_for, signed
+from scoring.rules import Playbook, PlaybookRow, ScoringRules
+from tests.unit.scoring.timelines import DECIDED_AT, RULES, healthy, scored
+
+MINUS = "\u2212"
+
+
+def hit(trigger_id: str, **evidence: object) -> TriggerHit:
+    return TriggerHit(trigger_id, evidence or {"days_inactive": 21}, f"Acme: {trigger_id} story.")
+
+
+def decide(tier: str, fired=(), hits=None, previous: str | None = None, delta: int | None = -18, rules=RULES, value=55):
+    score = scored(value, value, None, value)
+    trend = Trend(delta, None if delta is None else "declining")
+    prior = PriorState(previous_tier=previous)
+    hits = list(fired) if hits is None else hits
+    return plan(healthy(), score, tier, trend, hits, list(fired), prior, rules, DECIDED_AT)
+
+
+def test_a_trigger_with_its_own_row_gets_that_row():
+    [intervention] = decide("at_risk", [hit("inactivity_winback")])
+    assert intervention.action == "win-back outreach" and intervention.channels == ("email_sequence",)
+    assert intervention.trigger_id == "inactivity_winback" and intervention.tier == "at_risk"
+    assert intervention.due_at == DECIDED_AT + timedelta(hours=72)
+
+
+def test_a_trigger_without_a_row_gets_the_current_tiers_row():
+    [intervention] = decide("critical", [hit("login_decline")])
+    assert intervention.action == "human CSM outreach" and intervention.owner == "escalation"
+    assert intervention.due_at == DECIDED_AT and intervention.slack_alert
+
+
+def test_each_tier_row_matches_the_seeds_playbook():
+    expected = {
+        "healthy": ("nurture: tips and beta invites", 30 * 24),
+        "monitor": ("educate: feature adoption nudges", 72),
+        "at_risk": ("personalized re-engagement", 24),
+        "critical": ("human CSM outreach", 0),
+        "churning": ("executive save attempt", 8),
+    }
+    for tier, (action, hours) in expected.items():
+        row = row_for(None, tier, RULES)
+        assert (row.action, row.due_hours) == (action, hours)
+    assert row_for("health_drop", "monitor", RULES).action == "personalized re-engagement"
+    assert row_for("stuck_in_journey", "critical", RULES).action == "educational outreach"
+
+
+def test_a_configured_trigger_row_overrides_the_tier_row():
+    row = PlaybookRow(action="fix the export", channels=["task"], due_hours=4, priority="high")
+    rules = ScoringRules(playbook=Playbook(triggers={"ticket_cluster": row}))
+    [intervention] = decide("monitor", [hit("ticket_cluster")], rules=rules)
+    assert intervention.action == "fix the export" and intervention.due_at == DECIDED_AT + timedelta(hours=4)
+
+
+def test_one_intervention_per_assessment_however_many_triggers_fire():
+    [intervention] = decide("at_risk", [hit("low_score"), hit("inactive")])
+    assert intervention.key == "2025-03-31:low_score+inactive"
+    assert intervention.trigger_ids == ("low_score", "inactive")
+    assert "- Acme: low_score story." in intervention.body and "- Acme: inactive story." in intervention.body
+    [again] = decide("at_risk", [hit("low_score"), hit("inactive")])
+    assert again.key == intervention.key, "a retry decides the same key, so the store ignores it"
+    [later] = decide("at_risk", [hit("login_decline")])
+    assert later.key != intervention.key, "a different trigger opening later that day is a new problem"
+
+
+def test_the_most_urgent_row_wins_and_any_slack_row_alerts():
+    [intervention] = decide("monitor", [hit("inactivity_winback"), hit("health_drop")])
+    assert intervention.action == "personalized re-engagement" and intervention.trigger_id == "health_drop"
+    assert intervention.due_at == DECIDED_AT + timedelta(hours=24) and intervention.slack_alert
+
+
+def test_entering_a_worse_tier_opens_an_intervention_with_the_tier_row():
+    [entry] = decide("at_risk", [], previous="monitor")
+    assert entry.key == "2025-03-31:tier-at_risk" and entry.trigger_id is None
+    assert entry.action == "personalized re-engagement" and entry.slack_alert
+    assert entry.body.startswith("Acme moved from Monitor to At Risk.")
+    [both] = decide("critical", [hit("low_score")], previous="monitor")
+    assert both.key == "2025-03-31:low_score+tier-critical"
+    assert both.action == "human CSM outreach" and both.owner == "escalation", "critical's row is more urgent"
+
+
+def test_no_tier_intervention_on_a_first_score_an_improvement_or_staying_put():
+    assert decide("critical", previous=None) == ()
+    assert decide("monitor", previous="at_risk") == ()
+    assert decide("healthy", previous="monitor") == ()
+    assert decide("at_risk", previous="at_risk") == ()
+    assert not entered_worse_tier("at_risk", "unknown")
+
+
+def test_no_tier_intervention_while_a_new_account_is_in_its_grace_days():
+    from tests.unit.scoring.timelines import timeline
+
+    young = timeline(signed_up=5, seats=5, days={0: {"Signed In": 1}})
+    score = scored(30, 30, None, 30)
+    assert (
+        plan(
+            young, score, "critical", Trend(None, None), [], [], PriorState(previous_tier="monitor"), RULES, DECIDED_AT
+        )
+        == ()
+    )
+
+
+def test_the_subject_names_the_account_tier_score_trend_action_and_triggers():
+    [entry] = decide("at_risk", [], previous="monitor")
+    assert entry.subject == f"Acme: At Risk (55, {MINUS}18 in 7 days) — personalized re-engagement"
+    [trigger] = decide("at_risk", [hit("inactivity_winback")])
+    assert trigger.subject == f"Acme: At Risk (55, {MINUS}18 in 7 days) — win-back outreach (inactivity win-back)"
+    [unknown_trend] = decide("at_risk", [hit("low_score")], delta=None)
+    assert unknown_trend.subject == "Acme: At Risk (55) — personalized re-engagement (low score)"
+    assert (signed(5), signed(0)) == ("+5", "±0")
+
+
+def test_the_body_tells_the_story_with_readable_evidence_and_the_ask():
+    [intervention] = decide("at_risk", [hit("inactive", days_inactive=21, last_active_on="2025-03-10")])
+    assert intervention.body.startswith(
+        "- Acme: inactive story.\nEvidence: days inactive 21; last active on 2025-03-10."
+    )
+    assert (
+        "Health 55/100 (At Risk), \u221218 in 7 days. Signals: Activity 55, Engagement 55, Milestones n/a"
+        in intervention.body
+    )
+    assert "Playbook: personalized re-engagement via email, slack; owner csm; high priority, due within 24 hours." in (
+        intervention.body
+    )
+
+
+def test_nested_evidence_reads_as_text():
+    evidence = {"issues": [{"issue": "export", "ticket_ids": ["1", "2"]}], "window_days": 30, "pct": 30.0}
+    assert readable(evidence) == "issues (issue export; ticket ids 1, 2); window days 30; pct 30"
+    assert readable({"missing": [], "last": None}) == "missing none; last none"
