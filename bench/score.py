@@ -32,7 +32,7 @@ from sqlalchemy import select  # noqa: E402
 from bench.ingest import FreshDatabase  # noqa: E402
 from connector.bulk import insert_ignore_many  # noqa: E402
 from connector.config import Config  # noqa: E402
-from connector.db import make_engine, make_sessionmaker  # noqa: E402
+from connector.db import make_engine, make_sessionmaker, reader  # noqa: E402
 from connector.events import SegmentCall  # noqa: E402
 from connector.health import score_accounts  # noqa: E402
 from connector.ingest import store_calls  # noqa: E402
@@ -124,12 +124,12 @@ def generate(url: str, accounts: int, days: int, today: date, seed: int = 3) -> 
 
 def _score_slice(url: str, ids: list[str], as_of: date, done: multiprocessing.Queue) -> None:
     engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions, readers = make_sessionmaker(engine), make_sessionmaker(reader(engine))
     rules = Config().scoring
     now = datetime.now(UTC)
     for start in range(0, len(ids), BATCH):
-        with sessions.begin() as session:
-            score_accounts(session, ids[start : start + BATCH], as_of, rules, now)
+        with readers() as reading, sessions.begin() as session:
+            score_accounts(session, ids[start : start + BATCH], as_of, rules, now, read_session=reading)
     engine.dispose()
     done.put(len(ids))
 

@@ -121,20 +121,10 @@ def load_priors(
     return priors
 
 
-def score_accounts(
-    session: Session,
-    account_ids: Sequence[str],
-    as_of: date,
-    rules: ScoringRules,
-    decided_at: datetime,
-    *,
-    record_interventions: bool = True,
-) -> dict[str, Scored]:
-    """Assess accounts as of `as_of` and store the results; unknown ids are skipped.
-
-    Backfills (`record_interventions=False`) store score history and alerts but decide no
-    interventions: nobody should get a task for a problem from last spring.
-    """
+def assess_accounts(
+    session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules, decided_at: datetime
+) -> list[Assessment]:
+    """Assess accounts as of `as_of` without writing anything (a read-only session is enough)."""
     # Only accounts whose earlier scores are missing from history need the extra days to recompute them.
     stored = stored_earlier_scores(session, account_ids, as_of, rules)
     wanted = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
@@ -144,10 +134,29 @@ def score_accounts(
     histories = load_histories(session, complete, start, as_of)
     histories |= load_histories(session, gaps, start - timedelta(days=max(earlier_windows(rules))), as_of)
     priors = load_priors(session, histories, as_of, rules, stored)
-    assessments = [
+    return [
         assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at)
         for account_id, history in histories.items()
     ]
+
+
+def score_accounts(
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    *,
+    record_interventions: bool = True,
+    read_session: Session | None = None,
+) -> dict[str, Scored]:
+    """Assess accounts as of `as_of` and store the results; unknown ids are skipped.
+
+    With `read_session`, the reading happens there, so on SQLite the write lock is held only
+    while storing. Backfills (`record_interventions=False`) store score history and alerts but
+    decide no interventions: nobody should get a task for a problem from last spring.
+    """
+    assessments = assess_accounts(read_session or session, account_ids, as_of, rules, decided_at)
     return store_assessments(session, assessments, decided_at, record_interventions=record_interventions)
 
 

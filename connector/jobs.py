@@ -43,8 +43,8 @@ def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
             failed.append(account_id)
     ready = [account_id for account_id in account_ids if account_id not in failed]
     try:
-        with rt.sessions.begin() as session:
-            scored = score_accounts(session, ready, now.date(), rt.config.scoring, now)
+        with rt.readers() as reading, rt.sessions.begin() as session:
+            scored = score_accounts(session, ready, now.date(), rt.config.scoring, now, read_session=reading)
     except Exception:
         log.exception("batch scoring of %d account(s) failed; scoring them one by one", len(ready))
         scored = {}

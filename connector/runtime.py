@@ -37,6 +37,11 @@ class Runtime:
     known: KnownRows = field(default_factory=KnownRows)
     """Rows this process knows exist (skips no-op upserts on steady traffic)."""
 
+    @property
+    def readers(self) -> sessionmaker[Session]:
+        """Read-only sessions (on SQLite they take no write lock)."""
+        return make_sessionmaker(reader(self.engine))
+
     def close(self) -> None:
         self.engine.dispose()
         if self.redis is not None:

@@ -12,11 +12,15 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select
 
-from connector.health import score_account
-from connector.models import Account
+from connector.health import score_accounts
+from connector.models import Account, DirtyAccountDay
 from connector.rollups import roll_up_outstanding
 from connector.runtime import Runtime
+from connector.sql import chunks
+from scoring.model import Assessment
 from scoring.rules import TIER_LABELS
+
+BATCH = 500
 
 
 def _days(as_of: date | None, start: date | None, end: date | None, today: date) -> list[date]:
@@ -35,34 +39,53 @@ def _days(as_of: date | None, start: date | None, end: date | None, today: date)
     return days
 
 
-def score_days(rt: Runtime, account_id: str, days: list[date], now: datetime) -> dict[str, Any] | None:
-    """Catch up the account's rollups, then score each day in order (history feeds the next day's trend)."""
-    with rt.sessions.begin() as session:
-        roll_up_outstanding(session, account_id, now)
-    result = None
+def score_range(
+    rt: Runtime, accounts: list[str], days: list[date], now: datetime, progress: Progress | None = None
+) -> dict[str, dict[str, Any]]:
+    """Catch up outstanding rollups, then score every day in order, in batches of accounts.
+
+    Days go oldest first so each day's stored score feeds the next day's trend, as daily
+    scoring would. Returns each account's last scored day.
+    """
+    with rt.sessions() as session:
+        waiting = set(session.scalars(select(DirtyAccountDay.account_id).distinct()))
+    for account_id in accounts:
+        if account_id in waiting:
+            with rt.sessions.begin() as session:
+                roll_up_outstanding(session, account_id, now)
+    task = progress.add_task("scoring", total=len(accounts) * len(days)) if progress else None
+    results: dict[str, dict[str, Any]] = {}
     for day in days:
         live = day == now.date()
         decided_at = now if live else datetime.combine(day, time.max, tzinfo=UTC)
-        with rt.sessions.begin() as session:
-            scored = score_account(session, account_id, day, rt.config.scoring, decided_at, record_interventions=live)
-        if scored is None:
-            return None
-        assessment, new_ids = scored.assessment, scored.new_interventions
-        if scored.slack_interventions:
-            rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", list(scored.slack_interventions))
-        result = {
-            "account_id": account_id,
-            "as_of": day.isoformat(),
-            "score": assessment.score.value,
-            "tier": assessment.tier,
-            "trend": assessment.trend.delta,
-            "direction": assessment.trend.direction,
-            "fired": [hit.trigger_id for hit in assessment.fired],
-            "open": [hit.trigger_id for hit in assessment.hits],
-            "interventions": len(new_ids),
-            "reason": assessment.reason,
-        }
-    return result
+        for batch in chunks(accounts, BATCH):
+            with rt.readers() as reading, rt.sessions.begin() as session:
+                scored = score_accounts(
+                    session, batch, day, rt.config.scoring, decided_at, record_interventions=live, read_session=reading
+                )
+            slack = [i for s in scored.values() for i in s.slack_interventions]
+            if slack:
+                rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", slack)
+            for account_id, result in scored.items():
+                results[account_id] = _summary(result.assessment, len(result.new_interventions))
+            if progress and task is not None:
+                progress.advance(task, len(batch))
+    return results
+
+
+def _summary(assessment: Assessment, interventions: int) -> dict[str, Any]:
+    return {
+        "account_id": assessment.account_id,
+        "as_of": assessment.as_of.isoformat(),
+        "score": assessment.score.value,
+        "tier": assessment.tier,
+        "trend": assessment.trend.delta,
+        "direction": assessment.trend.direction,
+        "fired": [hit.trigger_id for hit in assessment.fired],
+        "open": [hit.trigger_id for hit in assessment.hits],
+        "interventions": interventions,
+        "reason": assessment.reason,
+    }
 
 
 @click.command("score")
@@ -98,16 +121,11 @@ def score_command(
             accounts = list(session.scalars(select(Account.account_id).order_by(Account.account_id)))
     else:
         accounts = [account_id]  # type: ignore[list-item]
-    results = []
-    with Progress(disable=as_json or len(accounts) * len(days) < 50, transient=True) as progress:
-        task = progress.add_task("scoring", total=len(accounts))
-        for account in accounts:
-            result = score_days(rt, account, days, now)
-            if result is None:
-                raise click.ClickException(f"no account {account!r} has been stored")
-            results.append(result)
-            progress.advance(task)
-    _report(results, as_json)
+    with Progress(disable=as_json or len(accounts) * len(days) < 500, transient=True) as progress:
+        results = score_range(rt, accounts, days, now, progress)
+    if account_id and account_id not in results:
+        raise click.ClickException(f"no account {account_id!r} has been stored")
+    _report([results[a] for a in accounts if a in results], as_json)
     if hasattr(rt.queue, "join"):
         rt.queue.join()
 
