@@ -122,6 +122,14 @@ def generate(url: str, accounts: int, days: int, today: date, seed: int = 3) -> 
     engine.dispose()
 
 
+def _analyze(url: str) -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    engine.dispose()
+
+
 def _score_slice(url: str, ids: list[str], as_of: date, done: multiprocessing.Queue) -> None:
     engine = make_engine(url)
     sessions, readers = make_sessionmaker(engine), make_sessionmaker(reader(engine))
@@ -212,6 +220,7 @@ def main() -> None:
             with FreshDatabase(kind, Path(workdir)) as url:
                 started = time.perf_counter()
                 generate(url, args.accounts, args.days, today)
+                _analyze(url)  # fresh planner statistics, as a live database has
                 print(f"{kind:<10} generated in {time.perf_counter() - started:,.0f} s")
                 engine = make_engine(url)
                 with make_sessionmaker(engine)() as session:

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Date, Table
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from connector.models import UTCDateTime
@@ -122,7 +123,7 @@ def _on_conflict(table: Table, fill_null: tuple[str, str] | None) -> str:
 
 def _pg_array_type(column_type: Any, dialect: Any) -> str:
     if isinstance(column_type, JSON) or getattr(column_type, "_type_affinity", None) is JSON:
-        return "jsonb[]"
+        return "jsonb[]" if isinstance(column_type.dialect_impl(dialect), JSONB) else "json[]"
     if isinstance(column_type, UTCDateTime):
         return "timestamp[]"
     return column_type.compile(dialect=dialect).split("(")[0].lower() + "[]"

@@ -169,9 +169,11 @@ class DailyRollup(Base):
     """Track, page and screen calls (activity, not identify/group bookkeeping)."""
     page_views: Mapped[int] = mapped_column(Integer, default=0)
     active_users: Mapped[int] = mapped_column(Integer, default=0)
-    event_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Plain JSON, not JSONB, on PostgreSQL: never queried inside, read in bulk by scoring, and
+    # json is returned as stored while jsonb is re-serialised on every read.
+    event_counts: Mapped[dict[str, Any]] = mapped_column(JSON(), default=dict)
     """Track event name -> count."""
-    user_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    user_counts: Mapped[dict[str, Any]] = mapped_column(JSON(), default=dict)
     """User id -> activity count, so seat activity can be read over any window."""
     tickets_opened: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime]
