@@ -64,6 +64,7 @@ def insert_ignore_many(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     fill_null: tuple[str, str] | None = None,
+    replace: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> int:
     """Insert `rows` (tuples in `columns` order), skipping any that hit a unique constraint.
 
@@ -82,7 +83,8 @@ def insert_ignore_many(
             if convert is not None:
                 arrays[index] = [convert(value) for value in arrays[index]]
         casts = ", ".join(f"%b::{_pg_array_type(table.c[name].type, dialect)}" for name in columns)
-        sql = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) {_on_conflict(table, fill_null)}'
+        conflict = _on_conflict(table, fill_null, replace)
+        sql = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) {conflict}'
         return session.connection().exec_driver_sql(sql, tuple(arrays)).rowcount
     converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
     converted: list[tuple[Any, ...]] = []
@@ -92,7 +94,7 @@ def insert_ignore_many(
             values[index] = convert(values[index])
         converted.append(tuple(values))
     placeholders = ", ".join("?" for _ in columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders}) {_on_conflict(table, fill_null)}'
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders}) {_on_conflict(table, fill_null, replace)}'
     return session.connection().exec_driver_sql(sql, converted).rowcount
 
 
@@ -112,7 +114,21 @@ def _memoized(convert: Converter | None) -> Converter | None:
     return cached
 
 
-def _on_conflict(table: Table, fill_null: tuple[str, str] | None) -> str:
+def upsert_many(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], keys: Sequence[str]
+) -> int:
+    """Insert `rows`, or overwrite every non-key column of the row with the same `keys`."""
+    return insert_ignore_many(session, table, columns, rows, replace=(tuple(keys), tuple(columns)))
+
+
+def _on_conflict(
+    table: Table, fill_null: tuple[str, str] | None, replace: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+) -> str:
+    if replace is not None:
+        keys, columns = replace
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in keys)
+        quoted = ", ".join(f'"{key}"' for key in keys)
+        return f"ON CONFLICT ({quoted}) DO UPDATE SET {updates}"
     if fill_null is None:
         return "ON CONFLICT DO NOTHING"
     key, column = fill_null

@@ -123,8 +123,10 @@ def demo_calls(now: datetime, days: int = 45, seed: int = 7) -> Iterator[dict[st
                 continue
             progress = 1 - day / max(window, 1)
             rate = account.daily_rate * (1 + account.trend * progress)
+            # Nobody uses a product every single day; in a declining account people drop off too.
+            presence = 0.8 * (1 + min(account.trend, 0.0) * progress)
             for index in range(account.active_users):
-                if rng.random() > 0.8:  # nobody uses a product every single day
+                if rng.random() > presence:
                     continue
                 user_id = f"{account.account_id}_u{index:02d}"
                 moment = (now - timedelta(days=day)).replace(hour=9, minute=0, second=0, microsecond=0)

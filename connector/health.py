@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from connector.bulk import upsert_many
 from connector.history import AccountHistory, load_histories, lookback_days
 from connector.models import AccountScore, Alert, Intervention
-from connector.sql import chunks, insert_ignore, upsert
+from connector.sql import chunks, insert_ignore
 from scoring.assess import assess
 from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
 from scoring.rules import ScoringRules
@@ -181,8 +182,10 @@ def store_assessments(
     if not assessments:
         return {}
     score_rows = [_score_row(a, decided_at) for a in assessments]
-    columns = [key for key in score_rows[0] if key not in {"account_id", "day"}]
-    session.execute(upsert(session, AccountScore.__table__, ["account_id", "day"], columns), score_rows)
+    columns = list(score_rows[0])
+    upsert_many(
+        session, AccountScore.__table__, columns, [tuple(row.values()) for row in score_rows], ["account_id", "day"]
+    )
     alerts = Alert.__table__.c
     clearing = [{"a": a.account_id, "t": t, "d": a.as_of} for a in assessments for t in a.cleared]
     if clearing:

@@ -225,6 +225,17 @@ def _default_triggers() -> dict[TriggerId, PlaybookRow]:
                                    due_hours=24, priority="high", slack_alert=True),
         "inactivity_winback": PlaybookRow(action="win-back outreach", channels=["email_sequence"],
                                           due_hours=3 * 24, priority="medium"),
+        # The named signals: each calls for something other than the tier's generic play.
+        "ticket_cluster": PlaybookRow(action="root-cause review of the recurring issue (product or onboarding fix)",
+                                      channels=["task"], due_hours=3 * 24, priority="medium"),
+        "login_decline": PlaybookRow(action="check-in on falling logins", channels=["email"], due_hours=3 * 24,
+                                     priority="medium"),
+        "seats_inactive": PlaybookRow(action="seat activation push", channels=["email_sequence"],
+                                      due_hours=3 * 24, priority="medium"),
+        "core_feature_unused": PlaybookRow(action="core feature walkthrough", channels=["email_sequence", "in_app"],
+                                           due_hours=3 * 24, priority="medium"),
+        "setup_incomplete": PlaybookRow(action="setup help", channels=["email", "call"], due_hours=24,
+                                        priority="medium"),
     }  # fmt: skip
 
 

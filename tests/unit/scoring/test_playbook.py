@@ -32,7 +32,7 @@ def test_a_trigger_with_its_own_row_gets_that_row():
 
 
 def test_a_trigger_without_a_row_gets_the_current_tiers_row():
-    [intervention] = decide("critical", [hit("login_decline")])
+    [intervention] = decide("critical", [hit("low_score")])
     assert intervention.action == "human CSM outreach" and intervention.owner == "escalation"
     assert intervention.due_at == DECIDED_AT and intervention.slack_alert
 
@@ -50,6 +50,12 @@ def test_each_tier_row_matches_the_seeds_playbook():
         assert (row.action, row.due_hours) == (action, hours)
     assert row_for("health_drop", "monitor", RULES).action == "personalized re-engagement"
     assert row_for("stuck_in_journey", "critical", RULES).action == "educational outreach"
+
+
+def test_each_named_signal_has_its_own_default_row():
+    assert row_for("ticket_cluster", "healthy", RULES).action.startswith("root-cause review")
+    assert row_for("seats_inactive", "monitor", RULES).action == "seat activation push"
+    assert row_for("setup_incomplete", "at_risk", RULES).channels == ["email", "call"]
 
 
 def test_a_configured_trigger_row_overrides_the_tier_row():
