@@ -206,7 +206,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--naive-sample", type=int, default=1000, help="accounts the naive loop scores")
     parser.add_argument("--latency-sample", type=int, default=200, help="accounts for the incremental median")
     args = parser.parse_args()
