@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from connector.bulk import upsert_many
-from connector.history import AccountHistory, load_histories, lookback_days
+from connector.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.models import AccountScore, Alert, Intervention
-from connector.sql import chunks, insert_ignore
+from connector.sql import chunks, in_list, insert_ignore
 from scoring.assess import assess
 from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
 from scoring.rules import ScoringRules
@@ -56,7 +57,7 @@ def stored_earlier_scores(
     for chunk in chunks(list(account_ids)):
         for account_id, day, score in session.execute(
             select(scores.account_id, scores.day, scores.score).where(
-                scores.account_id.in_(chunk), scores.day.in_(days)
+                in_list(session, scores.account_id, chunk), scores.day.in_(days)
             )
         ):
             stored[account_id][day] = score
@@ -79,31 +80,20 @@ def load_priors(
     previous_tier: dict[str, str] = {}
     open_alerts: dict[str, dict[str, OpenAlert]] = defaultdict(dict)
     cleared: dict[str, dict[str, date]] = defaultdict(dict)
-    scores = AccountScore.__table__.c
     for chunk in chunks(ids):
-        latest = (
-            select(scores.account_id, func.max(scores.day).label("day"))
-            .where(scores.account_id.in_(chunk), scores.day < as_of)
-            .group_by(scores.account_id)
-            .subquery()
-        )
-        previous_tier.update(
-            session.execute(
-                select(scores.account_id, scores.tier).join(
-                    latest, and_(latest.c.account_id == scores.account_id, latest.c.day == scores.day)
-                )
-            ).all()
-        )
+        previous_tier.update(session.execute(_latest_tiers(session, chunk, as_of)).all())
         alerts = Alert.__table__.c
         for account_id, trigger_id, fired_on, evidence in session.execute(
             select(alerts.account_id, alerts.trigger_id, alerts.fired_on, alerts.evidence).where(
-                alerts.account_id.in_(chunk), alerts.cleared_on.is_(None), alerts.fired_on <= as_of
+                in_list(session, alerts.account_id, chunk), alerts.cleared_on.is_(None), alerts.fired_on <= as_of
             )
         ):
             open_alerts[account_id][trigger_id] = OpenAlert(trigger_id, fired_on, evidence)
         for account_id, trigger_id, last in session.execute(
             select(alerts.account_id, alerts.trigger_id, func.max(alerts.cleared_on))
-            .where(alerts.account_id.in_(chunk), alerts.cleared_on.is_not(None), alerts.cleared_on <= as_of)
+            .where(
+                in_list(session, alerts.account_id, chunk), alerts.cleared_on.is_not(None), alerts.cleared_on <= as_of
+            )
             .group_by(alerts.account_id, alerts.trigger_id)
         ):
             cleared[account_id][trigger_id] = last
@@ -122,6 +112,28 @@ def load_priors(
     return priors
 
 
+def _latest_tiers(session: Session, account_ids: Sequence[str], as_of: date) -> Select:
+    """(account_id, tier) of each account's latest stored score before `as_of`."""
+    scores = AccountScore.__table__.c
+    if session.get_bind().dialect.name == "postgresql":
+        # DISTINCT ON walks the primary key backwards; the max-join form got a poor generic plan.
+        return (
+            select(scores.account_id, scores.tier)
+            .ext(postgresql.distinct_on(scores.account_id))
+            .where(in_list(session, scores.account_id, account_ids), scores.day < as_of)
+            .order_by(scores.account_id, scores.day.desc())
+        )
+    latest = (
+        select(scores.account_id, func.max(scores.day).label("day"))
+        .where(in_list(session, scores.account_id, account_ids), scores.day < as_of)
+        .group_by(scores.account_id)
+        .subquery()
+    )
+    return select(scores.account_id, scores.tier).join(
+        latest, and_(latest.c.account_id == scores.account_id, latest.c.day == scores.day)
+    )
+
+
 def assess_accounts(
     session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules, decided_at: datetime
 ) -> list[Assessment]:
@@ -131,9 +143,10 @@ def assess_accounts(
     wanted = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
     gaps = {a for a in account_ids if any(day not in stored.get(a, {}) for day in wanted)}
     complete = [a for a in account_ids if a not in gaps]
-    start = as_of - timedelta(days=lookback_days(rules))
-    histories = load_histories(session, complete, start, as_of)
-    histories |= load_histories(session, gaps, start - timedelta(days=max(earlier_windows(rules))), as_of)
+    start, users_from = as_of - timedelta(days=lookback_days(rules)), as_of - timedelta(days=users_lookback_days(rules))
+    histories = load_histories(session, complete, start, as_of, users_from=users_from)
+    back = timedelta(days=max(earlier_windows(rules)))
+    histories |= load_histories(session, gaps, start - back, as_of, users_from=users_from - back)
     priors = load_priors(session, histories, as_of, rules, stored)
     return [
         assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at)

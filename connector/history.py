@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.models import Account, AccountEventFirst, AccountUser, Ticket
-from connector.sql import chunks
+from connector.sql import chunks, in_list
 from scoring.model import AccountTimeline, DayActivity, TicketFact
 from scoring.rules import ScoringRules
 
@@ -34,6 +34,11 @@ def lookback_days(rules: ScoringRules) -> int:
         t.ticket_cluster_days,
         rules.alerts.inactive_days,
     )
+
+
+def users_lookback_days(rules: ScoringRules) -> int:
+    """How many days of per-user counts scoring needs (engagement and idle seats; the rest counts events)."""
+    return 1 + max(rules.signals.engagement_window_days, rules.triggers.seats_idle_days)
 
 
 @dataclass
@@ -75,31 +80,43 @@ class AccountHistory:
 
 
 def load_histories(
-    session: Session, account_ids: Iterable[str], start: date, end: date, chunk: int = 500
+    session: Session,
+    account_ids: Iterable[str],
+    start: date,
+    end: date,
+    chunk: int = 500,
+    *,
+    users_from: date | None = None,
 ) -> dict[str, AccountHistory]:
-    """Histories of `account_ids` with rollups and tickets for days in (start, end]."""
+    """Histories of `account_ids` with rollups and tickets for days in (start, end].
+
+    With `users_from`, days on or before it come without their per-user counts (the largest part
+    of a rollup), for callers that only score days whose user windows start after it.
+    """
     histories: dict[str, AccountHistory] = {}
     for ids in chunks(sorted(set(account_ids)), chunk):
-        _load_chunk(session, ids, start, end, histories)
+        _load_chunk(session, ids, start, end, users_from or start, histories)
     return histories
 
 
-def _load_chunk(session: Session, ids: Sequence[str], start: date, end: date, out: dict[str, AccountHistory]) -> None:
+def _load_chunk(
+    session: Session, ids: Sequence[str], start: date, end: date, users_from: date, out: dict[str, AccountHistory]
+) -> None:
     for account_id, name, seats, signed_up in session.execute(
         select(Account.account_id, Account.name, Account.licensed_seats, Account.signed_up_at).where(
-            Account.account_id.in_(ids)
+            in_list(session, Account.account_id, ids)
         )
     ):
         out[account_id] = AccountHistory(account_id, name, seats, signed_up)
     for account_id, day, events, page_views, event_counts, user_counts, tickets in _rollup_rows(
-        session, ids, start, end
+        session, ids, start, end, users_from
     ):
         history = out.get(account_id)
         if history is not None:
             history.days[day] = DayActivity(day, events, page_views, event_counts, user_counts, tickets)
     for account_id, event, first_day in session.execute(
         select(AccountEventFirst.account_id, AccountEventFirst.event, AccountEventFirst.first_day).where(
-            AccountEventFirst.account_id.in_(ids), AccountEventFirst.first_day <= end
+            in_list(session, AccountEventFirst.account_id, ids), AccountEventFirst.first_day <= end
         )
     ):
         if account_id in out:
@@ -107,7 +124,7 @@ def _load_chunk(session: Session, ids: Sequence[str], start: date, end: date, ou
     users: dict[str, int] = defaultdict(int)
     for account_id, count in session.execute(
         select(AccountUser.account_id, func.count())
-        .where(AccountUser.account_id.in_(ids))
+        .where(in_list(session, AccountUser.account_id, ids))
         .group_by(AccountUser.account_id)
     ):
         users[account_id] = count
@@ -119,7 +136,7 @@ def _load_chunk(session: Session, ids: Sequence[str], start: date, end: date, ou
         select(
             Ticket.account_id, Ticket.external_id, opened, Ticket.category, Ticket.tags, Ticket.status, Ticket.subject
         ).where(
-            Ticket.account_id.in_(ids),
+            in_list(session, Ticket.account_id, ids),
             opened >= datetime.combine(start, time.min, tzinfo=UTC),
             opened < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
         )
@@ -130,23 +147,32 @@ def _load_chunk(session: Session, ids: Sequence[str], start: date, end: date, ou
             )
 
 
-_ROLLUP_COLUMNS = "account_id, day, events, page_views, event_counts, user_counts, tickets_opened"
-
-
-def _rollup_rows(session: Session, ids: Sequence[str], start: date, end: date) -> Iterable[tuple]:
+def _rollup_rows(session: Session, ids: Sequence[str], start: date, end: date, users_from: date) -> Iterable[tuple]:
     """Rollup rows as plain tuples with decoded JSON: the bulk of what scoring reads, so straight
     from the driver (SQLAlchemy's per-value type processing cost more than the query)."""
+    columns = (
+        "account_id, day, events, page_views, event_counts, "
+        "CASE WHEN day > {users_from} THEN user_counts END, tickets_opened"
+    )
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         sql = (
-            f"SELECT {_ROLLUP_COLUMNS} FROM daily_rollups "
+            f"SELECT {columns.format(users_from='%(users_from)s')} FROM daily_rollups "
             "WHERE account_id = ANY(%(ids)s) AND day > %(start)s AND day <= %(end)s"
         )
-        for row in connection.exec_driver_sql(sql, {"ids": list(ids), "start": start, "end": end}):
+        parameters = {"ids": list(ids), "start": start, "end": end, "users_from": users_from}
+        # The driver's own cursor and one fetchall: per-row fetching cost more than the query.
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.execute(sql, parameters)
+            rows = cursor.fetchall()
+        for row in rows:
             yield row[0], row[1], row[2], row[3], row[4] or {}, row[5] or {}, row[6]
         return
     marks = ", ".join("?" for _ in ids)
-    sql = f"SELECT {_ROLLUP_COLUMNS} FROM daily_rollups WHERE account_id IN ({marks}) AND day > ? AND day <= ?"
+    sql = (
+        f"SELECT {columns.format(users_from='?')} FROM daily_rollups "
+        f"WHERE account_id IN ({marks}) AND day > ? AND day <= ?"
+    )
     parse_day, loads = date.fromisoformat, orjson.loads
-    for row in connection.exec_driver_sql(sql, (*ids, start.isoformat(), end.isoformat())):
+    for row in connection.exec_driver_sql(sql, (users_from.isoformat(), *ids, start.isoformat(), end.isoformat())):
         yield row[0], parse_day(row[1]), row[2], row[3], loads(row[4] or "{}"), loads(row[5] or "{}"), row[6]

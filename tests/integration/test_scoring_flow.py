@@ -259,3 +259,29 @@ def test_backtest_reports_triggers_tiers_and_lead_time_before_losses(
     assert inactive["median_lead_days"] >= 10, "inactivity was visible well before the churn date"
     table = CliRunner().invoke(cli, ["backtest", "--from", start], env=env)
     assert table.exit_code == 0 and "inactivity_winback" in table.output
+
+
+def test_the_bulk_read_scores_exactly_like_a_full_history_read(client, auth_headers, runtime):
+    """The rescore reads per-user counts only for the days that need them; nothing may change."""
+    from connector.config import Config
+    from connector.health import assess_accounts, load_priors
+    from connector.history import load_histories
+    from scoring.assess import assess
+
+    # Nine users active until 16 days ago, two since: engagement (28 days) and idle seats (14 days)
+    # see different users, and the account without stored history also recomputes its week-old score.
+    calls = history_batch("acct_window", seats=12, active_days=range(16, 85), users=9)
+    calls += history_batch("acct_window", seats=12, active_days=range(0, 16), users=2)[1:]
+    send(client, auth_headers, calls)
+    drain(runtime)
+    rules, today = Config().scoring, TODAY.date()
+    with runtime.sessions() as session:
+        session.execute(AccountScore.__table__.delete().where(AccountScore.day < today))
+        bulk = assess_accounts(session, ["acct_window"], today, rules, TODAY)
+        full = load_histories(session, ["acct_window"], today - timedelta(days=200), today)
+        priors = load_priors(session, full, today, rules)
+    expected = assess(full["acct_window"].timeline(today, rules), rules, priors["acct_window"], TODAY)
+    assert expected.score.signals["engagement"].inputs["active_users"] == 9
+    assert bulk[0].score == expected.score
+    assert bulk[0].trend == expected.trend
+    assert [hit.trigger_id for hit in bulk[0].fired] == [hit.trigger_id for hit in expected.fired]
