@@ -15,6 +15,7 @@ import click
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from connector.crm_config import CrmConfig
 from connector.errors import ConfigurationError
 from connector.events import TicketStatus
 from connector.yaml_lines import key_lines, line_for
@@ -112,6 +113,7 @@ class Config(_Strict):
     user_traits: UserTraitMap = UserTraitMap()
     tickets: TicketMatching = TicketMatching()
     scoring: ScoringRules = ScoringRules()
+    crm: CrmConfig = CrmConfig()
 
     def version(self) -> str:
         """A short stable hash of the effective config, recorded with everything it produces."""

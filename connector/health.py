@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
@@ -81,7 +82,10 @@ def load_priors(
     open_alerts: dict[str, dict[str, OpenAlert]] = defaultdict(dict)
     cleared: dict[str, dict[str, date]] = defaultdict(dict)
     for chunk in chunks(ids):
-        previous_tier.update(session.execute(_latest_tiers(session, chunk, as_of)).all())
+        scores = AccountScore.__table__.c
+        previous_tier.update(
+            session.execute(latest_scores(session, chunk, as_of, scores.account_id, scores.tier)).all()
+        )
         alerts = Alert.__table__.c
         for account_id, trigger_id, fired_on, evidence in session.execute(
             select(alerts.account_id, alerts.trigger_id, alerts.fired_on, alerts.evidence).where(
@@ -112,26 +116,27 @@ def load_priors(
     return priors
 
 
-def _latest_tiers(session: Session, account_ids: Sequence[str], as_of: date) -> Select:
-    """(account_id, tier) of each account's latest stored score before `as_of`."""
+def latest_scores(session: Session, account_ids: Sequence[str], before: date | None, *columns: Any) -> Select:
+    """`columns` of each account's latest stored score (before `before`, when given)."""
     scores = AccountScore.__table__.c
+    conditions = [in_list(session, scores.account_id, account_ids)]
+    if before is not None:
+        conditions.append(scores.day < before)
     if session.get_bind().dialect.name == "postgresql":
         # DISTINCT ON walks the primary key backwards; the max-join form got a poor generic plan.
         return (
-            select(scores.account_id, scores.tier)
+            select(*columns)
             .ext(postgresql.distinct_on(scores.account_id))
-            .where(in_list(session, scores.account_id, account_ids), scores.day < as_of)
+            .where(*conditions)
             .order_by(scores.account_id, scores.day.desc())
         )
     latest = (
         select(scores.account_id, func.max(scores.day).label("day"))
-        .where(in_list(session, scores.account_id, account_ids), scores.day < as_of)
+        .where(*conditions)
         .group_by(scores.account_id)
         .subquery()
     )
-    return select(scores.account_id, scores.tier).join(
-        latest, and_(latest.c.account_id == scores.account_id, latest.c.day == scores.day)
-    )
+    return select(*columns).join(latest, and_(latest.c.account_id == scores.account_id, latest.c.day == scores.day))
 
 
 def assess_accounts(

@@ -301,3 +301,30 @@ class Intervention(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending until a CRM adapter picks it up."""
     created_at: Mapped[datetime]
+    crm_task_id: Mapped[str | None] = mapped_column(String(64))
+    crm_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    """None (not yet synced), created, failed, cleared (the task was told its trigger cleared), stale."""
+    crm_error: Mapped[str | None] = mapped_column(Text)
+    crm_synced_at: Mapped[datetime | None]
+    enrollment_status: Mapped[str | None] = mapped_column(String(16))
+    """enrolled, failed, or None (no sequence channel or not tried yet)."""
+    enrollment_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CrmRecord(Base):
+    """An account's CRM record and what that record last got from us (the diff base of every sync)."""
+
+    __tablename__ = "crm_records"
+    __table_args__ = (Index("ix_crm_records_crm_record_id", "crm", "record_id"),)
+
+    crm: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    """None: not found in the CRM when last resolved (retried after a while)."""
+    resolved_at: Mapped[datetime | None]
+    synced_values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """CRM field name -> the string value the record last got."""
+    synced_story: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Tier, score and signals behind `synced_values` (tier-change notes tell the story from it)."""
+    synced_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

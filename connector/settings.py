@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -59,6 +60,29 @@ class Settings(BaseSettings):
         None,
         validation_alias=_env("SLACK_WEBHOOK_URL"),
         description="Slack incoming-webhook URL for CSM alerts (the URL is the credential).",
+    )
+
+    # --- CRM write-back -------------------------------------------------------------------
+    crm: Literal["hubspot", "salesforce", "none"] = Field(
+        "none",
+        validation_alias=_env("HEALTHLOOP_CRM"),
+        description="Which CRM receives health fields, tasks and notes (none: score only).",
+    )
+    hubspot_access_token: SecretStr | None = Field(
+        None,
+        validation_alias=_env("HUBSPOT_ACCESS_TOKEN"),
+        description="HubSpot private-app access token (or use the OAuth trio below).",
+    )
+    hubspot_client_id: str | None = Field(None, validation_alias=_env("HUBSPOT_CLIENT_ID"))
+    hubspot_refresh_token: SecretStr | None = Field(
+        None,
+        validation_alias=_env("HUBSPOT_REFRESH_TOKEN"),
+        description="OAuth refresh token; with HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.",
+    )
+    hubspot_base_url: str | None = Field(
+        None,
+        validation_alias=_env("HUBSPOT_BASE_URL"),
+        description="Another HubSpot host, e.g. the local sandbox (http://127.0.0.1:8090).",
     )
 
     # --- ingest tunables ----------------------------------------------------------------
@@ -137,6 +161,26 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("hubspot_base_url")
+    @classmethod
+    def _hubspot_base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must be an absolute http(s) URL such as http://127.0.0.1:8090")
+            value = value.rstrip("/")
+        return value
+
+    @model_validator(mode="after")
+    def _crm_credentials(self) -> Settings:
+        if self.crm == "hubspot" and self.hubspot_access_token is None:
+            oauth = (self.hubspot_client_id, self.hubspot_client_secret, self.hubspot_refresh_token)
+            if not all(value is not None for value in oauth):
+                raise ValueError(
+                    "HEALTHLOOP_CRM=hubspot needs HUBSPOT_ACCESS_TOKEN (a private-app token), or "
+                    "HUBSPOT_CLIENT_ID + HUBSPOT_CLIENT_SECRET + HUBSPOT_REFRESH_TOKEN (OAuth)"
+                )
+        return self
+
     def write_key_list(self) -> list[str]:
         """Configured Segment write keys (comma-separated in HEALTHLOOP_WRITE_KEYS)."""
         if self.write_keys is None:
@@ -163,7 +207,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = _variable_for(str(error["loc"][0])) if error["loc"] else "settings"
+            name = _variable_for(str(error["loc"][0])) if error["loc"] else "HEALTHLOOP_CRM"
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{name}: {message}")
         raise SettingsError("invalid setting(s):\n  " + "\n  ".join(problems)) from None

@@ -14,6 +14,7 @@ import queue as stdlib_queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "healthloop"
 PENDING_KEY = "healthloop:{queue}:pending-rescore:{account_id}"
 PENDING_TTL_SECONDS = 24 * 3600
+SYNC_SET_KEY = "healthloop:{queue}:sync-pending"
+SYNC_SCHEDULED_KEY = "healthloop:{queue}:sync-scheduled"
+SYNC_JOB = "connector.jobs.sync_pending"
 RESCORE_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALL_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
 
@@ -70,6 +74,15 @@ class WorkQueue(Protocol):
 
     def depth(self) -> int | None: ...
 
+    def request_sync(self, account_ids: Iterable[str], delay: float = 0) -> bool:
+        """Ask for these accounts to be synced to the CRM within `delay` seconds, batched with
+        whatever else is asked meanwhile (one job drains them all); never raises."""
+        ...
+
+    def take_sync_requests(self) -> list[str]:
+        """The sync job's side: every account asked for so far (and forget them)."""
+        ...
+
 
 class RedisWorkQueue:
     """RQ queue with a per-account pending marker (SET NX) so bursts coalesce into one job."""
@@ -82,6 +95,8 @@ class RedisWorkQueue:
         self._key = PENDING_KEY.replace("{queue}", queue_name)
         self._release = redis.register_script(_RELEASE_SCRIPT)
         self._claim = redis.register_script(_CLAIM_SCRIPT)
+        self._sync_set = SYNC_SET_KEY.replace("{queue}", queue_name)
+        self._sync_scheduled = SYNC_SCHEDULED_KEY.replace("{queue}", queue_name)
 
     def request_rescore(self, account_ids: Iterable[str]) -> int:
         accounts = sorted(set(account_ids))
@@ -133,6 +148,38 @@ class RedisWorkQueue:
             return False
         return True
 
+    def request_sync(self, account_ids: Iterable[str], delay: float = 0) -> bool:
+        accounts = sorted(set(account_ids))
+        if not accounts:
+            return True
+        try:
+            self.redis.sadd(self._sync_set, *accounts)
+            # One scheduled drain at a time; it expires so a lost job never blocks syncing for long.
+            if self.redis.set(self._sync_scheduled, "1", nx=True, ex=max(30, int(delay) + 30)):
+                options: dict[str, Any] = {"retry": CALL_RETRY, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+                if delay > 0:
+                    self.queue.enqueue_in(timedelta(seconds=delay), SYNC_JOB, **options)
+                else:
+                    self.queue.enqueue(SYNC_JOB, **options)
+        except RedisError as exc:
+            log.warning(
+                "could not request a CRM sync for %d account(s) (%s); the sweeper will find them",
+                len(accounts),
+                type(exc).__name__,
+            )
+            return False
+        return True
+
+    def take_sync_requests(self) -> list[str]:
+        # Free the schedule first: a request arriving from now on schedules the next drain.
+        self.redis.delete(self._sync_scheduled)
+        taken: list[str] = []
+        while True:
+            batch = self.redis.spop(self._sync_set, 1000)
+            if not batch:
+                return sorted(taken)
+            taken += [item.decode() if isinstance(item, bytes) else item for item in batch]
+
     def pending_job_id(self, account_id: str) -> str | None:
         value = self.redis.get(self._key.format(account_id=account_id))
         return value.decode() if isinstance(value, bytes) else value
@@ -174,6 +221,7 @@ class InProcessWorkQueue:
         self._run = run
         self._queue: stdlib_queue.Queue[Callable[[], object]] = stdlib_queue.Queue()
         self._pending: set[str] = set()
+        self._sync: set[str] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="healthloop-inprocess-queue", daemon=True)
         self._thread.start()
@@ -187,6 +235,19 @@ class InProcessWorkQueue:
                     self._queue.put(partial(self._run, account))
                     added += 1
         return added
+
+    def request_sync(self, account_ids: Iterable[str], delay: float = 0) -> bool:
+        with self._lock:
+            fresh = not self._sync
+            self._sync.update(account_ids)
+        if fresh:
+            self.enqueue_call(SYNC_JOB)
+        return True
+
+    def take_sync_requests(self) -> list[str]:
+        with self._lock:
+            taken, self._sync = sorted(self._sync), set()
+        return taken
 
     def enqueue_call(self, function: str, *args: Any) -> bool:
         module, _, name = function.rpartition(".")

@@ -1,0 +1,134 @@
+"""The `crm:` section of the YAML config: field mapping, matching, owners, sequences, sync pacing.
+
+RevOps owns these names. Defaults create a `healthloop` property group with `healthloop_*`
+fields and match companies on `healthloop_account_id`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crm_adapters.base import FieldKind, FieldMapping, FieldSpec
+from scoring.rules import TIERS
+
+TREND_DIRECTIONS = ("improving", "stable", "declining")
+
+HealthValue = Literal[
+    "score",
+    "tier",
+    "trend",
+    "trend_delta",
+    "activity",
+    "engagement",
+    "milestones",
+    "recency",
+    "scored_at",
+    "open_triggers",
+    "reason",
+]
+
+# value -> (label, kind, options, description)
+VALUE_TYPES: dict[str, tuple[str, FieldKind, tuple[str, ...], str]] = {
+    "score": ("Health score", "number", (), "healthloop health score, 0-100"),
+    "tier": ("Health tier", "enumeration", TIERS, "Healthy, Monitor, At Risk, Critical or Churning"),
+    "trend": ("Health trend", "enumeration", TREND_DIRECTIONS, "Direction of the score over the last 7 days"),
+    "trend_delta": ("Health trend (points)", "number", (), "Change of the score over the last 7 days"),
+    "activity": ("Health: activity", "number", (), "Activity signal, 0-100 (empty when it has no inputs)"),
+    "engagement": ("Health: engagement", "number", (), "Engagement signal, 0-100"),
+    "milestones": ("Health: milestones", "number", (), "Milestones signal, 0-100"),
+    "recency": ("Health: recency", "number", (), "Recency signal, 0-100"),
+    "scored_at": ("Health scored at", "datetime", (), "When the score behind these values was computed"),
+    "open_triggers": ("Health: open triggers", "text", (), "Churn triggers open now (ids, ';'-separated)"),
+    "reason": ("Health: reason", "text", (), "One line: why the score is what it is"),
+}
+
+TIER_LABELS = {"healthy": "Healthy", "monitor": "Monitor", "at_risk": "At Risk", "critical": "Critical",
+               "churning": "Churning"}  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _default_fields() -> dict[str, str | None]:
+    return {value: f"healthloop_{value}" for value in VALUE_TYPES}
+
+
+class CrmMatch(_Strict):
+    """How an account finds its CRM record."""
+
+    by: Literal["account_id", "domain"] = "account_id"
+    field: str | None = None
+    """The record field to match on; default `healthloop_account_id` (by account_id) or `domain`."""
+
+    @property
+    def field_name(self) -> str:
+        return self.field or ("healthloop_account_id" if self.by == "account_id" else "domain")
+
+
+class SequenceTarget(_Strict):
+    """A HubSpot sequence (or Salesforce cadence) and who sends it."""
+
+    sequence_id: str
+    user_id: str | None = None
+    """HubSpot: the sending user's `userId` (not the owner id)."""
+    sender_email: str | None = None
+    """HubSpot: that user's connected inbox."""
+
+
+class CrmTasks(_Strict):
+    on_clear: Literal["note", "complete"] = "note"
+    """When the trigger behind an open task clears: add a note to the task, or complete it."""
+
+
+class CrmConfig(_Strict):
+    """Where health values go in the CRM and how tasks, notes and sequences are made."""
+
+    fields: dict[HealthValue, str | None] = Field(default_factory=_default_fields)
+    """Which record field receives each value; null stops writing that value."""
+    match: CrmMatch = CrmMatch()
+    group: str = "healthloop"
+    group_label: str = "healthloop"
+    owners: dict[Literal["escalation", "executive"], str] = {}
+    """CRM owner ids for playbook rows whose owner is `escalation` (Critical) or `executive` (Churning);
+    unset falls back to the record's owner."""
+    tasks: CrmTasks = CrmTasks()
+    notes_on_tier_change: bool = True
+    sequences: dict[str, SequenceTarget] = {}
+    """Playbook row (tier or trigger id) -> sequence for its `email_sequence` channel; `default` for the rest."""
+    sync_delay_seconds: float = Field(2.0, ge=0, le=60)
+    """How long a sync may wait after a rescore to batch other accounts' changes with it."""
+    rate_limit_requests: int = Field(100, ge=1)
+    rate_limit_interval_seconds: float = Field(10.0, gt=0)
+    """All workers together stay under this many CRM requests per interval (HubSpot: 100 per 10 s)."""
+    renewal_pipeline: str | None = None
+    renewal_deal_type: str | None = "existingbusiness"
+
+    @field_validator("fields")
+    @classmethod
+    def _complete_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        merged = _default_fields() | value
+        names = [name for name in merged.values() if name]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"each value needs its own field; used twice: {', '.join(duplicates)}")
+        return merged
+
+    @model_validator(mode="after")
+    def _match_field_is_not_a_value_field(self) -> CrmConfig:
+        if self.match.field_name in {name for name in self.fields.values() if name}:
+            raise ValueError(f"match.field {self.match.field_name!r} is also mapped to a health value")
+        return self
+
+    def mapping(self) -> FieldMapping:
+        specs = []
+        for value, name in self.fields.items():
+            if name:
+                label, kind, options, description = VALUE_TYPES[value]
+                specs.append(FieldSpec(value, name, label, kind, options, description))
+        return FieldMapping(tuple(specs), self.match.by, self.match.field_name, self.group, self.group_label)
+
+    def sequence_for(self, playbook_row: str) -> SequenceTarget | None:
+        return self.sequences.get(playbook_row) or self.sequences.get("default")

@@ -1,0 +1,601 @@
+"""Sync health to the CRM: values that changed, tasks for interventions, tier-change notes, sequences.
+
+The connector keeps the bookkeeping (`crm_records`: each account's record id and what that record
+last got; `interventions.crm_*`: each task's id and state), so a sync writes only differences,
+and every CRM call is followed by its own commit: a crash loses at most the call in flight, and
+the adapter's idempotency (values are values; tasks and notes carry unique keys) makes redoing it
+harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.crm_config import TIER_LABELS, CrmConfig
+from connector.health import latest_scores
+from connector.models import Account, AccountScore, Alert, CrmRecord, Intervention
+from connector.sql import chunks, in_list, upsert
+from crm_adapters.base import (
+    AccountKey,
+    ApiUsage,
+    CrmAdapter,
+    EnrollmentSpec,
+    FieldMapping,
+    NoteSpec,
+    Outcome,
+    RecordUpdate,
+    TaskSpec,
+    TaskUpdate,
+)
+from scoring.rules import TIERS
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+"""Accounts per sync step: five 100-record writes, bounded memory."""
+RESOLVE_AGAIN_AFTER = timedelta(hours=1)
+"""An account without a CRM record is looked up again after this long (the record may be created)."""
+TASK_MAX_AGE = timedelta(days=14)
+"""Interventions older than this when first seen by a sync get no task (connecting a CRM late must
+not flood CSMs with stale work)."""
+SIGNALS = ("activity", "engagement", "milestones", "recency")
+ALWAYS_WITH_CHANGES = {"scored_at"}
+"""Values written only together with a real change: a daily rescore that changes nothing costs no call."""
+
+
+@dataclass
+class Failure:
+    account_id: str
+    record_id: str | None
+    what: str
+    reason: str
+
+
+@dataclass
+class SyncReport:
+    dry_run: bool = False
+    accounts: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    written: int = 0
+    unchanged: int = 0
+    changes: list[tuple[str, str, dict[str, tuple[str | None, str | None]]]] = field(default_factory=list)
+    """(account_id, record_id, {field: (old, new)}) for every record that needs (dry run) or got a write."""
+    tasks_created: int = 0
+    tasks_updated: int = 0
+    notes: int = 0
+    enrolled: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    retry_later: list[str] = field(default_factory=list)
+    usage: ApiUsage = field(default_factory=ApiUsage)
+
+    def merge(self, other: SyncReport) -> None:
+        self.accounts += other.accounts
+        self.unmatched += other.unmatched
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.changes += other.changes
+        self.tasks_created += other.tasks_created
+        self.tasks_updated += other.tasks_updated
+        self.notes += other.notes
+        self.enrolled += other.enrolled
+        self.failures += other.failures
+        self.retry_later += other.retry_later
+
+
+def _number(value: Any) -> str | None:
+    return None if value is None else str(round(float(value)))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def health_values(row: Any, open_triggers: Iterable[str]) -> dict[str, str | None]:
+    """Our values for one account's latest score row, as strings (None clears the field)."""
+    signals = row.signals or {}
+    triggers = sorted(set(open_triggers))
+    values: dict[str, str | None] = {
+        "score": str(row.score),
+        "tier": row.tier,
+        "trend": row.trend_direction,
+        "trend_delta": None if row.trend_delta is None else str(row.trend_delta),
+        "scored_at": _iso(row.scored_at),
+        "open_triggers": ";".join(triggers) if triggers else None,
+        "reason": (row.reason or "").splitlines()[0][:500] if row.reason else None,
+    }
+    for name in SIGNALS:
+        values[name] = _number((signals.get(name) or {}).get("value"))
+    return values
+
+
+def story_of(row: Any) -> dict[str, Any]:
+    signals = row.signals or {}
+    return {
+        "tier": row.tier,
+        "score": row.score,
+        "day": row.day.isoformat(),
+        "signals": {name: (signals.get(name) or {}).get("value") for name in SIGNALS},
+        "idle_seats": None,
+    }
+
+
+def diff(mapping: FieldMapping, values: dict[str, str | None], synced: dict[str, Any]) -> dict[str, str | None]:
+    """The fields whose value differs from what the record last got (all of them on a first sync)."""
+    first = not synced
+    changed: dict[str, str | None] = {}
+    for spec in mapping.fields:
+        new = values.get(spec.source)
+        if spec.source in ALWAYS_WITH_CHANGES:
+            continue
+        if first or synced.get(spec.name) != new:
+            changed[spec.name] = new
+    if changed:
+        for spec in mapping.fields:
+            if spec.source in ALWAYS_WITH_CHANGES:
+                changed[spec.name] = values.get(spec.source)
+    return changed
+
+
+def tier_note(account_name: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The story of a tier change, e.g. "Monitor → At Risk: score 66 → 52; Activity 72 → 41"."""
+    parts = [f"score {before.get('score')} → {after.get('score')}"]
+    old_signals, new_signals = before.get("signals") or {}, after.get("signals") or {}
+    moves = []
+    for name in SIGNALS:
+        old, new = old_signals.get(name), new_signals.get(name)
+        if old is not None and new is not None and abs(new - old) >= 5:
+            moves.append((abs(new - old), f"{name.title()} {round(old)} → {round(new)}"))
+    parts += [text for _, text in sorted(moves, reverse=True)]
+    head = f"{TIER_LABELS.get(before['tier'], before['tier'])} → {TIER_LABELS.get(after['tier'], after['tier'])}"
+    return f"{account_name}: {head}: " + "; ".join(parts) + "."
+
+
+class CrmSync:
+    """One sync run's wiring: the database, the adapter, the crm config and the clock."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        adapter: CrmAdapter,
+        config: CrmConfig,
+        now: datetime | None = None,
+    ) -> None:
+        self.sessions, self.adapter, self.config = sessions, adapter, config
+        self.mapping = config.mapping()
+        self.crm = adapter.name
+        self.now = now or datetime.now(UTC)
+
+    # --- entry points ---------------------------------------------------------------------
+    def sync(
+        self,
+        account_ids: Sequence[str] | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> SyncReport:
+        """Sync these accounts (every scored account when None), in batches."""
+        if account_ids is None:
+            with self.sessions() as session:
+                account_ids = list(session.scalars(select(AccountScore.account_id).distinct()))
+        report = SyncReport(dry_run=dry_run)
+        for batch in chunks(sorted(set(account_ids)), BATCH):
+            report.merge(self._sync_batch(list(batch), dry_run))
+            if progress:
+                progress(len(batch))
+        report.usage = self.adapter.usage
+        return report
+
+    # --- one batch ------------------------------------------------------------------------
+    def _sync_batch(self, account_ids: list[str], dry_run: bool) -> SyncReport:
+        report = SyncReport(dry_run=dry_run, accounts=len(account_ids))
+        with self.sessions() as session:
+            scores = AccountScore.__table__.c
+            rows = {row.account_id: row for row in session.execute(latest_scores(session, account_ids, None, *scores))}
+            triggers: dict[str, list[str]] = defaultdict(list)
+            for account_id, trigger_id in session.execute(
+                select(Alert.account_id, Alert.trigger_id).where(
+                    in_list(session, Alert.account_id, account_ids), Alert.cleared_on.is_(None)
+                )
+            ):
+                triggers[account_id].append(trigger_id)
+            records = {
+                r.account_id: r
+                for r in session.scalars(
+                    select(CrmRecord).where(
+                        CrmRecord.crm == self.crm, in_list(session, CrmRecord.account_id, account_ids)
+                    )
+                )
+            }
+            accounts = {
+                a.account_id: a
+                for a in session.execute(
+                    select(Account.account_id, Account.name, Account.domain, Account.crm_match_key).where(
+                        in_list(session, Account.account_id, account_ids)
+                    )
+                )
+            }
+        record_ids = self._resolve(account_ids, records, accounts, report, dry_run)
+        self._write_fields(rows, triggers, records, record_ids, accounts, report, dry_run)
+        if not dry_run:
+            self._tasks(account_ids, record_ids, rows, report)
+        return report
+
+    def _resolve(
+        self,
+        account_ids: list[str],
+        records: dict[str, CrmRecord],
+        accounts: dict[str, Any],
+        report: SyncReport,
+        dry_run: bool,
+    ) -> dict[str, str]:
+        """account_id -> record id, looking up only accounts never resolved (or missing for a while)."""
+        known: dict[str, str] = {}
+        wanted = []
+        for account_id in account_ids:
+            record = records.get(account_id)
+            if record is not None and record.record_id:
+                known[account_id] = record.record_id
+            elif record is None or record.resolved_at is None or record.resolved_at < self.now - RESOLVE_AGAIN_AFTER:
+                wanted.append(account_id)
+            else:
+                report.unmatched.append(account_id)
+        if not wanted:
+            return known
+        keys = []
+        for account_id in wanted:
+            account = accounts.get(account_id)
+            match_key = (account.crm_match_key if account is not None else None) or account_id
+            keys.append(AccountKey(match_key, account.domain if account is not None else None))
+        by_key = self.adapter.resolve(keys, self.mapping)
+        found: dict[str, str | None] = {}
+        for account_id, key in zip(wanted, keys, strict=True):
+            record_id = by_key.get(key.account_id)
+            found[account_id] = record_id
+            if record_id:
+                known[account_id] = record_id
+            else:
+                report.unmatched.append(account_id)
+        if not dry_run:
+            with self.sessions.begin() as session:
+                session.execute(
+                    upsert(session, CrmRecord.__table__, ["crm", "account_id"], ["record_id", "resolved_at"]),
+                    [
+                        {
+                            "crm": self.crm,
+                            "account_id": account_id,
+                            "record_id": record_id,
+                            "resolved_at": self.now,
+                            "synced_values": {},
+                            "synced_story": {},
+                        }
+                        for account_id, record_id in found.items()
+                    ],
+                )
+        return known
+
+    def _write_fields(
+        self,
+        rows: dict[str, Any],
+        triggers: dict[str, list[str]],
+        records: dict[str, CrmRecord],
+        record_ids: dict[str, str],
+        accounts: dict[str, Any],
+        report: SyncReport,
+        dry_run: bool,
+    ) -> None:
+        updates: list[RecordUpdate] = []
+        stories: dict[str, dict[str, Any]] = {}
+        unchanged: list[str] = []
+        for account_id, record_id in record_ids.items():
+            row = rows.get(account_id)
+            if row is None:
+                continue
+            record = records.get(account_id)
+            synced = dict(record.synced_values) if record is not None and record.record_id == record_id else {}
+            values = health_values(row, triggers.get(account_id, ()))
+            changed = diff(self.mapping, values, synced)
+            stories[account_id] = story_of(row)
+            if not changed:
+                unchanged.append(account_id)
+                continue
+            updates.append(RecordUpdate(account_id, record_id, changed))
+            report.changes.append(
+                (account_id, record_id, {name: (synced.get(name), new) for name, new in changed.items()})
+            )
+        report.unchanged += len(unchanged)
+        if dry_run:
+            return
+        outcomes = {o.key: o for o in self.adapter.write_fields(updates)} if updates else {}
+        notes: list[NoteSpec] = []
+        done: list[tuple[str, RecordUpdate]] = []
+        for update_ in updates:
+            outcome = outcomes.get(update_.account_id) or Outcome(update_.account_id, False, reason="no result")
+            if outcome.ok:
+                done.append((update_.account_id, update_))
+                before = records[update_.account_id].synced_story if update_.account_id in records else {}
+                after = stories[update_.account_id]
+                if self.config.notes_on_tier_change and before.get("tier") and before["tier"] != after["tier"]:
+                    name = getattr(accounts.get(update_.account_id), "name", None) or update_.account_id
+                    notes.append(
+                        NoteSpec(
+                            f"{update_.account_id}:tier:{after['day']}:{before['tier']}>{after['tier']}",
+                            update_.record_id,
+                            tier_note(name, before, after),
+                            self.now,
+                        )
+                    )
+            elif outcome.retryable:
+                report.retry_later.append(update_.account_id)
+            else:
+                report.failures.append(Failure(update_.account_id, update_.record_id, "fields", outcome.reason))
+        report.written += len(done)
+        with self.sessions.begin() as session:
+            table = CrmRecord.__table__
+            for account_id, update_ in done:
+                record = records.get(account_id)
+                base = (
+                    dict(record.synced_values) if record is not None and record.record_id == update_.record_id else {}
+                )
+                session.execute(
+                    update(table)
+                    .where(table.c.crm == self.crm, table.c.account_id == account_id)
+                    .values(
+                        synced_values=base | dict(update_.values),
+                        synced_story=stories[account_id],
+                        synced_at=self.now,
+                        last_error=None,
+                    )
+                )
+            if unchanged:
+                session.execute(
+                    update(table)
+                    .where(table.c.crm == self.crm, in_list(session, table.c.account_id, unchanged))
+                    .values(synced_at=self.now)
+                )
+            for failure in report.failures:
+                gone = outcomes.get(failure.account_id)
+                values: dict[str, Any] = {"last_error": failure.reason}
+                if gone is not None and gone.not_found:
+                    # Deleted or merged in the CRM: forget the id; the next sync resolves the account again.
+                    values |= {"record_id": None, "resolved_at": None, "synced_values": {}}
+                session.execute(
+                    update(table)
+                    .where(table.c.crm == self.crm, table.c.account_id == failure.account_id)
+                    .values(**values)
+                )
+        if notes:
+            for outcome in self.adapter.add_notes(notes):
+                if outcome.ok:
+                    report.notes += 1
+                else:
+                    account_id = outcome.key.split(":tier:")[0]
+                    report.failures.append(Failure(account_id, None, "note", outcome.reason))
+
+    # --- tasks, clearing, sequences -------------------------------------------------------
+    def _tasks(
+        self, account_ids: list[str], record_ids: dict[str, str], rows: dict[str, Any], report: SyncReport
+    ) -> None:
+        with self.sessions() as session:
+            pending = list(
+                session.scalars(
+                    select(Intervention).where(
+                        in_list(session, Intervention.account_id, account_ids),
+                        or_(Intervention.crm_status.is_(None), Intervention.crm_status == "failed"),
+                    )
+                )
+            )
+            open_tasks = list(
+                session.scalars(
+                    select(Intervention).where(
+                        in_list(session, Intervention.account_id, account_ids), Intervention.crm_status == "created"
+                    )
+                )
+            )
+            open_alerts = {
+                (a, t)
+                for a, t in session.execute(
+                    select(Alert.account_id, Alert.trigger_id).where(
+                        in_list(session, Alert.account_id, account_ids), Alert.cleared_on.is_(None)
+                    )
+                )
+            }
+        stale = [i.id for i in pending if i.created_at < self.now - TASK_MAX_AGE]
+        fresh = [i for i in pending if i.created_at >= self.now - TASK_MAX_AGE and i.account_id in record_ids]
+        if stale:
+            with self.sessions.begin() as session:
+                session.execute(update(Intervention).where(Intervention.id.in_(stale)).values(crm_status="stale"))
+        if fresh:
+            self._create_tasks(fresh, record_ids, report)
+        cleared = [i for i in open_tasks if self._cleared(i, open_alerts, rows.get(i.account_id))]
+        if cleared:
+            self._note_cleared(cleared, rows, report)
+
+    def _owner_for(self, intervention: Intervention, owners: dict[str, str | None], record_id: str) -> str | None:
+        configured = self.config.owners.get(intervention.owner) if intervention.owner != "csm" else None
+        return configured or owners.get(record_id)
+
+    def _create_tasks(self, interventions: list[Intervention], record_ids: dict[str, str], report: SyncReport) -> None:
+        owners = self.adapter.record_owners(sorted({record_ids[i.account_id] for i in interventions}))
+        specs = {
+            _task_key(i): (
+                i,
+                TaskSpec(
+                    key=_task_key(i),
+                    record_id=record_ids[i.account_id],
+                    subject=i.subject[:255],
+                    body=_task_body(i),
+                    due_at=i.due_at,
+                    priority=i.priority.upper(),  # type: ignore[arg-type]
+                    task_type=_task_type(i.channels),
+                    owner_id=self._owner_for(i, owners, record_ids[i.account_id]),
+                ),
+            )
+            for i in interventions
+        }
+        outcomes = self.adapter.upsert_tasks([spec for _, spec in specs.values()])
+        with self.sessions.begin() as session:
+            for outcome in outcomes:
+                intervention, spec = specs[outcome.key]
+                if outcome.ok:
+                    report.tasks_created += 1
+                    values: dict[str, Any] = {
+                        "crm_task_id": outcome.remote_id,
+                        "crm_status": "created",
+                        "crm_error": None,
+                        "status": "sent",
+                    }
+                else:
+                    values = {"crm_status": "failed", "crm_error": outcome.reason[:2000]}
+                    if outcome.retryable:
+                        report.retry_later.append(intervention.account_id)
+                    else:
+                        report.failures.append(Failure(intervention.account_id, spec.record_id, "task", outcome.reason))
+                session.execute(
+                    update(Intervention)
+                    .where(Intervention.id == intervention.id)
+                    .values(crm_synced_at=self.now, **values)
+                )
+        enroll = [
+            (intervention, spec)
+            for intervention, spec in specs.values()
+            if "email_sequence" in intervention.channels and intervention.enrollment_status is None
+        ]
+        if enroll:
+            self._enroll(enroll, report)
+
+    def _enroll(self, items: list[tuple[Intervention, TaskSpec]], report: SyncReport) -> None:
+        wanted: list[tuple[Intervention, EnrollmentSpec]] = []
+        not_configured: list[int] = []
+        for intervention, spec in items:
+            target = self.config.sequence_for(intervention.trigger_id or intervention.tier)
+            if target is None:
+                not_configured.append(intervention.id)
+                continue
+            wanted.append(
+                (
+                    intervention,
+                    EnrollmentSpec(
+                        _task_key(intervention),
+                        spec.record_id,
+                        target.sequence_id,
+                        sender_email=target.sender_email,
+                        user_id=target.user_id,
+                    ),
+                )
+            )
+        outcomes = {o.key: o for o in self.adapter.enroll([spec for _, spec in wanted])} if wanted else {}
+        with self.sessions.begin() as session:
+            if not_configured:
+                session.execute(
+                    update(Intervention)
+                    .where(Intervention.id.in_(not_configured))
+                    .values(enrollment_status="not_configured", enrollment_error="no sequence in crm.sequences")
+                )
+            for intervention, spec in wanted:
+                outcome = outcomes.get(spec.key) or Outcome(spec.key, False, reason="no result")
+                if outcome.ok:
+                    report.enrolled += 1
+                else:
+                    report.failures.append(Failure(intervention.account_id, spec.record_id, "sequence", outcome.reason))
+                session.execute(
+                    update(Intervention)
+                    .where(Intervention.id == intervention.id)
+                    .values(
+                        enrollment_status="enrolled" if outcome.ok else ("retry" if outcome.retryable else "failed"),
+                        enrollment_error=None if outcome.ok else outcome.reason[:2000],
+                    )
+                )
+
+    @staticmethod
+    def _cleared(intervention: Intervention, open_alerts: set[tuple[str, str]], row: Any) -> bool:
+        """Every trigger behind the task has cleared (or, for a tier play, the account left that tier upwards)."""
+        if intervention.trigger_ids:
+            return not any((intervention.account_id, t) in open_alerts for t in intervention.trigger_ids)
+        if row is None:
+            return False
+        return TIERS.index(row.tier) < TIERS.index(intervention.tier)
+
+    def _note_cleared(self, interventions: list[Intervention], rows: dict[str, Any], report: SyncReport) -> None:
+        complete = self.config.tasks.on_clear == "complete"
+        today = self.now.date().isoformat()
+        updates = []
+        for intervention in interventions:
+            row = rows.get(intervention.account_id)
+            now_text = f" The account now scores {row.score} ({TIER_LABELS.get(row.tier, row.tier)})." if row else ""
+            what = ", ".join(intervention.trigger_ids) or f"the {TIER_LABELS.get(intervention.tier)} tier"
+            updates.append(
+                TaskUpdate(
+                    intervention.crm_task_id or "",
+                    f"Update {today} from healthloop: {what} cleared before this task was done.{now_text}",
+                    complete=complete,
+                )
+            )
+        outcomes = {o.key: o for o in self.adapter.update_tasks(updates)}
+        with self.sessions.begin() as session:
+            for intervention in interventions:
+                outcome = outcomes.get(intervention.crm_task_id or "")
+                if outcome is not None and outcome.ok:
+                    report.tasks_updated += 1
+                    session.execute(
+                        update(Intervention)
+                        .where(Intervention.id == intervention.id)
+                        .values(crm_status="cleared", crm_synced_at=self.now)
+                    )
+                elif outcome is not None and not outcome.retryable:
+                    report.failures.append(Failure(intervention.account_id, None, "task update", outcome.reason))
+
+
+def _task_key(intervention: Intervention) -> str:
+    return f"{intervention.account_id}:{intervention.key}"
+
+
+def _task_type(channels: Sequence[str]) -> str:
+    if "call" in channels:
+        return "CALL"
+    if any(channel in channels for channel in ("email", "executive_email", "email_sequence")):
+        return "EMAIL"
+    return "TODO"
+
+
+def _task_body(intervention: Intervention) -> str:
+    channels = ", ".join(intervention.channels)
+    return f"{intervention.body}\n\nPlaybook: {intervention.action} (via {channels}); from healthloop."
+
+
+def accounts_needing_sync(session: Session, crm: str, limit: int = 5000) -> list[str]:
+    """Accounts whose latest score is newer than their last sync, or with interventions not yet in the CRM.
+
+    What the sweeper re-enqueues, so a lost Redis job never leaves the CRM stale.
+    """
+    scores = AccountScore.__table__.c
+    latest = (
+        select(scores.account_id, func.max(scores.scored_at).label("scored_at")).group_by(scores.account_id).subquery()
+    )
+    records = CrmRecord.__table__.c
+    stale = (
+        select(latest.c.account_id)
+        .outerjoin(CrmRecord, (records.account_id == latest.c.account_id) & (records.crm == crm))
+        .where(
+            or_(
+                records.account_id.is_(None),
+                (records.record_id.is_not(None))
+                & or_(records.synced_at.is_(None), records.synced_at < latest.c.scored_at),
+            )
+        )
+        .limit(limit)
+    )
+    waiting = (
+        select(Intervention.account_id)
+        .where(Intervention.crm_status.is_(None), Intervention.created_at >= datetime.now(UTC) - TASK_MAX_AGE)
+        .distinct()
+        .limit(limit)
+    )
+    return sorted(set(session.scalars(stale)) | set(session.scalars(waiting)))

@@ -1,0 +1,235 @@
+"""The one interface every CRM adapter implements, and the plain records that cross it.
+
+The connector decides *what* to write (values, tasks, notes, enrollments) and keeps the
+bookkeeping (what each record last got, which task belongs to which intervention); an adapter
+only knows *how* a CRM stores it. Values cross this boundary already rendered as strings,
+the way both HubSpot and Salesforce transport them; `None` clears a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Protocol, runtime_checkable
+
+FieldKind = Literal["number", "enumeration", "datetime", "text"]
+MatchBy = Literal["account_id", "domain"]
+Priority = Literal["LOW", "MEDIUM", "HIGH"]
+TaskType = Literal["TODO", "CALL", "EMAIL"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One mapped value: which health value (`source`) goes into which CRM field (`name`)."""
+
+    source: str
+    """score, tier, trend, trend_delta, activity, engagement, milestones, recency, scored_at, open_triggers, reason."""
+    name: str
+    label: str
+    kind: FieldKind
+    options: tuple[str, ...] = ()
+    """For enumerations: every value we may write (the field must offer each of them)."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """The RevOps-owned mapping: the fields, their group, and how accounts find their record."""
+
+    fields: tuple[FieldSpec, ...]
+    match_by: MatchBy = "account_id"
+    match_field: str = "healthloop_account_id"
+    """The record field holding the product account id (match_by=account_id) or the domain."""
+    group: str = "healthloop"
+    group_label: str = "healthloop"
+
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.fields]
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """One row of `healthloop crm check`: a mapped field against the live schema."""
+
+    source: str
+    name: str
+    ok: bool
+    problem: str = ""
+    """missing, wrong_type, missing_options, read_only, or '' when ok."""
+    detail: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    group_created: bool
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    """Enumerations that lacked some of our options and got them added."""
+    existing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountKey:
+    """What we know to find an account's CRM record."""
+
+    account_id: str
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordUpdate:
+    """New values for one record; only the fields that changed."""
+
+    account_id: str
+    record_id: str
+    values: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one item of a batch call. `retryable` failures may succeed later
+    (rate limit, 5xx, lock); the others need a person (deleted record, bad value)."""
+
+    key: str
+    ok: bool
+    remote_id: str | None = None
+    retryable: bool = False
+    reason: str = ""
+    not_found: bool = False
+    """The record is gone (deleted or merged in the CRM): re-resolve it rather than retry."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task for one intervention. `key` is unique per intervention and makes creation idempotent."""
+
+    key: str
+    record_id: str
+    subject: str
+    body: str
+    due_at: datetime
+    priority: Priority
+    task_type: TaskType = "TODO"
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """The trigger behind an open task cleared: say so in the task, or complete it."""
+
+    task_id: str
+    note: str
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task_id: str
+    status: str
+    completed: bool
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """A note on the record, e.g. the story of a tier change. `key` makes it idempotent."""
+
+    key: str
+    record_id: str
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EnrollmentSpec:
+    """Enroll the record's configured contact in a sequence (HubSpot) or cadence (Salesforce)."""
+
+    key: str
+    record_id: str
+    sequence_id: str
+    sender_email: str | None = None
+    user_id: str | None = None
+    contact_id: str | None = None
+    """When None, the adapter picks the record's contact by its configured rule."""
+
+
+@dataclass(frozen=True)
+class Renewal:
+    record_id: str
+    deal_id: str
+    closed: bool
+    won: bool
+    close_date: date | None = None
+    amount: float | None = None
+    name: str | None = None
+
+
+@dataclass
+class ApiUsage:
+    """Calls this adapter made, and what the CRM says is left (from its rate-limit headers)."""
+
+    calls: int = 0
+    write_calls: int = 0
+    retries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    remaining: int | None = None
+    """Requests left in the current interval."""
+    daily_remaining: int | None = None
+    interval_max: int | None = None
+    daily_max: int | None = None
+
+
+@runtime_checkable
+class CrmAdapter(Protocol):
+    """Everything healthloop asks of a CRM. Every method works on batches and never raises for
+    one bad item: it reports it in the item's `Outcome`. It raises `CrmError` subclasses
+    (crm_adapters.errors) only for what stops the whole call (auth, configuration, outage)."""
+
+    name: str
+    usage: ApiUsage
+
+    def provision(self, mapping: FieldMapping) -> ProvisionResult:
+        """Create the group and the missing fields; leave existing ones alone. Safe to run twice."""
+        ...
+
+    def check(self, mapping: FieldMapping) -> list[FieldCheck]:
+        """Each mapped field against the live schema (exists, type, options, writable)."""
+        ...
+
+    def resolve(self, keys: Sequence[AccountKey], mapping: FieldMapping) -> dict[str, str]:
+        """account_id -> record id for the accounts that have a record (others are absent)."""
+        ...
+
+    def write_fields(self, updates: Sequence[RecordUpdate]) -> list[Outcome]:
+        """Write the values in as few calls as the CRM allows; one `Outcome` per update (key = account_id)."""
+        ...
+
+    def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
+        """record id -> owner id (who gets the record's tasks)."""
+        ...
+
+    def upsert_tasks(self, tasks: Sequence[TaskSpec]) -> list[Outcome]:
+        """Create each task once per `key`, even when called again after a crash (key = TaskSpec.key)."""
+        ...
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[Outcome]:
+        """Append the note to each task's body and complete it when asked (key = task id)."""
+        ...
+
+    def add_notes(self, notes: Sequence[NoteSpec]) -> list[Outcome]:
+        """Create each note once per `key` (key = NoteSpec.key)."""
+        ...
+
+    def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
+        """Enroll contacts in sequences; misconfiguration is a non-retryable outcome that says what to fix."""
+        ...
+
+    def read_tasks(self, task_ids: Sequence[str]) -> dict[str, TaskStatus]:
+        """Current status of tasks (absent = deleted)."""
+        ...
+
+    def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:
+        """Renewal deals/opportunities of the records."""
+        ...
