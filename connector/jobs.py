@@ -9,6 +9,7 @@ from rq import get_current_job
 from sqlalchemy import func, select
 
 from connector import runtime
+from connector.crm_sync import CrmSync, accounts_needing_sync
 from connector.health import score_account, score_accounts
 from connector.ingest import attribute_orphans
 from connector.models import Account, DirtyAccountDay
@@ -56,6 +57,7 @@ def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
                 log.exception("scoring %s failed", account_id)
                 failed.append(account_id)
     _alert_on_slack(rt, [i for s in scored.values() for i in s.slack_interventions])
+    _request_sync(rt, list(scored))
     if failed:
         raise RescoreFailed(f"{len(failed)} of {len(account_ids)} account(s) failed: {', '.join(failed[:5])}")
     return {"accounts": len(account_ids), "days": days}
@@ -75,7 +77,39 @@ def _rescore(rt: runtime.Runtime, account_id: str) -> int:
         rows = roll_up_outstanding(session, account_id, now)
         scored = score_account(session, account_id, now.date(), rt.config.scoring, now)
     _alert_on_slack(rt, list(scored.slack_interventions) if scored else [])
+    _request_sync(rt, [account_id] if scored else [])
     return len(rows)
+
+
+def _request_sync(rt: runtime.Runtime, account_ids: list[str]) -> None:
+    if rt.crm_enabled and account_ids:
+        rt.queue.request_sync(account_ids, delay=rt.config.crm.sync_delay_seconds)
+
+
+def sync_pending() -> dict[str, int]:
+    """The RQ job: sync every account asked for since the last run to the CRM, in one batch.
+
+    Accounts whose write hit a rate limit or an outage are asked for again; the sweeper also
+    finds any account whose latest score never reached the CRM (a lost job loses nothing).
+    """
+    rt = runtime.current()
+    accounts = rt.queue.take_sync_requests()
+    if not accounts or not rt.crm_enabled:
+        return {"accounts": 0}
+    report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(accounts)
+    if report.retry_later:
+        rt.queue.request_sync(report.retry_later, delay=max(30.0, rt.config.crm.sync_delay_seconds))
+    for failure in report.failures:
+        log.warning(
+            "CRM %s for %s (record %s) failed: %s", failure.what, failure.account_id, failure.record_id, failure.reason
+        )
+    return {
+        "accounts": report.accounts,
+        "written": report.written,
+        "tasks": report.tasks_created,
+        "failures": len(report.failures),
+        "retry_later": len(report.retry_later),
+    }
 
 
 def _alert_on_slack(rt: runtime.Runtime, intervention_ids: list[int]) -> None:
@@ -130,4 +164,10 @@ def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict
     enqueued = rt.queue.request_rescore(accounts)
     if accounts:
         log.info("sweeper: %d account(s) with waiting work, %d job(s) enqueued", len(accounts), enqueued)
-    return {"accounts": len(accounts), "enqueued": enqueued}
+    result = {"accounts": len(accounts), "enqueued": enqueued}
+    if rt.crm_enabled:
+        with rt.sessions() as session:
+            unsynced = accounts_needing_sync(session, rt.settings.crm)
+        _request_sync(rt, unsynced)
+        result["unsynced"] = len(unsynced)
+    return result

@@ -19,6 +19,7 @@ from connector.db import make_engine, make_sessionmaker, reader
 from connector.ingest import KnownRows
 from connector.settings import Settings, load_settings
 from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
+from crm_adapters.base import CrmAdapter
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,22 @@ class Runtime:
     redis: Redis | None
     known: KnownRows = field(default_factory=KnownRows)
     """Rows this process knows exist (skips no-op upserts on steady traffic)."""
+
+    _crm: object | None = None
+
+    @property
+    def crm_enabled(self) -> bool:
+        return self.settings.crm != "none"
+
+    def crm_adapter(self) -> CrmAdapter:
+        """This process's CRM adapter (built once; its rate limiter is shared through Redis)."""
+        if self._crm is None:
+            from connector.crm import build_adapter
+
+            self._crm = build_adapter(
+                self.settings, self.config, redis_url=self.settings.redis_url if self.redis is not None else None
+            )
+        return self._crm  # type: ignore[return-value]
 
     @property
     def readers(self) -> sessionmaker[Session]:

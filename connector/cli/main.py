@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from connector.errors import HealthloopError
+from crm_adapters.errors import CrmError
 
 
 class _Group(click.Group):
@@ -16,7 +17,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except HealthloopError as exc:
+        except (HealthloopError, CrmError) as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
 
@@ -41,6 +42,7 @@ def _register() -> None:
     from connector.accounts import accounts_cli
     from connector.backtest import backtest_command
     from connector.config import config_cli
+    from connector.crm import crm_cli, sync_command
     from connector.db import db_cli
     from connector.demo import demo_command
     from connector.importer import import_command
@@ -55,6 +57,8 @@ def _register() -> None:
         accounts_cli,
         import_command,
         score_command,
+        crm_cli,
+        sync_command,
         backtest_command,
         serve_command,
         worker_command,

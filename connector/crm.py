@@ -1,0 +1,218 @@
+"""Pick and build the CRM adapter from settings (the one place that does), and the CRM commands:
+`healthloop crm provision`, `healthloop crm check`, `healthloop sync`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from connector.config import Config, load_config
+from connector.crm_sync import CrmSync, SyncReport
+from connector.db import make_engine, make_sessionmaker
+from connector.errors import ConfigurationError
+from connector.models import AccountScore
+from connector.runtime import redis_reachable
+from connector.settings import Settings, load_settings
+from crm_adapters.base import CrmAdapter
+
+
+class CrmNotConfigured(ConfigurationError):
+    """HEALTHLOOP_CRM is `none` (or unset) but a CRM command was asked for."""
+
+
+def build_adapter(settings: Settings, config: Config, *, redis_url: str | None = None) -> CrmAdapter:
+    """The adapter HEALTHLOOP_CRM names, with its credentials and the shared rate limiter."""
+    if settings.crm == "hubspot":
+        from crm_adapters.hubspot import HubSpotAdapter, HubSpotCredentials
+        from crm_adapters.ratelimit import RateLimiter
+
+        credentials = HubSpotCredentials(
+            access_token=settings.hubspot_access_token.get_secret_value() if settings.hubspot_access_token else None,
+            client_id=settings.hubspot_client_id,
+            client_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
+            refresh_token=settings.hubspot_refresh_token.get_secret_value() if settings.hubspot_refresh_token else None,
+            base_url=settings.hubspot_base_url,
+        )
+        limiter = RateLimiter(
+            config.crm.rate_limit_requests,
+            config.crm.rate_limit_interval_seconds,
+            redis_url=redis_url,
+            key=f"hubspot:{credentials.portal_key()}",
+        )
+        return HubSpotAdapter(
+            credentials,
+            rate_limiter=limiter,
+            renewal_pipeline=config.crm.renewal_pipeline,
+            renewal_deal_type=config.crm.renewal_deal_type,
+        )
+    if settings.crm == "salesforce":
+        raise CrmNotConfigured("HEALTHLOOP_CRM=salesforce: the Salesforce adapter is not available yet; use hubspot")
+    raise CrmNotConfigured("no CRM configured: set HEALTHLOOP_CRM=hubspot and HUBSPOT_ACCESS_TOKEN (see the README)")
+
+
+def _shared_redis_url(settings: Settings) -> str | None:
+    """Redis for the shared rate limiter when it is reachable; otherwise this process paces alone."""
+    from redis import Redis
+
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1)
+    try:
+        return settings.redis_url if redis_reachable(redis) else None
+    finally:
+        redis.close()
+
+
+def _wiring() -> tuple[Settings, Config, CrmAdapter]:
+    settings = load_settings()
+    config = load_config(settings.config_path)
+    return settings, config, build_adapter(settings, config, redis_url=_shared_redis_url(settings))
+
+
+@click.group("crm")
+def crm_cli() -> None:
+    """Prepare the CRM for healthloop: create and check the mapped fields."""
+
+
+@crm_cli.command("provision")
+def provision_command() -> None:
+    """Create the property group and any missing mapped fields (safe to run twice)."""
+    _, config, adapter = _wiring()
+    result = adapter.provision(config.crm.mapping())
+    click.echo(f"{adapter.name}: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
+    for name in result.created:
+        click.echo(f"  created  {name}")
+    for name in result.updated:
+        click.echo(f"  updated  {name} (added missing options)")
+    for name in result.existing:
+        click.echo(f"  exists   {name}")
+    click.echo(f"{len(result.created)} created, {len(result.updated)} updated, {len(result.existing)} already there")
+
+
+@crm_cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check_command(as_json: bool) -> None:
+    """Validate the field mapping against the live schema; exit 1 on any problem, with the fix."""
+    _, config, adapter = _wiring()
+    checks = adapter.check(config.crm.mapping())
+    problems = [c for c in checks if not c.ok]
+    if as_json:
+        click.echo(orjson.dumps([c.__dict__ for c in checks], option=orjson.OPT_INDENT_2).decode())
+    else:
+        table = Table(title=f"{adapter.name} field mapping")
+        for column in ("value", "field", "status", "fix"):
+            table.add_column(column)
+        for c in checks:
+            status = "ok" if c.ok else f"[red]{c.problem}[/red]: {c.detail}"
+            table.add_row(c.source, c.name, status, c.fix)
+        Console(width=160).print(table)
+        click.echo(f"{len(checks) - len(problems)} ok, {len(problems)} problem(s)")
+    if problems:
+        sys.exit(1)
+
+
+@click.command("sync")
+@click.argument("account_ids", nargs=-1)
+@click.option("--all", "sync_all", is_flag=True, help="Every scored account.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def sync_command(account_ids: tuple[str, ...], sync_all: bool, dry_run: bool, as_json: bool) -> None:
+    """Write changed health values, tasks, notes and enrollments to the CRM."""
+    if bool(account_ids) == sync_all:
+        raise click.UsageError("give ACCOUNT_IDs or --all")
+    settings, config, adapter = _wiring()
+    mapping_problems = [c for c in adapter.check(config.crm.mapping()) if not c.ok]
+    if mapping_problems:
+        lines = "\n  ".join(f"{c.name} ({c.source}): {c.problem}: {c.fix}" for c in mapping_problems)
+        raise ConfigurationError(f"the field mapping has problems; nothing was written:\n  {lines}")
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    sync = CrmSync(sessions, adapter, config.crm)
+    try:
+        if sync_all:
+            with sessions() as session:
+                total = session.scalar(select(func.count(func.distinct(AccountScore.account_id)))) or 0
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                disable=as_json or total < 1000,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("syncing", total=total)
+                report = sync.sync(None, dry_run=dry_run, progress=lambda n: progress.advance(task, n))
+        else:
+            report = sync.sync(list(account_ids), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    _print_report(report, as_json)
+    if report.failures:
+        sys.exit(1)
+
+
+def _print_report(report: SyncReport, as_json: bool) -> None:
+    usage = report.usage
+    if as_json:
+        click.echo(
+            orjson.dumps(
+                {
+                    "dry_run": report.dry_run,
+                    "accounts": report.accounts,
+                    "written": report.written,
+                    "unchanged": report.unchanged,
+                    "unmatched": report.unmatched,
+                    "changes": [
+                        {
+                            "account_id": a,
+                            "record_id": r,
+                            "fields": {k: {"old": o, "new": n} for k, (o, n) in f.items()},
+                        }
+                        for a, r, f in report.changes
+                    ],
+                    "tasks_created": report.tasks_created,
+                    "tasks_updated": report.tasks_updated,
+                    "notes": report.notes,
+                    "enrolled": report.enrolled,
+                    "failures": [f.__dict__ for f in report.failures],
+                    "retry_later": report.retry_later,
+                    "api": {
+                        "calls": usage.calls,
+                        "write_calls": usage.write_calls,
+                        "retries": usage.retries,
+                        "remaining": usage.remaining,
+                        "daily_remaining": usage.daily_remaining,
+                    },
+                },
+                option=orjson.OPT_INDENT_2,
+            ).decode()
+        )
+        return
+    if report.dry_run:
+        for account_id, record_id, fields in report.changes[:200]:
+            click.echo(f"{account_id} (record {record_id}):")
+            for name, (old, new) in fields.items():
+                click.echo(f"    {name}: {old!r} -> {new!r}")
+        if len(report.changes) > 200:
+            click.echo(f"... and {len(report.changes) - 200} more record(s)")
+        click.echo(f"dry run: {len(report.changes)} record(s) would change, {report.unchanged} unchanged")
+    else:
+        click.echo(
+            f"{report.accounts} account(s): {report.written} record(s) written, {report.unchanged} unchanged; "
+            f"{report.tasks_created} task(s) created, {report.tasks_updated} updated, {report.notes} note(s), "
+            f"{report.enrolled} enrollment(s)"
+        )
+    if report.unmatched:
+        shown = ", ".join(report.unmatched[:10]) + (" ..." if len(report.unmatched) > 10 else "")
+        click.echo(f"{len(report.unmatched)} account(s) have no CRM record: {shown}")
+    for failure in report.failures[:50]:
+        click.echo(f"FAILED {failure.what} for {failure.account_id} (record {failure.record_id}): {failure.reason}")
+    if report.retry_later:
+        click.echo(f"{len(report.retry_later)} account(s) hit rate limits or CRM errors; run again later")
+    remaining = "" if usage.remaining is None else f"; quota left: {usage.remaining} in this interval"
+    daily = "" if usage.daily_remaining is None else f", {usage.daily_remaining:,} today"
+    click.echo(f"API calls: {usage.calls} ({usage.write_calls} writes, {usage.retries} retries){remaining}{daily}")
