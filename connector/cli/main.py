@@ -46,6 +46,7 @@ def _register() -> None:
     from connector.db import db_cli
     from connector.demo import demo_command
     from connector.importer import import_command
+    from connector.sandbox_cli import sandbox_cli
     from connector.score_cli import score_command
     from connector.status import status_command
     from connector.worker import sweep_command, worker_command
@@ -65,6 +66,7 @@ def _register() -> None:
         sweep_command,
         status_command,
         demo_command,
+        sandbox_cli,
     ):
         cli.add_command(command)
 
