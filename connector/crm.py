@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 import click
@@ -29,31 +30,36 @@ class CrmNotConfigured(ConfigurationError):
 def build_adapter(settings: Settings, config: Config, *, redis_url: str | None = None) -> CrmAdapter:
     """The adapter HEALTHLOOP_CRM names, with its credentials and the shared rate limiter."""
     if settings.crm == "hubspot":
-        from crm_adapters.hubspot import HubSpotAdapter, HubSpotCredentials
-        from crm_adapters.ratelimit import RateLimiter
+        from crm_adapters.hubspot import HubSpotAdapter, HubSpotCredentials, HubSpotOptions
 
         credentials = HubSpotCredentials(
-            access_token=settings.hubspot_access_token.get_secret_value() if settings.hubspot_access_token else None,
+            access_token=settings.hubspot_access_token,
             client_id=settings.hubspot_client_id,
-            client_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
-            refresh_token=settings.hubspot_refresh_token.get_secret_value() if settings.hubspot_refresh_token else None,
+            client_secret=settings.hubspot_client_secret,
+            refresh_token=settings.hubspot_refresh_token,
             base_url=settings.hubspot_base_url,
         )
-        limiter = RateLimiter(
-            config.crm.rate_limit_requests,
-            config.crm.rate_limit_interval_seconds,
+        crm = config.crm
+        options = HubSpotOptions(
             redis_url=redis_url,
-            key=f"hubspot:{credentials.portal_key()}",
+            # One budget per portal (the token identifies it): workers of two deployments never mix.
+            rate_limit_key=f"hubspot:{_fingerprint(settings)}",
+            rate_limit_requests=crm.rate_limit_requests,
+            rate_limit_interval_seconds=crm.rate_limit_interval_seconds,
+            renewal_pipeline=crm.renewal_pipeline,
+            renewal_deal_type=crm.renewal_deal_type,
         )
-        return HubSpotAdapter(
-            credentials,
-            rate_limiter=limiter,
-            renewal_pipeline=config.crm.renewal_pipeline,
-            renewal_deal_type=config.crm.renewal_deal_type,
-        )
+        return HubSpotAdapter(credentials, options)
     if settings.crm == "salesforce":
         raise CrmNotConfigured("HEALTHLOOP_CRM=salesforce: the Salesforce adapter is not available yet; use hubspot")
     raise CrmNotConfigured("no CRM configured: set HEALTHLOOP_CRM=hubspot and HUBSPOT_ACCESS_TOKEN (see the README)")
+
+
+def _fingerprint(settings: Settings) -> str:
+    """A short, non-reversible id of the portal's credentials (never the token itself)."""
+    secret = settings.hubspot_access_token or settings.hubspot_refresh_token
+    material = (settings.hubspot_base_url or "") + (secret.get_secret_value() if secret else "")
+    return hashlib.sha256(material.encode()).hexdigest()[:12]
 
 
 def _shared_redis_url(settings: Settings) -> str | None:

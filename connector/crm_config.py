@@ -44,9 +44,6 @@ VALUE_TYPES: dict[str, tuple[str, FieldKind, tuple[str, ...], str]] = {
     "reason": ("Health: reason", "text", (), "One line: why the score is what it is"),
 }
 
-TIER_LABELS = {"healthy": "Healthy", "monitor": "Monitor", "at_risk": "At Risk", "critical": "Critical",
-               "churning": "Churning"}  # fmt: skip
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.crm_config import TIER_LABELS, CrmConfig
+from connector.crm_config import CrmConfig
 from connector.health import latest_scores
 from connector.models import Account, AccountScore, Alert, CrmRecord, Intervention
 from connector.sql import chunks, in_list, upsert
@@ -35,12 +35,12 @@ from crm_adapters.base import (
     TaskSpec,
     TaskUpdate,
 )
-from scoring.rules import TIERS
+from scoring.rules import TIER_LABELS, TIERS
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-"""Accounts per sync step: five 100-record writes, bounded memory."""
+"""Accounts read per sync step (bounded memory)."""
 RESOLVE_AGAIN_AFTER = timedelta(hours=1)
 """An account without a CRM record is looked up again after this long (the record may be created)."""
 TASK_MAX_AGE = timedelta(days=14)
@@ -158,6 +158,17 @@ def tier_note(account_name: str, before: dict[str, Any], after: dict[str, Any]) 
     return f"{account_name}: {head}: " + "; ".join(parts) + "."
 
 
+@dataclass(frozen=True)
+class _Write:
+    """One record's pending write, with what it needs once the CRM has answered."""
+
+    update: RecordUpdate
+    synced_before: dict[str, Any]
+    story_before: dict[str, Any]
+    story: dict[str, Any]
+    name: str
+
+
 class CrmSync:
     """One sync run's wiring: the database, the adapter, the crm config and the clock."""
 
@@ -172,6 +183,7 @@ class CrmSync:
         self.mapping = config.mapping()
         self.crm = adapter.name
         self.now = now or datetime.now(UTC)
+        self._buffer: list[_Write] = []
 
     # --- entry points ---------------------------------------------------------------------
     def sync(
@@ -186,11 +198,15 @@ class CrmSync:
             with self.sessions() as session:
                 account_ids = list(session.scalars(select(AccountScore.account_id).distinct()))
         report = SyncReport(dry_run=dry_run)
+        before = replace(self.adapter.usage, by_kind=dict(self.adapter.usage.by_kind))
+        self._buffer = []
         for batch in chunks(sorted(set(account_ids)), BATCH):
             report.merge(self._sync_batch(list(batch), dry_run))
             if progress:
                 progress(len(batch))
-        report.usage = self.adapter.usage
+        self._flush(self._buffer, report)
+        self._buffer = []
+        report.usage = _used_since(before, self.adapter.usage)
         return report
 
     # --- one batch ------------------------------------------------------------------------
@@ -223,8 +239,14 @@ class CrmSync:
                 )
             }
         record_ids = self._resolve(account_ids, records, accounts, report, dry_run)
-        self._write_fields(rows, triggers, records, record_ids, accounts, report, dry_run)
+        writes = self._plan_writes(rows, triggers, records, record_ids, accounts, report, dry_run)
         if not dry_run:
+            # Writes wait in a buffer shared by all batches, so sparse changes still fill 100-record calls.
+            self._buffer.extend(writes)
+            size = self.adapter.write_batch_size
+            while len(self._buffer) >= size:
+                self._flush(self._buffer[:size], report)
+                del self._buffer[:size]
             self._tasks(account_ids, record_ids, rows, report)
         return report
 
@@ -281,7 +303,7 @@ class CrmSync:
                 )
         return known
 
-    def _write_fields(
+    def _plan_writes(
         self,
         rows: dict[str, Any],
         triggers: dict[str, list[str]],
@@ -290,85 +312,105 @@ class CrmSync:
         accounts: dict[str, Any],
         report: SyncReport,
         dry_run: bool,
-    ) -> None:
-        updates: list[RecordUpdate] = []
-        stories: dict[str, dict[str, Any]] = {}
+    ) -> list[_Write]:
+        """Diff each account against what its record last got; mark the unchanged ones as checked."""
+        writes: list[_Write] = []
         unchanged: list[str] = []
         for account_id, record_id in record_ids.items():
             row = rows.get(account_id)
             if row is None:
                 continue
             record = records.get(account_id)
-            synced = dict(record.synced_values) if record is not None and record.record_id == record_id else {}
-            values = health_values(row, triggers.get(account_id, ()))
-            changed = diff(self.mapping, values, synced)
-            stories[account_id] = story_of(row)
+            same_record = record is not None and record.record_id == record_id
+            synced = dict(record.synced_values) if same_record and record is not None else {}
+            changed = diff(self.mapping, health_values(row, triggers.get(account_id, ())), synced)
             if not changed:
                 unchanged.append(account_id)
                 continue
-            updates.append(RecordUpdate(account_id, record_id, changed))
+            writes.append(
+                _Write(
+                    RecordUpdate(account_id, record_id, changed),
+                    synced,
+                    dict(record.synced_story) if same_record and record is not None else {},
+                    story_of(row),
+                    getattr(accounts.get(account_id), "name", None) or account_id,
+                )
+            )
             report.changes.append(
                 (account_id, record_id, {name: (synced.get(name), new) for name, new in changed.items()})
             )
         report.unchanged += len(unchanged)
-        if dry_run:
-            return
-        outcomes = {o.key: o for o in self.adapter.write_fields(updates)} if updates else {}
-        notes: list[NoteSpec] = []
-        done: list[tuple[str, RecordUpdate]] = []
-        for update_ in updates:
-            outcome = outcomes.get(update_.account_id) or Outcome(update_.account_id, False, reason="no result")
-            if outcome.ok:
-                done.append((update_.account_id, update_))
-                before = records[update_.account_id].synced_story if update_.account_id in records else {}
-                after = stories[update_.account_id]
-                if self.config.notes_on_tier_change and before.get("tier") and before["tier"] != after["tier"]:
-                    name = getattr(accounts.get(update_.account_id), "name", None) or update_.account_id
-                    notes.append(
-                        NoteSpec(
-                            f"{update_.account_id}:tier:{after['day']}:{before['tier']}>{after['tier']}",
-                            update_.record_id,
-                            tier_note(name, before, after),
-                            self.now,
-                        )
-                    )
-            elif outcome.retryable:
-                report.retry_later.append(update_.account_id)
-            else:
-                report.failures.append(Failure(update_.account_id, update_.record_id, "fields", outcome.reason))
-        report.written += len(done)
-        with self.sessions.begin() as session:
-            table = CrmRecord.__table__
-            for account_id, update_ in done:
-                record = records.get(account_id)
-                base = (
-                    dict(record.synced_values) if record is not None and record.record_id == update_.record_id else {}
-                )
-                session.execute(
-                    update(table)
-                    .where(table.c.crm == self.crm, table.c.account_id == account_id)
-                    .values(
-                        synced_values=base | dict(update_.values),
-                        synced_story=stories[account_id],
-                        synced_at=self.now,
-                        last_error=None,
-                    )
-                )
-            if unchanged:
+        if unchanged and not dry_run:
+            with self.sessions.begin() as session:
+                table = CrmRecord.__table__
                 session.execute(
                     update(table)
                     .where(table.c.crm == self.crm, in_list(session, table.c.account_id, unchanged))
                     .values(synced_at=self.now)
                 )
-            for failure in report.failures:
-                gone = outcomes.get(failure.account_id)
-                values: dict[str, Any] = {"last_error": failure.reason}
-                if gone is not None and gone.not_found:
+        return writes
+
+    def _flush(self, writes: list[_Write], report: SyncReport) -> None:
+        """Write one full CRM batch (or the last, partial one), then record what each record now holds."""
+        if not writes:
+            return
+        outcomes = {o.key: o for o in self.adapter.write_fields([w.update for w in writes])}
+        done: list[_Write] = []
+        failed: list[tuple[_Write, Outcome]] = []
+        notes: list[NoteSpec] = []
+        for write in writes:
+            account_id = write.update.account_id
+            outcome = outcomes.get(account_id) or Outcome(account_id, False, reason="no result for this record")
+            if outcome.ok:
+                done.append(write)
+                before, after = write.story_before, write.story
+                if self.config.notes_on_tier_change and before.get("tier") and before["tier"] != after["tier"]:
+                    notes.append(
+                        NoteSpec(
+                            f"{account_id}:tier:{after['day']}:{before['tier']}>{after['tier']}",
+                            write.update.record_id,
+                            tier_note(write.name, before, after),
+                            self.now,
+                        )
+                    )
+            elif outcome.retryable:
+                report.retry_later.append(account_id)
+            else:
+                failed.append((write, outcome))
+                report.failures.append(Failure(account_id, write.update.record_id, "fields", outcome.reason))
+        report.written += len(done)
+        table = CrmRecord.__table__
+        with self.sessions.begin() as session:
+            if done:
+                # One executemany for the whole batch: per-row statements cost more than the HTTP call.
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.crm == bindparam("b_crm"), table.c.account_id == bindparam("b_account"))
+                    .values(
+                        synced_values=bindparam("b_values"),
+                        synced_story=bindparam("b_story"),
+                        synced_at=bindparam("b_at"),
+                        last_error=None,
+                    ),
+                    [
+                        {
+                            "b_crm": self.crm,
+                            "b_account": w.update.account_id,
+                            "b_values": w.synced_before | dict(w.update.values),
+                            "b_story": w.story,
+                            "b_at": self.now,
+                        }
+                        for w in done
+                    ],
+                )
+            for write, outcome in failed:
+                values: dict[str, Any] = {"last_error": outcome.reason[:2000]}
+                if outcome.not_found:
                     # Deleted or merged in the CRM: forget the id; the next sync resolves the account again.
                     values |= {"record_id": None, "resolved_at": None, "synced_values": {}}
                 session.execute(
                     update(table)
-                    .where(table.c.crm == self.crm, table.c.account_id == failure.account_id)
+                    .where(table.c.crm == self.crm, table.c.account_id == write.update.account_id)
                     .values(**values)
                 )
         if notes:
@@ -553,6 +595,20 @@ class CrmSync:
                     report.failures.append(Failure(intervention.account_id, None, "task update", outcome.reason))
 
 
+def _used_since(before: ApiUsage, after: ApiUsage) -> ApiUsage:
+    """This run's calls (an adapter lives across runs in a worker); quota figures are the latest seen."""
+    return ApiUsage(
+        calls=after.calls - before.calls,
+        write_calls=after.write_calls - before.write_calls,
+        retries=after.retries - before.retries,
+        by_kind={k: n - before.by_kind.get(k, 0) for k, n in after.by_kind.items() if n != before.by_kind.get(k, 0)},
+        remaining=after.remaining,
+        daily_remaining=after.daily_remaining,
+        interval_max=after.interval_max,
+        daily_max=after.daily_max,
+    )
+
+
 def _task_key(intervention: Intervention) -> str:
     return f"{intervention.account_id}:{intervention.key}"
 
@@ -566,8 +622,7 @@ def _task_type(channels: Sequence[str]) -> str:
 
 
 def _task_body(intervention: Intervention) -> str:
-    channels = ", ".join(intervention.channels)
-    return f"{intervention.body}\n\nPlaybook: {intervention.action} (via {channels}); from healthloop."
+    return f"{intervention.body}\n\n(healthloop intervention {intervention.key})"
 
 
 def accounts_needing_sync(session: Session, crm: str, limit: int = 5000) -> list[str]:

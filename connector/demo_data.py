@@ -79,6 +79,78 @@ ACCOUNTS = (
 )
 
 
+_NAMES = (
+    "Aperture Labs", "Blue Sun", "Cyberdyne", "Duff Beverages", "Ecorp", "Gekko & Co", "Gringotts", "Los Pollos",
+    "Massive Dynamic", "Monarch Solutions", "Nakatomi", "Oceanic Air", "Oscorp", "Pied Piper", "Prestige Worldwide",
+    "Rekall", "Sirius Cybernetics", "Soylent", "Tyrell", "Vandelay Industries", "Virtucon", "Wayne Enterprises",
+    "Weyland-Yutani", "Wonka",
+)  # fmt: skip
+
+
+def _generated(seed: int = 11) -> tuple[DemoAccount, ...]:
+    """A couple of dozen more accounts, some healthy, some fading, some stuck in onboarding."""
+    rng = random.Random(seed)
+    kinds = ("healthy", "healthy", "fading", "stuck", "healthy", "fading", "quiet", "growing")
+    accounts = []
+    for index, name in enumerate(_NAMES):
+        kind = kinds[index % len(kinds)]
+        slug = name.lower().replace(" & ", "-").replace(" ", "-").replace("'", "")
+        seats = rng.choice((5, 8, 10, 15, 20))
+        users = max(2, int(seats * rng.uniform(0.4, 0.8)))
+        common = {"account_id": f"acct_{slug.replace('-', '_')}", "name": name, "domain": f"{slug}.com",
+                  "plan": rng.choice(("starter", "pro", "enterprise")), "seats": seats}  # fmt: skip
+        if kind == "stuck":
+            accounts.append(
+                DemoAccount(
+                    **common,
+                    story="stuck in onboarding",
+                    signed_up_days_ago=rng.randint(8, 20),
+                    active_users=1,
+                    daily_rate=1.0,
+                    trend=-0.5,
+                )
+            )
+        elif kind == "fading":
+            accounts.append(
+                DemoAccount(
+                    **common,
+                    story="fading: fewer people, less use",
+                    signed_up_days_ago=rng.randint(200, 700),
+                    active_users=users,
+                    daily_rate=3.0,
+                    trend=-0.7,
+                )
+            )
+        elif kind == "quiet":
+            accounts.append(
+                DemoAccount(
+                    **common,
+                    story=f"silent for {(quiet := rng.randint(15, 30))} days",
+                    signed_up_days_ago=rng.randint(200, 700),
+                    active_users=users,
+                    daily_rate=2.5,
+                    quiet_last_days=quiet,
+                )
+            )
+        else:
+            accounts.append(
+                DemoAccount(
+                    **common,
+                    story="growing" if kind == "growing" else "steady and healthy",
+                    signed_up_days_ago=rng.randint(200, 900),
+                    active_users=users,
+                    daily_rate=rng.uniform(3.5, 5.0),
+                    trend=0.3 if kind == "growing" else 0.0,
+                )
+            )
+    return tuple(accounts)
+
+
+NAMED_ACCOUNTS = ACCOUNTS
+"""The six accounts the demo's tables tell stories about."""
+ACCOUNTS = NAMED_ACCOUNTS + _generated()
+
+
 def _identity_calls(account: DemoAccount, now: datetime) -> Iterator[dict[str, Any]]:
     signed_up = now - timedelta(days=account.signed_up_days_ago)
     traits: dict[str, Any] = {
@@ -112,7 +184,7 @@ def _identity_calls(account: DemoAccount, now: datetime) -> Iterator[dict[str, A
         }
 
 
-def demo_calls(now: datetime, days: int = 45, seed: int = 7) -> Iterator[dict[str, Any]]:
+def demo_calls(now: datetime, days: int = 90, seed: int = 7) -> Iterator[dict[str, Any]]:
     """Identify, group, track and page calls for every demo account over the last `days` days."""
     rng = random.Random(seed)
     for account in ACCOUNTS:

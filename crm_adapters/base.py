@@ -189,6 +189,8 @@ class CrmAdapter(Protocol):
 
     name: str
     usage: ApiUsage
+    write_batch_size: int
+    """Most records one `write_fields` call can carry (HubSpot 100, Salesforce 200)."""
 
     def provision(self, mapping: FieldMapping) -> ProvisionResult:
         """Create the group and the missing fields; leave existing ones alone. Safe to run twice."""

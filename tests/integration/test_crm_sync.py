@@ -1,0 +1,362 @@
+"""Health into HubSpot end to end: events over HTTP → rescore job → coalesced sync job → the sandbox,
+through the official hubspot-api-client, on SQLite and PostgreSQL with real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from pydantic import SecretStr
+from rq import SimpleWorker
+from sqlalchemy import select, update
+
+from connector.cli.main import cli
+from connector.config import Config
+from connector.crm_config import CrmConfig, CrmTasks, SequenceTarget
+from connector.crm_sync import CrmSync
+from connector.models import Alert, CrmRecord, Intervention
+from connector.settings import Settings
+from crm_adapters.sandbox import SandboxServer
+from tests.conftest import SECRETS, WRITE_KEY
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "crm-sync-test-token"
+NOW = datetime.now(UTC) - timedelta(minutes=1)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, sandbox: SandboxServer) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        write_keys=WRITE_KEY,
+        crm="hubspot",
+        hubspot_access_token=SecretStr(TOKEN),
+        hubspot_base_url=sandbox.url,
+        **SECRETS,
+    )
+
+
+def _sequence(sandbox: SandboxServer) -> SequenceTarget:
+    sequence = next(s for s in sandbox.state.dump()["sequences"] if s["name"] == "Onboarding nudge")
+    owner = sandbox.state.owner_by_user(str(sequence["userId"]))
+    assert owner is not None
+    return SequenceTarget(sequence_id=str(sequence["id"]), user_id=str(sequence["userId"]), sender_email=owner["email"])
+
+
+@pytest.fixture
+def config(sandbox: SandboxServer) -> Config:
+    escalation = sandbox.state.dump()["owners"][2]["id"]
+    crm = CrmConfig(sync_delay_seconds=0, owners={"escalation": escalation}, sequences={"default": _sequence(sandbox)})
+    return Config(crm=crm)
+
+
+@pytest.fixture
+def env(settings: Settings) -> dict[str, str]:
+    return {
+        "HEALTHLOOP_DATABASE_URL": settings.database_url,
+        "HEALTHLOOP_REDIS_URL": settings.redis_url,
+        "HEALTHLOOP_CRM": "hubspot",
+        "HUBSPOT_ACCESS_TOKEN": TOKEN,
+        "HUBSPOT_BASE_URL": settings.hubspot_base_url or "",
+    }
+
+
+def _calls(account: str, *, seats: int, active_days: range, users: int = 4) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = [
+        {
+            "type": "group",
+            "userId": f"{account}-u0",
+            "groupId": account,
+            "timestamp": (NOW - timedelta(days=120)).isoformat(),
+            "traits": {"name": account.title(), "seats": seats, "created_at": (NOW - timedelta(days=120)).isoformat()},
+        }
+    ]
+    for back in active_days:
+        for user in range(users):
+            for event in ("Signed In", "Report Created", "Dashboard Viewed"):
+                calls.append(
+                    {
+                        "type": "track",
+                        "userId": f"{account}-u{user}",
+                        "event": event,
+                        "timestamp": (NOW - timedelta(days=back)).isoformat(),
+                        "context": {"groupId": account},
+                        "messageId": f"{account}-{back}-{user}-{event}",
+                    }
+                )
+    return calls
+
+
+def _send(client, auth_headers, calls: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
+    for start in range(0, len(calls), 400):
+        response = client.post("/v1/batch", json={"batch": calls[start : start + 400]}, headers=auth_headers)
+        assert response.status_code == 200 and not response.json["rejected"], response.json
+
+
+def _drain(runtime) -> None:  # type: ignore[no-untyped-def]
+    SimpleWorker([runtime.queue.queue], connection=runtime.redis).work(burst=True)
+
+
+def _companies(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
+    """account id -> the company record in the sandbox."""
+    return {
+        c["properties"].get("healthloop_account_id"): c
+        for c in sandbox.state.dump("companies")["companies"]
+        if not c["archived"]
+    }
+
+
+def _tasks(sandbox: SandboxServer) -> list[dict[str, Any]]:
+    return [t for t in sandbox.state.dump("tasks")["tasks"] if not t["archived"]]
+
+
+def _seed_companies(sandbox: SandboxServer, accounts: list[str], owner_index: int = 0) -> dict[str, str]:
+    owner = sandbox.state.dump()["owners"][owner_index]["id"]
+    companies = [
+        {"name": a.title(), "domain": f"{a}.example.com", "healthloop_account_id": a, "hubspot_owner_id": owner}
+        for a in accounts
+    ]
+    contacts = [
+        {"properties": {"email": f"lead@{a}.example.com", "firstname": "Lead"}, "associate": {"companies": [i]}}
+        for i, a in enumerate(accounts)
+    ]
+    ids = sandbox.seed({"companies": companies, "contacts": contacts})
+    return dict(zip(accounts, ids["companies"], strict=True))
+
+
+def _provision(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["crm", "provision"], env=env)
+    assert result.exit_code == 0, result.output
+
+
+def _sync_json(env: dict[str, str], *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["sync", *args, "--json"], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1), result.output
+    return orjson.loads(result.output)
+
+
+def test_provision_creates_the_fields_once_and_check_passes(env, sandbox):
+    first = CliRunner().invoke(cli, ["crm", "provision"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "healthloop_score" in first.output and "created" in first.output
+    second = CliRunner().invoke(cli, ["crm", "provision"], env=env)
+    assert second.exit_code == 0, second.output
+    assert "0 created, 0 updated" in second.output
+    check = CliRunner().invoke(cli, ["crm", "check", "--json"], env=env)
+    assert check.exit_code == 0, check.output
+    rows = orjson.loads(check.output)
+    assert {r["name"] for r in rows} >= {"healthloop_score", "healthloop_tier", "healthloop_account_id"}
+    assert all(r["ok"] for r in rows)
+
+
+def test_events_reach_the_company_fields_and_a_task_through_the_jobs(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    ids = _seed_companies(sandbox, ["acct_quiet", "acct_busy"])
+    _send(client, auth_headers, _calls("acct_quiet", seats=10, active_days=range(20, 80)))
+    _send(client, auth_headers, _calls("acct_busy", seats=4, active_days=range(0, 80)))
+    _drain(runtime)  # the rescore job asks for a sync; the sync job runs in the same burst
+    companies = _companies(sandbox)
+    quiet, busy = companies["acct_quiet"]["properties"], companies["acct_busy"]["properties"]
+    shown = orjson.loads(CliRunner().invoke(cli, ["accounts", "show", "acct_quiet", "--json"], env=env).output)
+    assert quiet["healthloop_score"] == str(shown["score"])
+    assert quiet["healthloop_tier"] == shown["tier"]
+    assert "inactive" in quiet["healthloop_open_triggers"].split(";")
+    assert quiet["healthloop_reason"] and quiet["healthloop_scored_at"]
+    assert int(busy["healthloop_score"]) > int(quiet["healthloop_score"])
+    tasks = _tasks(sandbox)
+    assert tasks, "the quiet account's intervention became a task"
+    task = next(t for t in tasks if t["properties"]["healthloop_intervention_key"].startswith("acct_quiet:"))
+    assert task["properties"]["hs_task_status"] == "NOT_STARTED"
+    assert "days" in task["properties"]["hs_task_body"], "the body tells the story behind the alert"
+    links = [a for a in sandbox.state.dump()["associations"] if a["fromType"] == "tasks" and a["toType"] == "companies"]
+    assert any(a["fromId"] == task["id"] and a["toId"] == ids["acct_quiet"] for a in links)
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention).where(Intervention.account_id == "acct_quiet")).first()
+        assert intervention is not None and intervention.crm_task_id == task["id"]
+        assert intervention.crm_status == "created"
+
+
+def test_a_second_sync_with_nothing_changed_makes_no_write_call(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    _seed_companies(sandbox, [f"acct_{n}" for n in range(5)])
+    for n in range(5):
+        _send(client, auth_headers, _calls(f"acct_{n}", seats=5, active_days=range(n, 40)))
+    _drain(runtime)
+    first = _sync_json(env, "--all")
+    assert first["written"] == 0 and first["unchanged"] == 5, "the jobs already wrote everything"
+    assert first["api"]["write_calls"] == 0
+    dry = CliRunner().invoke(cli, ["sync", "--all", "--dry-run"], env=env)
+    assert dry.exit_code == 0 and "0 record(s) would change" in dry.output
+
+
+def test_dry_run_prints_the_changes_and_writes_nothing(client, auth_headers, runtime, env, sandbox, settings):
+    runtime.settings = settings.model_copy(update={"crm": "none"})  # score without syncing
+    _send(client, auth_headers, _calls("acct_dry", seats=5, active_days=range(3, 40)))
+    _drain(runtime)
+    _provision(env)
+    _seed_companies(sandbox, ["acct_dry"])
+    result = CliRunner().invoke(cli, ["sync", "acct_dry", "--dry-run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "healthloop_score: None ->" in result.output and "1 record(s) would change" in result.output
+    assert "healthloop_score" not in _companies(sandbox)["acct_dry"]["properties"]
+    assert not _tasks(sandbox)
+    report = _sync_json(env, "acct_dry")
+    assert report["written"] == 1 and report["tasks_created"] >= 1
+    assert report["api"]["write_calls"] >= 1
+
+
+def test_one_task_per_intervention_even_when_recording_it_was_lost(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    _seed_companies(sandbox, ["acct_crash"])
+    _send(client, auth_headers, _calls("acct_crash", seats=10, active_days=range(20, 80)))
+    _drain(runtime)
+    assert len(_tasks(sandbox)) == 1
+    with runtime.sessions.begin() as session:  # as if the worker died after HubSpot created the task
+        session.execute(update(Intervention).values(crm_task_id=None, crm_status=None))
+    report = _sync_json(env, "acct_crash")
+    assert report["failures"] == []
+    assert len(_tasks(sandbox)) == 1, "the retry found the task instead of creating a second one"
+    with runtime.sessions() as session:
+        assert session.scalar(select(Intervention.crm_task_id)) == _tasks(sandbox)[0]["id"]
+
+
+@pytest.mark.parametrize("on_clear", ["note", "complete"])
+def test_a_task_whose_trigger_cleared_says_so(client, auth_headers, runtime, env, sandbox, config, on_clear):
+    runtime.config = config.model_copy(
+        update={"crm": config.crm.model_copy(update={"tasks": CrmTasks(on_clear=on_clear)})}
+    )
+    _provision(env)
+    _seed_companies(sandbox, ["acct_back"])
+    _send(client, auth_headers, _calls("acct_back", seats=10, active_days=range(20, 80)))
+    _drain(runtime)
+    with runtime.sessions.begin() as session:  # the alerts behind the task clear (the account came back)
+        session.execute(update(Alert).values(cleared_on=NOW.date()))
+    report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_back"])
+    assert report.tasks_updated == 1 and not report.failures
+    task = _tasks(sandbox)[0]["properties"]
+    assert "cleared before this task was done" in task["hs_task_body"]
+    assert task["hs_task_status"] == ("COMPLETED" if on_clear == "complete" else "NOT_STARTED")
+    with runtime.sessions() as session:
+        assert session.scalar(select(Intervention.crm_status)) == "cleared"
+
+
+def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    _seed_companies(sandbox, ["acct_slide"])
+    _send(client, auth_headers, _calls("acct_slide", seats=10, active_days=range(20, 80)))
+    _drain(runtime)
+    with runtime.sessions.begin() as session:  # what the record got before: a healthy account
+        record = session.get(CrmRecord, ("hubspot", "acct_slide"))
+        assert record is not None
+        record.synced_story = {"tier": "healthy", "score": 88, "signals": {"activity": 90.0, "engagement": 80.0}}
+        record.synced_values = {}
+    report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_slide"])
+    assert report.notes == 1
+    notes = [n for n in sandbox.state.dump("notes")["notes"] if not n["archived"]]
+    assert len(notes) == 1
+    body = notes[0]["properties"]["hs_note_body"]
+    assert "Healthy →" in body and "score 88 →" in body and "Activity 90 →" in body
+
+
+def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    _seed_companies(sandbox, ["acct_seq"])
+    _send(client, auth_headers, _calls("acct_seq", seats=10, active_days=range(20, 80)))
+    _drain(runtime)
+    with runtime.sessions() as session:
+        interventions = list(session.scalars(select(Intervention)))
+    sequenced = [i for i in interventions if "email_sequence" in i.channels]
+    enrollments = sandbox.state.dump()["enrollments"]
+    if sequenced:
+        assert all(i.enrollment_status == "enrolled" for i in sequenced), [i.enrollment_error for i in sequenced]
+        assert len(enrollments) == 1
+    else:
+        assert all(i.enrollment_status is None for i in interventions)
+        assert enrollments == []
+
+
+def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    ids = _seed_companies(sandbox, ["acct_gone", "acct_here"])
+    _send(client, auth_headers, _calls("acct_gone", seats=3, active_days=range(0, 30)))
+    _send(client, auth_headers, _calls("acct_here", seats=3, active_days=range(0, 30)))
+    _drain(runtime)
+    sandbox.state.archive("companies", ids["acct_gone"])
+    with runtime.sessions.begin() as session:  # something changed for both since the last sync
+        session.execute(update(CrmRecord).values(synced_values={}))
+    report = _sync_json(env, "acct_gone", "acct_here")
+    assert report["written"] == 1
+    assert [(f["account_id"], f["what"]) for f in report["failures"]] == [("acct_gone", "fields")]
+    assert (
+        "deleted" in report["failures"][0]["reason"].lower() or "not found" in report["failures"][0]["reason"].lower()
+    )
+    with runtime.sessions() as session:
+        record = session.get(CrmRecord, ("hubspot", "acct_gone"))
+        assert record is not None and record.record_id is None and record.last_error
+    again = _sync_json(env, "acct_gone")
+    assert again["unmatched"] == ["acct_gone"] and again["failures"] == []
+
+
+def test_accounts_without_a_company_are_reported_not_failed(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    _send(client, auth_headers, _calls("acct_nowhere", seats=3, active_days=range(0, 30)))
+    _drain(runtime)
+    report = _sync_json(env, "acct_nowhere")
+    assert report["unmatched"] == ["acct_nowhere"] and report["failures"] == []
+
+
+def test_a_mapping_to_a_missing_property_is_caught_before_any_write(
+    client, auth_headers, runtime, env, sandbox, tmp_path
+):
+    _provision(env)
+    _seed_companies(sandbox, ["acct_map"])
+    _send(client, auth_headers, _calls("acct_map", seats=3, active_days=range(0, 30)))
+    config = tmp_path / "healthloop.yaml"
+    config.write_text("crm:\n  fields:\n    score: hl_score_typo\n")
+    bad_env = env | {"HEALTHLOOP_CONFIG": str(config)}
+    check = CliRunner().invoke(cli, ["crm", "check"], env=bad_env)
+    assert check.exit_code == 1 and "hl_score_typo" in check.output and "missing" in check.output
+    sync = CliRunner().invoke(cli, ["sync", "--all"], env=bad_env)
+    assert sync.exit_code == 2 and "nothing was written" in sync.output
+    assert sandbox.request_counts()["total"] > 0
+    assert "hl_score_typo" not in _companies(sandbox)["acct_map"]["properties"]
+
+
+def test_a_wrong_token_is_one_clear_error_naming_the_variable(env):
+    result = CliRunner().invoke(cli, ["crm", "check"], env=env | {"HUBSPOT_ACCESS_TOKEN": "not-the-token"})
+    assert result.exit_code == 2
+    assert "HUBSPOT_ACCESS_TOKEN" in result.output and "Traceback" not in result.output
+    assert "not-the-token" not in result.output
+
+
+def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_headers, runtime, env, sandbox):
+    _provision(env)
+    accounts = [f"acct_f{n:02d}" for n in range(30)]
+    _seed_companies(sandbox, accounts)
+    runtime.settings = runtime.settings.model_copy(update={"crm": "none"})
+    for n, account in enumerate(accounts):
+        _send(client, auth_headers, _calls(account, seats=5, active_days=range(n % 20, 40), users=2))
+    _drain(runtime)
+    sandbox.set_faults(error_rate=0.3, seed=3)
+    report = _sync_json(env, "--all")
+    sandbox.set_faults(error_rate=0.0)
+    assert report["failures"] == [] and report["retry_later"] == []
+    assert report["written"] == 30 and report["api"]["retries"] > 0, {k: v for k, v in report.items() if k != "changes"}
+    companies = _companies(sandbox)
+    assert all(companies[a]["properties"].get("healthloop_score") for a in accounts)
+    tasks = _tasks(sandbox)
+    keys = [t["properties"]["healthloop_intervention_key"] for t in tasks]
+    assert len(keys) == len(set(keys)), "no task was created twice"
