@@ -25,7 +25,8 @@ Measured in one run:
 3. a second sync with nothing changed (target: zero write calls);
 4. 1% of the latest scores changed (by one point, within their tier, so no tier-change note), then a sync of
    every account: write calls vs ceil(changed / 100);
-5. 5% injected 5xx (seeded) and a fresh 10% of scores changed: failed records (failures + left for later +
+5. 5% injected 5xx (seeded) while the other 99% of scores change (~100 write calls, so several faults land):
+   failed records (failures + left for later +
    companies whose sandbox value differs from the database), retries;
 6. freshness with the real pieces: the web app on a local port, Redis, and one `healthloop worker` process (RQ
    worker + scheduler + sweeper) with `crm.sync_delay_seconds` from `--sync-delay`. For `--events` events, one
@@ -647,9 +648,9 @@ def phases(
     text = f"1% sync field write calls = floor ({small.field_writes} vs {small_floor})"
     targets.append((text, small.field_writes == small_floor and not wrong))
 
-    # 5. 5% injected 5xx, a fresh 10% changed.
-    ten_percent = pool[len(one_percent) : len(one_percent) + max(1, n // 10)]
-    new_scores = change_scores(sessions, ten_percent)
+    # 5. 5% injected 5xx while every other score changes (about 100 write calls: enough for faults to land).
+    the_rest = pool[len(one_percent) :]
+    new_scores = change_scores(sessions, the_rest)
     sandbox.set_faults(error_rate=0.05, seed=args.seed)
     try:
         faulty = timed_sync(sessions, adapter, sandbox)
@@ -659,7 +660,7 @@ def phases(
     failed = len(faulty.report.failures) + len(faulty.report.retry_later) + len(wrong)
     faulty_floor = write_floor(len(faulty.report.changes))
     _say(
-        f"5% injected 5xx, 10% changed ({len(new_scores)} scores): {len(faulty.report.failures)} failed, "
+        f"5% injected 5xx, the other 99% changed ({len(new_scores):,} scores): {len(faulty.report.failures)} failed, "
         f"{len(faulty.report.retry_later)} left for later, {len(wrong)} companies not holding their new score; "
         f"{faulty.requests['server_errors']} 5xx answered, {faulty.report.usage.retries} retries; "
         f"{faulty.field_writes} field write calls incl. retries (floor {faulty_floor}); {faulty.wall:,.1f} s"

@@ -43,6 +43,10 @@ def worker_command(burst: bool, cron: bool) -> None:
     if rt.redis is None or not redis_reachable(rt.redis):
         raise click.ClickException("Redis is not reachable at HEALTHLOOP_REDIS_URL; the worker needs it")
     assert isinstance(rt.queue, RedisWorkQueue)
+    if rt.crm_enabled:
+        # Built once here, so every forked job inherits it instead of paying for a new client each time
+        # (and a wrong CRM setting stops the worker at start, not at its first sync).
+        rt.crm_adapter()
     sweeper: multiprocessing.Process | None = None
     if burst:
         jobs.sweep_unprocessed(grace=timedelta(0), lock=False)
