@@ -1,4 +1,4 @@
-"""Insert-or-ignore of many rows in one driver call, for the ingest hot path.
+"""Insert-or-ignore (and update) of many rows in one driver call, for the hot paths.
 
 SQLAlchemy's per-row parameter processing costs more CPU than the database does for the
 two statements every tracking batch runs (events and the outbox). Here values are converted
@@ -96,6 +96,36 @@ def insert_ignore_many(
     placeholders = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders}) {_on_conflict(table, fill_null, replace)}'
     return session.connection().exec_driver_sql(sql, converted).rowcount
+
+
+def update_many(
+    session: Session, table: Table, keys: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int:
+    """Set `columns` on the rows identified by `keys`; each row is a tuple of key values then column values.
+
+    PostgreSQL gets one ``UPDATE ... FROM unnest(...)`` whatever the row count; SQLite one executemany.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect
+    names = [*keys, *columns]
+    converters = [_memoized(_converter(table.c[name].type, dialect.name)) for name in names]
+    converted = [list(values) for values in zip(*rows, strict=True)]
+    for index, convert in enumerate(converters):
+        if convert is not None:
+            converted[index] = [convert(value) for value in converted[index]]
+    if dialect.name == "postgresql":
+        casts = ", ".join(f"%b::{_pg_array_type(table.c[name].type, dialect)}" for name in names)
+        aliases = ", ".join(f'"{name}"' for name in names)
+        sets = ", ".join(f'"{name}" = v."{name}"' for name in columns)
+        match = " AND ".join(f't."{key}" = v."{key}"' for key in keys)
+        sql = f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({casts}) AS v({aliases}) WHERE {match}'
+        return session.connection().exec_driver_sql(sql, tuple(converted)).rowcount
+    sets = ", ".join(f'"{name}" = ?' for name in columns)
+    match = " AND ".join(f'"{key}" = ?' for key in keys)
+    sql = f'UPDATE "{table.name}" SET {sets} WHERE {match}'
+    ordered = [(*row[len(keys) :], *row[: len(keys)]) for row in zip(*converted, strict=True)]
+    return session.connection().exec_driver_sql(sql, ordered).rowcount
 
 
 def _memoized(convert: Converter | None) -> Converter | None:

@@ -20,7 +20,7 @@ from connector.errors import ConfigurationError
 from connector.models import AccountScore
 from connector.runtime import redis_reachable
 from connector.settings import Settings, load_settings
-from crm_adapters.base import CrmAdapter
+from crm_adapters.base import CrmAdapter, EnrollmentSpec, FieldCheck
 
 
 class CrmNotConfigured(ConfigurationError):
@@ -79,6 +79,15 @@ def _wiring() -> tuple[Settings, Config, CrmAdapter]:
     return settings, config, build_adapter(settings, config, redis_url=_shared_redis_url(settings))
 
 
+def _playbook_checks(adapter: CrmAdapter, config: Config) -> list[FieldCheck]:
+    """The sequences and owners the playbook config names."""
+    sequences = {
+        row: EnrollmentSpec("check", "", target.sequence_id, target.sender_email, target.user_id)
+        for row, target in config.crm.sequences.items()
+    }
+    return adapter.check_playbook(sequences, dict(config.crm.owners))
+
+
 @click.group("crm")
 def crm_cli() -> None:
     """Prepare the CRM for healthloop: create and check the mapped fields."""
@@ -104,12 +113,12 @@ def provision_command() -> None:
 def check_command(as_json: bool) -> None:
     """Validate the field mapping against the live schema; exit 1 on any problem, with the fix."""
     _, config, adapter = _wiring()
-    checks = adapter.check(config.crm.mapping())
+    checks = adapter.check(config.crm.mapping()) + _playbook_checks(adapter, config)
     problems = [c for c in checks if not c.ok]
     if as_json:
         click.echo(orjson.dumps([c.__dict__ for c in checks], option=orjson.OPT_INDENT_2).decode())
     else:
-        table = Table(title=f"{adapter.name} field mapping")
+        table = Table(title=f"{adapter.name}: field mapping, sequences and owners")
         for column in ("value", "field", "status", "fix"):
             table.add_column(column)
         for c in checks:

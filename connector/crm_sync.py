@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.bulk import insert_ignore_many, update_many
 from connector.crm_config import CrmConfig
 from connector.health import latest_scores
 from connector.models import Account, AccountScore, Alert, CrmRecord, Intervention
-from connector.sql import chunks, in_list, upsert
+from connector.sql import chunks, in_list
 from crm_adapters.base import (
     AccountKey,
     ApiUsage,
@@ -247,7 +248,7 @@ class CrmSync:
             while len(self._buffer) >= size:
                 self._flush(self._buffer[:size], report)
                 del self._buffer[:size]
-            self._tasks(account_ids, record_ids, rows, report)
+            self._tasks(account_ids, record_ids, rows, triggers, report)
         return report
 
     def _resolve(
@@ -287,19 +288,13 @@ class CrmSync:
                 report.unmatched.append(account_id)
         if not dry_run:
             with self.sessions.begin() as session:
-                session.execute(
-                    upsert(session, CrmRecord.__table__, ["crm", "account_id"], ["record_id", "resolved_at"]),
-                    [
-                        {
-                            "crm": self.crm,
-                            "account_id": account_id,
-                            "record_id": record_id,
-                            "resolved_at": self.now,
-                            "synced_values": {},
-                            "synced_story": {},
-                        }
-                        for account_id, record_id in found.items()
-                    ],
+                insert_ignore_many(
+                    session,
+                    CrmRecord.__table__,
+                    ("crm", "account_id", "record_id", "resolved_at", "synced_values", "synced_story"),
+                    [(self.crm, account_id, record_id, self.now, {}, {}) for account_id, record_id in found.items()],
+                    # A known row keeps what it last got; only the lookup result changes.
+                    replace=(("crm", "account_id"), ("record_id", "resolved_at")),
                 )
         return known
 
@@ -382,24 +377,21 @@ class CrmSync:
         table = CrmRecord.__table__
         with self.sessions.begin() as session:
             if done:
-                # One executemany for the whole batch: per-row statements cost more than the HTTP call.
-                session.connection().execute(
-                    update(table)
-                    .where(table.c.crm == bindparam("b_crm"), table.c.account_id == bindparam("b_account"))
-                    .values(
-                        synced_values=bindparam("b_values"),
-                        synced_story=bindparam("b_story"),
-                        synced_at=bindparam("b_at"),
-                        last_error=None,
-                    ),
+                # One statement for the whole batch: per-row updates cost more than the HTTP call.
+                update_many(
+                    session,
+                    table,
+                    ["crm", "account_id"],
+                    ["synced_values", "synced_story", "synced_at", "last_error"],
                     [
-                        {
-                            "b_crm": self.crm,
-                            "b_account": w.update.account_id,
-                            "b_values": w.synced_before | dict(w.update.values),
-                            "b_story": w.story,
-                            "b_at": self.now,
-                        }
+                        (
+                            self.crm,
+                            w.update.account_id,
+                            w.synced_before | dict(w.update.values),
+                            w.story,
+                            self.now,
+                            None,
+                        )
                         for w in done
                     ],
                 )
@@ -423,32 +415,25 @@ class CrmSync:
 
     # --- tasks, clearing, sequences -------------------------------------------------------
     def _tasks(
-        self, account_ids: list[str], record_ids: dict[str, str], rows: dict[str, Any], report: SyncReport
+        self,
+        account_ids: list[str],
+        record_ids: dict[str, str],
+        rows: dict[str, Any],
+        triggers: dict[str, list[str]],
+        report: SyncReport,
     ) -> None:
         with self.sessions() as session:
-            pending = list(
+            interventions = list(
                 session.scalars(
                     select(Intervention).where(
                         in_list(session, Intervention.account_id, account_ids),
-                        or_(Intervention.crm_status.is_(None), Intervention.crm_status == "failed"),
+                        or_(Intervention.crm_status.is_(None), Intervention.crm_status.in_(("failed", "created"))),
                     )
                 )
             )
-            open_tasks = list(
-                session.scalars(
-                    select(Intervention).where(
-                        in_list(session, Intervention.account_id, account_ids), Intervention.crm_status == "created"
-                    )
-                )
-            )
-            open_alerts = {
-                (a, t)
-                for a, t in session.execute(
-                    select(Alert.account_id, Alert.trigger_id).where(
-                        in_list(session, Alert.account_id, account_ids), Alert.cleared_on.is_(None)
-                    )
-                )
-            }
+        pending = [i for i in interventions if i.crm_status != "created"]
+        open_tasks = [i for i in interventions if i.crm_status == "created"]
+        open_alerts = {(account_id, t) for account_id, ids in triggers.items() for t in ids}
         stale = [i.id for i in pending if i.created_at < self.now - TASK_MAX_AGE]
         fresh = [i for i in pending if i.created_at >= self.now - TASK_MAX_AGE and i.account_id in record_ids]
         if stale:

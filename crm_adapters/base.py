@@ -200,6 +200,11 @@ class CrmAdapter(Protocol):
         """Each mapped field against the live schema (exists, type, options, writable)."""
         ...
 
+    def check_playbook(self, sequences: Mapping[str, EnrollmentSpec], owners: Mapping[str, str]) -> list[FieldCheck]:
+        """The configured sequences (playbook row -> target; key and record_id unused) and owners
+        (role -> owner id) exist, and each sequence's sender may send it."""
+        ...
+
     def resolve(self, keys: Sequence[AccountKey], mapping: FieldMapping) -> dict[str, str]:
         """account_id -> record id for the accounts that have a record (others are absent)."""
         ...

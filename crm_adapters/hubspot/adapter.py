@@ -8,7 +8,7 @@ create only what is missing, and read back when a create collides with a key tha
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,7 +33,7 @@ from crm_adapters.errors import CrmRetryableError
 from crm_adapters.hubspot import records
 from crm_adapters.hubspot.calls import HubSpotCalls, HubSpotFatalError
 from crm_adapters.hubspot.client import HubSpotClient, HubSpotCredentials
-from crm_adapters.hubspot.enrollment import enroll_all
+from crm_adapters.hubspot.enrollment import check_owners, check_sequences, enroll_all
 from crm_adapters.hubspot.records import BATCH_LIMIT, chunks, unique
 from crm_adapters.hubspot.schema import HubSpotSchema
 from crm_adapters.ratelimit import RateLimiter
@@ -242,6 +242,9 @@ class HubSpotAdapter:
             reason, gone = failures.get(rid, ("", False))
             outcomes.append(Outcome(key, rid not in failures, rid, reason=reason, not_found=gone))
         return outcomes
+
+    def check_playbook(self, sequences: Mapping[str, EnrollmentSpec], owners: Mapping[str, str]) -> list[FieldCheck]:
+        return check_sequences(self, sequences) + check_owners(self, owners)
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
         found = self.read_objects("companies", record_ids, ["hubspot_owner_id"])

@@ -6,10 +6,10 @@ non-retryable Outcome whose reason says what to fix; "already enrolled" counts a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from crm_adapters.base import EnrollmentSpec, Outcome
+from crm_adapters.base import EnrollmentSpec, FieldCheck, Outcome
 from crm_adapters.errors import CrmAuthError, CrmRetryableError
 from crm_adapters.hubspot import records
 from crm_adapters.hubspot.calls import HubSpotFatalError
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from crm_adapters.hubspot.adapter import HubSpotAdapter
 
 ENROLL_PATH = "/automation/v4/sequences/enrollments"
+SEQUENCES_PATH = "/automation/v4/sequences"
 
 
 def enroll_all(adapter: HubSpotAdapter, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
@@ -110,3 +111,69 @@ def _no_contact_reason(adapter: HubSpotAdapter, record_id: str) -> str:
     if adapter.options.enroll_contact == "owner_email_domain":
         return f"no contact to enroll on company {record_id} (none has an email at the company's domain)"
     return f"no contact to enroll on company {record_id}"
+
+
+def check_sequences(adapter: HubSpotAdapter, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:
+    """Each configured sequence exists for its user, and its sender is that user's inbox."""
+    checks = []
+    for row, spec in targets.items():
+        source, name = f"sequence:{row}", spec.sequence_id
+
+        def problem(kind: str, detail: str, fix: str, source: str = source, name: str = name) -> FieldCheck:
+            return FieldCheck(source, name, False, kind, detail, fix)
+
+        if not spec.user_id or not spec.sender_email:
+            checks.append(problem("incomplete", "user_id and sender_email are required", "set both in crm.sequences"))
+            continue
+        try:
+            adapter.calls.request(
+                "sequences.read", "GET", f"{SEQUENCES_PATH}/{spec.sequence_id}", qs={"userId": spec.user_id}
+            )
+        except HubSpotFatalError as exc:
+            if exc.status != 404:
+                raise
+            checks.append(
+                problem(
+                    "missing",
+                    f"no sequence {spec.sequence_id} for user {spec.user_id}",
+                    "copy the sequence id from its URL in HubSpot, and the sending user's userId",
+                )
+            )
+            continue
+        owners = adapter.calls.request("owners.read", "GET", "/crm/v3/owners", qs={"email": spec.sender_email})
+        users = {str(o.get("userId")) for o in (owners.body or {}).get("results", [])}
+        if str(spec.user_id) not in users:
+            checks.append(
+                problem(
+                    "wrong_sender",
+                    f"{spec.sender_email} is not the inbox of user {spec.user_id}",
+                    "set sender_email to the connected inbox of the user who owns the sequence",
+                )
+            )
+            continue
+        checks.append(FieldCheck(source, name, True))
+    return checks
+
+
+def check_owners(adapter: HubSpotAdapter, owners: Mapping[str, str]) -> list[FieldCheck]:
+    """Each configured escalation / executive owner id is a HubSpot owner."""
+    checks = []
+    for role, owner_id in owners.items():
+        try:
+            adapter.calls.request("owners.read", "GET", f"/crm/v3/owners/{owner_id}")
+        except HubSpotFatalError as exc:
+            if exc.status != 404:
+                raise
+            checks.append(
+                FieldCheck(
+                    f"owner:{role}",
+                    owner_id,
+                    False,
+                    "missing",
+                    f"no HubSpot owner {owner_id}",
+                    "use the owner id (Settings > Users, or GET /crm/v3/owners), not the user id",
+                )
+            )
+            continue
+        checks.append(FieldCheck(f"owner:{role}", owner_id, True))
+    return checks

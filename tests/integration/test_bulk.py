@@ -73,3 +73,29 @@ def test_dates_and_fill_null_upserts(runtime):
         assert session.get(DirtyAccountDay, ("a", date(2026, 1, 31))) is not None
         assert session.get(User, "u1").account_id == "acct_new", "a NULL account is filled"
         assert session.get(User, "u2").account_id == "acct_old", "a set account is kept"
+
+
+def test_update_many_sets_exactly_what_the_orm_would_and_touches_only_the_keyed_rows(runtime):
+    from connector.bulk import update_many
+    from connector.models import CrmRecord
+
+    when = datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    with runtime.sessions.begin() as session:
+        for account in ("a1", "a2", "a3"):
+            session.add(CrmRecord(crm="hubspot", account_id=account, record_id=f"r-{account}", last_error="old"))
+    values = {"healthloop_score": "55", "healthloop_reason": 'a "quoted" reason 🚀', "healthloop_trend": None}
+    with runtime.sessions.begin() as session:
+        changed = update_many(
+            session,
+            CrmRecord.__table__,
+            ["crm", "account_id"],
+            ["synced_values", "synced_story", "synced_at", "last_error"],
+            [("hubspot", "a1", values, {"tier": "at_risk"}, when, None), ("hubspot", "a3", {}, {}, when, "x")],
+        )
+        assert changed == 2
+    with runtime.sessions() as session:
+        rows = {r.account_id: r for r in session.scalars(select(CrmRecord))}
+    assert rows["a1"].synced_values == values and rows["a1"].synced_story == {"tier": "at_risk"}
+    assert rows["a1"].synced_at == when and rows["a1"].synced_at.tzinfo == UTC and rows["a1"].last_error is None
+    assert rows["a3"].last_error == "x" and rows["a3"].synced_values == {}
+    assert rows["a2"].synced_at is None and rows["a2"].last_error == "old", "rows not named stay as they were"

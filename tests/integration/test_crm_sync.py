@@ -360,3 +360,27 @@ def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_
     tasks = _tasks(sandbox)
     keys = [t["properties"]["healthloop_intervention_key"] for t in tasks]
     assert len(keys) == len(set(keys)), "no task was created twice"
+
+
+def test_crm_check_validates_the_sequences_and_owners_the_playbook_names(env, sandbox, tmp_path):
+    _provision(env)
+    good = _sequence(sandbox)
+    owner = sandbox.state.dump()["owners"][0]
+    config = tmp_path / "healthloop.yaml"
+    config.write_text(
+        "crm:\n"
+        "  owners: {escalation: '" + str(owner["id"]) + "', executive: '999999'}\n"
+        "  sequences:\n"
+        f"    default: {{sequence_id: '{good.sequence_id}', user_id: '{good.user_id}', "
+        f"sender_email: {good.sender_email}}}\n"
+        f"    monitor: {{sequence_id: '424242', user_id: '{good.user_id}', sender_email: {good.sender_email}}}\n"
+        f"    inactivity_winback: {{sequence_id: '{good.sequence_id}', user_id: '{good.user_id}', "
+        "sender_email: someone@else.com}\n"
+    )
+    result = CliRunner().invoke(cli, ["crm", "check", "--json"], env=env | {"HEALTHLOOP_CONFIG": str(config)})
+    assert result.exit_code == 1, result.output
+    rows = {r["source"]: r for r in orjson.loads(result.output)}
+    assert rows["sequence:default"]["ok"] and rows["owner:escalation"]["ok"]
+    assert rows["sequence:monitor"]["problem"] == "missing" and "sequence id" in rows["sequence:monitor"]["fix"]
+    assert rows["sequence:inactivity_winback"]["problem"] == "wrong_sender"
+    assert rows["owner:executive"]["problem"] == "missing"
