@@ -117,14 +117,15 @@ def health_values(row: Any, open_triggers: Iterable[str]) -> dict[str, str | Non
     return values
 
 
-def story_of(row: Any) -> dict[str, Any]:
+def story_of(row: Any, idle_seats: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a tier-change note compares: tier, score, signals, and idle seats when that trigger is open."""
     signals = row.signals or {}
     return {
         "tier": row.tier,
         "score": row.score,
         "day": row.day.isoformat(),
         "signals": {name: (signals.get(name) or {}).get("value") for name in SIGNALS},
-        "idle_seats": None,
+        "idle_seats": idle_seats,
     }
 
 
@@ -146,7 +147,8 @@ def diff(mapping: FieldMapping, values: dict[str, str | None], synced: dict[str,
 
 
 def tier_note(account_name: str, before: dict[str, Any], after: dict[str, Any]) -> str:
-    """The story of a tier change, e.g. "Monitor → At Risk: score 66 → 52; Activity 72 → 41"."""
+    """The story of a tier change, e.g.
+    "Monitor → At Risk: score 66 → 52; Activity 72 → 41; 4 of 5 seats idle 14 days"."""
     parts = [f"score {before.get('score')} → {after.get('score')}"]
     old_signals, new_signals = before.get("signals") or {}, after.get("signals") or {}
     moves = []
@@ -155,6 +157,9 @@ def tier_note(account_name: str, before: dict[str, Any], after: dict[str, Any]) 
         if old is not None and new is not None and abs(new - old) >= 5:
             moves.append((abs(new - old), f"{name.title()} {round(old)} → {round(new)}"))
     parts += [text for _, text in sorted(moves, reverse=True)]
+    idle = after.get("idle_seats")
+    if idle:
+        parts.append(f"{idle.get('idle_seats')} of {idle.get('seats')} seats idle {idle.get('window_days')} days")
     head = f"{TIER_LABELS.get(before['tier'], before['tier'])} → {TIER_LABELS.get(after['tier'], after['tier'])}"
     return f"{account_name}: {head}: " + "; ".join(parts) + "."
 
@@ -223,6 +228,15 @@ class CrmSync:
                 )
             ):
                 triggers[account_id].append(trigger_id)
+            idle_seats = dict(
+                session.execute(
+                    select(Alert.account_id, Alert.evidence).where(
+                        in_list(session, Alert.account_id, account_ids),
+                        Alert.trigger_id == "seats_inactive",
+                        Alert.cleared_on.is_(None),
+                    )
+                ).all()
+            )
             records = {
                 r.account_id: r
                 for r in session.scalars(
@@ -240,7 +254,7 @@ class CrmSync:
                 )
             }
         record_ids = self._resolve(account_ids, records, accounts, report, dry_run)
-        writes = self._plan_writes(rows, triggers, records, record_ids, accounts, report, dry_run)
+        writes = self._plan_writes(rows, triggers, idle_seats, records, record_ids, accounts, report, dry_run)
         if not dry_run:
             # Writes wait in a buffer shared by all batches, so sparse changes still fill 100-record calls.
             self._buffer.extend(writes)
@@ -302,6 +316,7 @@ class CrmSync:
         self,
         rows: dict[str, Any],
         triggers: dict[str, list[str]],
+        idle_seats: dict[str, dict[str, Any]],
         records: dict[str, CrmRecord],
         record_ids: dict[str, str],
         accounts: dict[str, Any],
@@ -327,7 +342,7 @@ class CrmSync:
                     RecordUpdate(account_id, record_id, changed),
                     synced,
                     dict(record.synced_story) if same_record and record is not None else {},
-                    story_of(row),
+                    story_of(row, idle_seats.get(account_id)),
                     getattr(accounts.get(account_id), "name", None) or account_id,
                 )
             )

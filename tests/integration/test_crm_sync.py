@@ -269,6 +269,7 @@ def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, ru
     assert len(notes) == 1
     body = notes[0]["properties"]["hs_note_body"]
     assert "Healthy →" in body and "score 88 →" in body and "Activity 90 →" in body
+    assert "10 of 10 seats idle 14 days" in body
 
 
 def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_headers, runtime, env, sandbox):
