@@ -222,7 +222,8 @@ class CrmAdapter(Protocol):
         ...
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[Outcome]:
-        """Append the note to each task's body and complete it when asked (key = task id)."""
+        """Append the note to each task's body and complete it when asked (key = task id); a task
+        someone already completed is left as it is (ok, reason "already completed")."""
         ...
 
     def add_notes(self, notes: Sequence[NoteSpec]) -> list[Outcome]:

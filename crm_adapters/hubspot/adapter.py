@@ -353,6 +353,10 @@ class HubSpotAdapter:
                 )
                 continue
             props = current[update.task_id].get("properties") or {}
+            if props.get("hs_task_status") == records.COMPLETED and update.task_id not in planned:
+                # The CSM acted first: the task tells their story now, not ours.
+                skipped[update.task_id] = Outcome(update.task_id, True, update.task_id, reason="already completed")
+                continue
             changes = planned.setdefault(update.task_id, {})
             body = records.append_note(changes.get("hs_task_body", props.get("hs_task_body")), update.note)
             if body is not None:

@@ -385,3 +385,23 @@ def test_crm_check_validates_the_sequences_and_owners_the_playbook_names(env, sa
     assert rows["sequence:monitor"]["problem"] == "missing" and "sequence id" in rows["sequence:monitor"]["fix"]
     assert rows["sequence:inactivity_winback"]["problem"] == "wrong_sender"
     assert rows["owner:executive"]["problem"] == "missing"
+
+
+def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
+    client, auth_headers, runtime, env, sandbox
+):
+    _provision(env)
+    _seed_companies(sandbox, ["acct_done"])
+    _send(client, auth_headers, _calls("acct_done", seats=10, active_days=range(20, 80)))
+    _drain(runtime)
+    task = _tasks(sandbox)[0]
+    record = sandbox.state.get("tasks", task["id"])
+    sandbox.state.update(record, {"hs_task_status": "COMPLETED"})
+    body_before = sandbox.state.get("tasks", task["id"]).properties["hs_task_body"]
+    with runtime.sessions.begin() as session:
+        session.execute(update(Alert).values(cleared_on=NOW.date()))
+    report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_done"])
+    assert not report.failures
+    assert sandbox.state.get("tasks", task["id"]).properties["hs_task_body"] == body_before
+    with runtime.sessions() as session:
+        assert session.scalar(select(Intervention.crm_status)) == "cleared"
