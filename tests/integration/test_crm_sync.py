@@ -4,14 +4,12 @@ through the official hubspot-api-client, on SQLite and PostgreSQL with real Redi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
-from rq import SimpleWorker
 from sqlalchemy import select, update
 
 from connector.cli.main import cli
@@ -22,11 +20,11 @@ from connector.models import Alert, CrmRecord, Intervention
 from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import SECRETS, WRITE_KEY
+from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "crm-sync-test-token"
-NOW = datetime.now(UTC) - timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -71,42 +69,6 @@ def env(settings: Settings) -> dict[str, str]:
         "HUBSPOT_ACCESS_TOKEN": TOKEN,
         "HUBSPOT_BASE_URL": settings.hubspot_base_url or "",
     }
-
-
-def _calls(account: str, *, seats: int, active_days: range, users: int = 4) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = [
-        {
-            "type": "group",
-            "userId": f"{account}-u0",
-            "groupId": account,
-            "timestamp": (NOW - timedelta(days=120)).isoformat(),
-            "traits": {"name": account.title(), "seats": seats, "created_at": (NOW - timedelta(days=120)).isoformat()},
-        }
-    ]
-    for back in active_days:
-        for user in range(users):
-            for event in ("Signed In", "Report Created", "Dashboard Viewed"):
-                calls.append(
-                    {
-                        "type": "track",
-                        "userId": f"{account}-u{user}",
-                        "event": event,
-                        "timestamp": (NOW - timedelta(days=back)).isoformat(),
-                        "context": {"groupId": account},
-                        "messageId": f"{account}-{back}-{user}-{event}",
-                    }
-                )
-    return calls
-
-
-def _send(client, auth_headers, calls: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
-    for start in range(0, len(calls), 400):
-        response = client.post("/v1/batch", json={"batch": calls[start : start + 400]}, headers=auth_headers)
-        assert response.status_code == 200 and not response.json["rejected"], response.json
-
-
-def _drain(runtime) -> None:  # type: ignore[no-untyped-def]
-    SimpleWorker([runtime.queue.queue], connection=runtime.redis).work(burst=True)
 
 
 def _companies(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
@@ -165,9 +127,9 @@ def test_provision_creates_the_fields_once_and_check_passes(env, sandbox):
 def test_events_reach_the_company_fields_and_a_task_through_the_jobs(client, auth_headers, runtime, env, sandbox):
     _provision(env)
     ids = _seed_companies(sandbox, ["acct_quiet", "acct_busy"])
-    _send(client, auth_headers, _calls("acct_quiet", seats=10, active_days=range(20, 80)))
-    _send(client, auth_headers, _calls("acct_busy", seats=4, active_days=range(0, 80)))
-    _drain(runtime)  # the rescore job asks for a sync; the sync job runs in the same burst
+    send(client, auth_headers, history_batch("acct_quiet", seats=10, active_days=range(20, 80)))
+    send(client, auth_headers, history_batch("acct_busy", seats=4, active_days=range(0, 80)))
+    drain(runtime)  # the rescore job asks for a sync; the sync job runs in the same burst
     companies = _companies(sandbox)
     quiet, busy = companies["acct_quiet"]["properties"], companies["acct_busy"]["properties"]
     shown = orjson.loads(CliRunner().invoke(cli, ["accounts", "show", "acct_quiet", "--json"], env=env).output)
@@ -193,8 +155,8 @@ def test_a_second_sync_with_nothing_changed_makes_no_write_call(client, auth_hea
     _provision(env)
     _seed_companies(sandbox, [f"acct_{n}" for n in range(5)])
     for n in range(5):
-        _send(client, auth_headers, _calls(f"acct_{n}", seats=5, active_days=range(n, 40)))
-    _drain(runtime)
+        send(client, auth_headers, history_batch(f"acct_{n}", seats=5, active_days=range(n, 40)))
+    drain(runtime)
     first = _sync_json(env, "--all")
     assert first["written"] == 0 and first["unchanged"] == 5, "the jobs already wrote everything"
     assert first["api"]["write_calls"] == 0
@@ -204,8 +166,8 @@ def test_a_second_sync_with_nothing_changed_makes_no_write_call(client, auth_hea
 
 def test_dry_run_prints_the_changes_and_writes_nothing(client, auth_headers, runtime, env, sandbox, settings):
     runtime.settings = settings.model_copy(update={"crm": "none"})  # score without syncing
-    _send(client, auth_headers, _calls("acct_dry", seats=5, active_days=range(3, 40)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_dry", seats=5, active_days=range(3, 40)))
+    drain(runtime)
     _provision(env)
     _seed_companies(sandbox, ["acct_dry"])
     result = CliRunner().invoke(cli, ["sync", "acct_dry", "--dry-run"], env=env)
@@ -221,8 +183,8 @@ def test_dry_run_prints_the_changes_and_writes_nothing(client, auth_headers, run
 def test_one_task_per_intervention_even_when_recording_it_was_lost(client, auth_headers, runtime, env, sandbox):
     _provision(env)
     _seed_companies(sandbox, ["acct_crash"])
-    _send(client, auth_headers, _calls("acct_crash", seats=10, active_days=range(20, 80)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_crash", seats=10, active_days=range(20, 80)))
+    drain(runtime)
     assert len(_tasks(sandbox)) == 1
     with runtime.sessions.begin() as session:  # as if the worker died after HubSpot created the task
         session.execute(update(Intervention).values(crm_task_id=None, crm_status=None))
@@ -240,10 +202,10 @@ def test_a_task_whose_trigger_cleared_says_so(client, auth_headers, runtime, env
     )
     _provision(env)
     _seed_companies(sandbox, ["acct_back"])
-    _send(client, auth_headers, _calls("acct_back", seats=10, active_days=range(20, 80)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_back", seats=10, active_days=range(20, 80)))
+    drain(runtime)
     with runtime.sessions.begin() as session:  # the alerts behind the task clear (the account came back)
-        session.execute(update(Alert).values(cleared_on=NOW.date()))
+        session.execute(update(Alert).values(cleared_on=TODAY.date()))
     report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_back"])
     assert report.tasks_updated == 1 and not report.failures
     task = _tasks(sandbox)[0]["properties"]
@@ -256,8 +218,8 @@ def test_a_task_whose_trigger_cleared_says_so(client, auth_headers, runtime, env
 def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, runtime, env, sandbox):
     _provision(env)
     _seed_companies(sandbox, ["acct_slide"])
-    _send(client, auth_headers, _calls("acct_slide", seats=10, active_days=range(20, 80)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_slide", seats=10, active_days=range(20, 80)))
+    drain(runtime)
     with runtime.sessions.begin() as session:  # what the record got before: a healthy account
         record = session.get(CrmRecord, ("hubspot", "acct_slide"))
         assert record is not None
@@ -275,8 +237,8 @@ def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, ru
 def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_headers, runtime, env, sandbox):
     _provision(env)
     _seed_companies(sandbox, ["acct_seq"])
-    _send(client, auth_headers, _calls("acct_seq", seats=10, active_days=range(20, 80)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_seq", seats=10, active_days=range(20, 80)))
+    drain(runtime)
     with runtime.sessions() as session:
         interventions = list(session.scalars(select(Intervention)))
     sequenced = [i for i in interventions if "email_sequence" in i.channels]
@@ -292,9 +254,9 @@ def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_
 def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, auth_headers, runtime, env, sandbox):
     _provision(env)
     ids = _seed_companies(sandbox, ["acct_gone", "acct_here"])
-    _send(client, auth_headers, _calls("acct_gone", seats=3, active_days=range(0, 30)))
-    _send(client, auth_headers, _calls("acct_here", seats=3, active_days=range(0, 30)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_gone", seats=3, active_days=range(0, 30)))
+    send(client, auth_headers, history_batch("acct_here", seats=3, active_days=range(0, 30)))
+    drain(runtime)
     sandbox.state.archive("companies", ids["acct_gone"])
     with runtime.sessions.begin() as session:  # something changed for both since the last sync
         session.execute(update(CrmRecord).values(synced_values={}))
@@ -313,8 +275,8 @@ def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, au
 
 def test_accounts_without_a_company_are_reported_not_failed(client, auth_headers, runtime, env, sandbox):
     _provision(env)
-    _send(client, auth_headers, _calls("acct_nowhere", seats=3, active_days=range(0, 30)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_nowhere", seats=3, active_days=range(0, 30)))
+    drain(runtime)
     report = _sync_json(env, "acct_nowhere")
     assert report["unmatched"] == ["acct_nowhere"] and report["failures"] == []
 
@@ -324,7 +286,7 @@ def test_a_mapping_to_a_missing_property_is_caught_before_any_write(
 ):
     _provision(env)
     _seed_companies(sandbox, ["acct_map"])
-    _send(client, auth_headers, _calls("acct_map", seats=3, active_days=range(0, 30)))
+    send(client, auth_headers, history_batch("acct_map", seats=3, active_days=range(0, 30)))
     config = tmp_path / "healthloop.yaml"
     config.write_text("crm:\n  fields:\n    score: hl_score_typo\n")
     bad_env = env | {"HEALTHLOOP_CONFIG": str(config)}
@@ -349,8 +311,8 @@ def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_
     _seed_companies(sandbox, accounts)
     runtime.settings = runtime.settings.model_copy(update={"crm": "none"})
     for n, account in enumerate(accounts):
-        _send(client, auth_headers, _calls(account, seats=5, active_days=range(n % 20, 40), users=2))
-    _drain(runtime)
+        send(client, auth_headers, history_batch(account, seats=5, active_days=range(n % 20, 40), users=2))
+    drain(runtime)
     sandbox.set_faults(error_rate=0.3, seed=3)
     report = _sync_json(env, "--all")
     sandbox.set_faults(error_rate=0.0)
@@ -392,14 +354,14 @@ def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
 ):
     _provision(env)
     _seed_companies(sandbox, ["acct_done"])
-    _send(client, auth_headers, _calls("acct_done", seats=10, active_days=range(20, 80)))
-    _drain(runtime)
+    send(client, auth_headers, history_batch("acct_done", seats=10, active_days=range(20, 80)))
+    drain(runtime)
     task = _tasks(sandbox)[0]
     record = sandbox.state.get("tasks", task["id"])
     sandbox.state.update(record, {"hs_task_status": "COMPLETED"})
     body_before = sandbox.state.get("tasks", task["id"]).properties["hs_task_body"]
     with runtime.sessions.begin() as session:
-        session.execute(update(Alert).values(cleared_on=NOW.date()))
+        session.execute(update(Alert).values(cleared_on=TODAY.date()))
     report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_done"])
     assert not report.failures
     assert sandbox.state.get("tasks", task["id"]).properties["hs_task_body"] == body_before

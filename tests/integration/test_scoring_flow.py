@@ -5,66 +5,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import orjson
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from connector import jobs
 from connector.cli.main import cli
 from connector.models import AccountScore, Alert, Intervention
 from connector.slack import SlackUnavailable, deliver_slack_alerts
+from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration
-
-TODAY = datetime.now(UTC) - timedelta(minutes=1)  # never in the future, whatever the hour
-
-
-def history_batch(account: str, *, seats: int, active_days: range, users: int = 4) -> list[dict]:
-    """A group call and a few weeks of logins and feature use, `active_days` = days ago with activity."""
-    calls: list[dict] = [
-        {
-            "type": "group",
-            "userId": f"{account}-u0",
-            "groupId": account,
-            "timestamp": (TODAY - timedelta(days=120)).isoformat(),
-            "traits": {
-                "name": account.title(),
-                "seats": seats,
-                "created_at": (TODAY - timedelta(days=120)).isoformat(),
-            },
-        }
-    ]
-    for back in active_days:
-        when = (TODAY - timedelta(days=back)).isoformat()
-        for user in range(users):
-            for event in ("Signed In", "Report Created", "Dashboard Viewed"):
-                calls.append(
-                    {
-                        "type": "track",
-                        "userId": f"{account}-u{user}",
-                        "event": event,
-                        "timestamp": when,
-                        "context": {"groupId": account},
-                        "messageId": f"{account}-{back}-{user}-{event}",
-                    }
-                )
-    return calls
-
-
-def send(client, auth_headers, calls: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    for start in range(0, len(calls), 400):
-        response = client.post("/v1/batch", json={"batch": calls[start : start + 400]}, headers=auth_headers)
-        assert response.status_code == 200 and not response.json["rejected"], response.json
-
-
-def drain(runtime) -> None:  # type: ignore[no-untyped-def]
-    SimpleWorker([runtime.queue.queue], connection=runtime.redis).work(burst=True)
 
 
 def show(database_url: str, account: str) -> dict:
