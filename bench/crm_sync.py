@@ -548,7 +548,7 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, b
             adapter = build_adapter(settings, config, redis_url=None)
             assert isinstance(adapter, HubSpotAdapter)
             try:
-                adapter.provision(config.crm.mapping())
+                adapter.provision(config.crm.mapping(adapter.name))
                 record_ids = seed_companies(sandbox, ids)
                 targets += phases(sessions, adapter, sandbox, ids, record_ids, rng, args)
             finally:

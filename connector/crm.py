@@ -97,7 +97,7 @@ def crm_cli() -> None:
 def provision_command() -> None:
     """Create the property group and any missing mapped fields (safe to run twice)."""
     _, config, adapter = _wiring()
-    result = adapter.provision(config.crm.mapping())
+    result = adapter.provision(config.crm.mapping(adapter.name))
     click.echo(f"{adapter.name}: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
     for name in result.created:
         click.echo(f"  created  {name}")
@@ -113,7 +113,7 @@ def provision_command() -> None:
 def check_command(as_json: bool) -> None:
     """Validate the field mapping against the live schema; exit 1 on any problem, with the fix."""
     _, config, adapter = _wiring()
-    checks = adapter.check(config.crm.mapping()) + _playbook_checks(adapter, config)
+    checks = adapter.check(config.crm.mapping(adapter.name)) + _playbook_checks(adapter, config)
     problems = [c for c in checks if not c.ok]
     if as_json:
         click.echo(orjson.dumps([c.__dict__ for c in checks], option=orjson.OPT_INDENT_2).decode())
@@ -140,7 +140,7 @@ def sync_command(account_ids: tuple[str, ...], sync_all: bool, dry_run: bool, as
     if bool(account_ids) == sync_all:
         raise click.UsageError("give ACCOUNT_IDs or --all")
     settings, config, adapter = _wiring()
-    mapping_problems = [c for c in adapter.check(config.crm.mapping()) if not c.ok]
+    mapping_problems = [c for c in adapter.check(config.crm.mapping(adapter.name)) if not c.ok]
     if mapping_problems:
         lines = "\n  ".join(f"{c.name} ({c.source}): {c.problem}: {c.fix}" for c in mapping_problems)
         raise ConfigurationError(f"the field mapping has problems; nothing was written:\n  {lines}")

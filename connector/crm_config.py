@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crm_adapters.base import FieldKind, FieldMapping, FieldSpec
 from scoring.rules import TIERS
@@ -49,8 +49,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _default_fields() -> dict[str, str | None]:
-    return {value: f"healthloop_{value}" for value in VALUE_TYPES}
+CRMS = ("hubspot", "salesforce")
+
+
+def default_field_name(crm: str, value: str) -> str:
+    """`healthloop_score` on HubSpot companies, `Healthloop_Score__c` on Salesforce accounts."""
+    if crm == "salesforce":
+        return "Healthloop_" + "_".join(part.title() for part in value.split("_")) + "__c"
+    return f"healthloop_{value}"
+
+
+def default_fields(crm: str) -> dict[str, str | None]:
+    return {value: default_field_name(crm, value) for value in VALUE_TYPES}
 
 
 class CrmMatch(_Strict):
@@ -58,11 +68,15 @@ class CrmMatch(_Strict):
 
     by: Literal["account_id", "domain"] = "account_id"
     field: str | None = None
-    """The record field to match on; default `healthloop_account_id` (by account_id) or `domain`."""
+    """The record field to match on. Default by account_id: `healthloop_account_id` (HubSpot) or
+    `Healthloop_Account_Id__c` (Salesforce); by domain: `domain` (HubSpot) or `Website` (Salesforce)."""
 
-    @property
-    def field_name(self) -> str:
-        return self.field or ("healthloop_account_id" if self.by == "account_id" else "domain")
+    def field_name(self, crm: str = "hubspot") -> str:
+        if self.field:
+            return self.field
+        if self.by == "account_id":
+            return default_field_name(crm, "account_id")
+        return "Website" if crm == "salesforce" else "domain"
 
 
 class SequenceTarget(_Strict):
@@ -83,8 +97,9 @@ class CrmTasks(_Strict):
 class CrmConfig(_Strict):
     """Where health values go in the CRM and how tasks, notes and sequences are made."""
 
-    fields: dict[HealthValue, str | None] = Field(default_factory=_default_fields)
-    """Which record field receives each value; null stops writing that value."""
+    fields: dict[HealthValue, str | None] = {}
+    """Which record field receives each value, where it differs from the default (`healthloop_score`
+    on HubSpot, `Healthloop_Score__c` on Salesforce); null stops writing that value."""
     match: CrmMatch = CrmMatch()
     group: str = "healthloop"
     group_label: str = "healthloop"
@@ -101,31 +116,34 @@ class CrmConfig(_Strict):
     rate_limit_interval_seconds: float = Field(10.0, gt=0)
     """All workers together stay under this many CRM requests per interval (HubSpot: 100 per 10 s)."""
     renewal_pipeline: str | None = None
+    """HubSpot: only deals in this pipeline are renewals (null: any)."""
     renewal_deal_type: str | None = "existingbusiness"
-
-    @field_validator("fields")
-    @classmethod
-    def _complete_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        merged = _default_fields() | value
-        names = [name for name in merged.values() if name]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"each value needs its own field; used twice: {', '.join(duplicates)}")
-        return merged
+    """HubSpot: only deals of this type are renewals (null: any)."""
+    renewal_opportunity_type: str | None = None
+    """Salesforce: only Opportunities of this Type are renewals (null: any)."""
 
     @model_validator(mode="after")
-    def _match_field_is_not_a_value_field(self) -> CrmConfig:
-        if self.match.field_name in {name for name in self.fields.values() if name}:
-            raise ValueError(f"match.field {self.match.field_name!r} is also mapped to a health value")
+    def _one_field_per_value(self) -> CrmConfig:
+        for crm in CRMS:
+            names = [name for name in self.field_names(crm).values() if name]
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                raise ValueError(f"each value needs its own field; used twice: {', '.join(duplicates)}")
+            if self.match.field_name(crm) in names:
+                raise ValueError(f"match.field {self.match.field_name(crm)!r} is also mapped to a health value")
         return self
 
-    def mapping(self) -> FieldMapping:
+    def field_names(self, crm: str = "hubspot") -> dict[str, str | None]:
+        """Value -> the field it goes to in `crm` (None: not written)."""
+        return default_fields(crm) | dict(self.fields)
+
+    def mapping(self, crm: str = "hubspot") -> FieldMapping:
         specs = []
-        for value, name in self.fields.items():
+        for value, name in self.field_names(crm).items():
             if name:
                 label, kind, options, description = VALUE_TYPES[value]
                 specs.append(FieldSpec(value, name, label, kind, options, description))
-        return FieldMapping(tuple(specs), self.match.by, self.match.field_name, self.group, self.group_label)
+        return FieldMapping(tuple(specs), self.match.by, self.match.field_name(crm), self.group, self.group_label)
 
     def sequence_for(self, playbook_row: str) -> SequenceTarget | None:
         return self.sequences.get(playbook_row) or self.sequences.get("default")

@@ -186,7 +186,7 @@ class CrmSync:
         now: datetime | None = None,
     ) -> None:
         self.sessions, self.adapter, self.config = sessions, adapter, config
-        self.mapping = config.mapping()
+        self.mapping = config.mapping(adapter.name)
         self.crm = adapter.name
         self.now = now or datetime.now(UTC)
         self._buffer: list[_Write] = []

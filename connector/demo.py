@@ -374,7 +374,7 @@ def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
     upgrade(rt.engine)
     if sandbox is not None:
         rt.config = demo_config(sandbox)
-        provisioned = rt.crm_adapter().provision(rt.config.crm.mapping())
+        provisioned = rt.crm_adapter().provision(rt.config.crm.mapping(rt.settings.crm))
         seeded = seed_sandbox(sandbox, now)
         console.print(
             f"CRM: local HubSpot sandbox at {sandbox.url}; `crm provision` created {len(provisioned.created)} "

@@ -85,6 +85,31 @@ class Settings(BaseSettings):
         description="Another HubSpot host, e.g. the local sandbox (http://127.0.0.1:8090).",
     )
 
+    salesforce_login_url: str = Field(
+        "https://login.salesforce.com",
+        validation_alias=_env("SALESFORCE_LOGIN_URL"),
+        description="Where tokens come from (test.salesforce.com for sandboxes, or the local sandbox).",
+    )
+    salesforce_instance_url: str | None = Field(
+        None,
+        validation_alias=_env("SALESFORCE_INSTANCE_URL"),
+        description="The org's URL, with SALESFORCE_SESSION_ID (the login flows return it themselves).",
+    )
+    salesforce_username: str | None = Field(None, validation_alias=_env("SALESFORCE_USERNAME"))
+    salesforce_password: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_PASSWORD"))
+    salesforce_security_token: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_SECURITY_TOKEN"))
+    salesforce_consumer_key: str | None = Field(
+        None, validation_alias=_env("SALESFORCE_CONSUMER_KEY"), description="The connected app's client id."
+    )
+    salesforce_consumer_secret: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_CONSUMER_SECRET"))
+    salesforce_private_key: SecretStr | None = Field(
+        None,
+        validation_alias=_env("SALESFORCE_PRIVATE_KEY"),
+        description="JWT bearer flow: the connected app's private key (PEM text or a file path).",
+    )
+    salesforce_session_id: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_SESSION_ID"))
+    salesforce_api_version: str = Field("59.0", validation_alias=_env("SALESFORCE_API_VERSION"))
+
     # --- ingest tunables ----------------------------------------------------------------
     signature_tolerance_seconds: int = Field(
         300,
@@ -161,6 +186,15 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("salesforce_login_url", "salesforce_instance_url")
+    @classmethod
+    def _salesforce_urls(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not value.startswith("https://"):
+                raise ValueError("must be an https:// URL (Salesforce, and simple-salesforce, speak only https)")
+            value = value.rstrip("/")
+        return value
+
     @field_validator("hubspot_base_url")
     @classmethod
     def _hubspot_base_url(cls, value: str | None) -> str | None:
@@ -179,7 +213,25 @@ class Settings(BaseSettings):
                     "HEALTHLOOP_CRM=hubspot needs HUBSPOT_ACCESS_TOKEN (a private-app token), or "
                     "HUBSPOT_CLIENT_ID + HUBSPOT_CLIENT_SECRET + HUBSPOT_REFRESH_TOKEN (OAuth)"
                 )
+        if self.crm == "salesforce" and self.salesforce_mode() is None:
+            raise ValueError(
+                "HEALTHLOOP_CRM=salesforce needs SALESFORCE_USERNAME + SALESFORCE_PASSWORD + SALESFORCE_SECURITY_TOKEN "
+                "+ SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET (password flow), or SALESFORCE_USERNAME + "
+                "SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY (JWT bearer), or SALESFORCE_SESSION_ID + "
+                "SALESFORCE_INSTANCE_URL"
+            )
         return self
+
+    def salesforce_mode(self) -> Literal["password", "jwt", "session"] | None:
+        """Which Salesforce login the settings allow (JWT first: it needs no stored password)."""
+        if self.salesforce_username and self.salesforce_consumer_key and self.salesforce_private_key:
+            return "jwt"
+        password = (self.salesforce_password, self.salesforce_security_token, self.salesforce_consumer_secret)
+        if self.salesforce_username and self.salesforce_consumer_key and all(v is not None for v in password):
+            return "password"
+        if self.salesforce_session_id and self.salesforce_instance_url:
+            return "session"
+        return None
 
     def write_key_list(self) -> list[str]:
         """Configured Segment write keys (comma-separated in HEALTHLOOP_WRITE_KEYS)."""

@@ -51,6 +51,10 @@ def test_a_plain_postgresql_url_uses_the_psycopg_driver_we_ship(monkeypatch):
         ("HEALTHLOOP_SIGNATURE_TOLERANCE_SECONDS", "0", "HEALTHLOOP_SIGNATURE_TOLERANCE_SECONDS:"),
         ("HEALTHLOOP_LOG_LEVEL", "chatty", "HEALTHLOOP_LOG_LEVEL: must be one of"),
         ("HEALTHLOOP_PUBLIC_URL", "hl.example.com", "HEALTHLOOP_PUBLIC_URL: must be an absolute http(s) URL"),
+        ("HEALTHLOOP_CRM", "pipedrive", "HEALTHLOOP_CRM: Input should be 'hubspot', 'salesforce' or 'none'"),
+        ("HEALTHLOOP_CRM", "hubspot", "needs HUBSPOT_ACCESS_TOKEN"),
+        ("HEALTHLOOP_CRM", "salesforce", "needs SALESFORCE_USERNAME"),
+        ("SALESFORCE_LOGIN_URL", "http://login.example.com", "SALESFORCE_LOGIN_URL: must be an https:// URL"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, value, message):
@@ -138,3 +142,38 @@ def test_config_check_prints_the_effective_config_and_example_prints_the_comment
     path.write_text("scoring:\n  tiers:\n    healthy: 10\n")
     refused = CliRunner().invoke(cli, ["config", "check", str(path)])
     assert refused.exit_code == 2 and "line 2: scoring.tiers: tier bands must descend" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("variables", "mode"),
+    [
+        ({"SALESFORCE_SESSION_ID": "00D!x", "SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com"}, "session"),
+        (
+            {"SALESFORCE_USERNAME": "u@x.com", "SALESFORCE_CONSUMER_KEY": "k", "SALESFORCE_PRIVATE_KEY": "/k.pem"},
+            "jwt",
+        ),
+        (
+            {"SALESFORCE_USERNAME": "u@x.com", "SALESFORCE_PASSWORD": "p", "SALESFORCE_SECURITY_TOKEN": "t",
+             "SALESFORCE_CONSUMER_KEY": "k", "SALESFORCE_CONSUMER_SECRET": "s"},
+            "password",
+        ),
+    ],
+)  # fmt: skip
+def test_each_salesforce_login_is_recognised(monkeypatch, variables, mode):
+    monkeypatch.setenv("HEALTHLOOP_CRM", "salesforce")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().salesforce_mode() == mode
+
+
+def test_crm_field_names_default_per_crm_and_overrides_apply_to_both():
+    from connector.crm_config import CrmConfig
+
+    crm = CrmConfig(fields={"reason": None, "score": "Health__c"})
+    assert crm.field_names("hubspot")["tier"] == "healthloop_tier"
+    assert crm.field_names("salesforce")["trend_delta"] == "Healthloop_Trend_Delta__c"
+    assert crm.field_names("salesforce")["score"] == "Health__c" and crm.field_names("hubspot")["reason"] is None
+    assert crm.mapping("salesforce").match_field == "Healthloop_Account_Id__c"
+    assert CrmConfig(match={"by": "domain"}).mapping("salesforce").match_field == "Website"
+    with pytest.raises(ValueError, match="used twice"):
+        CrmConfig(fields={"score": "healthloop_tier"})
