@@ -51,14 +51,47 @@ def build_adapter(settings: Settings, config: Config, *, redis_url: str | None =
         )
         return HubSpotAdapter(credentials, options)
     if settings.crm == "salesforce":
-        raise CrmNotConfigured("HEALTHLOOP_CRM=salesforce: the Salesforce adapter is not available yet; use hubspot")
-    raise CrmNotConfigured("no CRM configured: set HEALTHLOOP_CRM=hubspot and HUBSPOT_ACCESS_TOKEN (see the README)")
+        return _salesforce_adapter(settings, config, redis_url)
+    raise CrmNotConfigured("no CRM configured: set HEALTHLOOP_CRM=hubspot or salesforce and its credentials (README)")
+
+
+def _salesforce_adapter(settings: Settings, config: Config, redis_url: str | None) -> CrmAdapter:
+    import requests
+
+    from crm_adapters.salesforce import SalesforceAdapter, SalesforceCredentials, SalesforceOptions
+
+    credentials = SalesforceCredentials(
+        username=settings.salesforce_username,
+        password=settings.salesforce_password,
+        security_token=settings.salesforce_security_token,
+        consumer_key=settings.salesforce_consumer_key,
+        consumer_secret=settings.salesforce_consumer_secret,
+        private_key=settings.salesforce_private_key,
+        session_id=settings.salesforce_session_id,
+        instance_url=settings.salesforce_instance_url,
+        login_url=settings.salesforce_login_url,
+    )
+    session = requests.Session()
+    if settings.salesforce_ca_bundle is not None:
+        # Only this CA for Salesforce calls (an environment REQUESTS_CA_BUNDLE would otherwise win).
+        session.verify = str(settings.salesforce_ca_bundle)
+        session.trust_env = False
+    options = SalesforceOptions(
+        api_version=settings.salesforce_api_version,
+        redis_url=redis_url,
+        rate_limit_key=f"salesforce:{_fingerprint(settings)}",
+        renewal_type=config.crm.renewal_opportunity_type,
+    )
+    return SalesforceAdapter(credentials, options, session=session)
 
 
 def _fingerprint(settings: Settings) -> str:
-    """A short, non-reversible id of the portal's credentials (never the token itself)."""
-    secret = settings.hubspot_access_token or settings.hubspot_refresh_token
-    material = (settings.hubspot_base_url or "") + (secret.get_secret_value() if secret else "")
+    """A short, non-reversible id of the portal / org (never a secret itself)."""
+    if settings.crm == "salesforce":
+        material = f"{settings.salesforce_login_url} {settings.salesforce_instance_url} {settings.salesforce_username}"
+    else:
+        secret = settings.hubspot_access_token or settings.hubspot_refresh_token
+        material = (settings.hubspot_base_url or "") + (secret.get_secret_value() if secret else "")
     return hashlib.sha256(material.encode()).hexdigest()[:12]
 
 
@@ -98,7 +131,8 @@ def provision_command() -> None:
     """Create the property group and any missing mapped fields (safe to run twice)."""
     _, config, adapter = _wiring()
     result = adapter.provision(config.crm.mapping(adapter.name))
-    click.echo(f"{adapter.name}: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
+    if adapter.name == "hubspot":  # Salesforce has no property groups
+        click.echo(f"hubspot: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
     for name in result.created:
         click.echo(f"  created  {name}")
     for name in result.updated:

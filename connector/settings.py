@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     )
     salesforce_session_id: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_SESSION_ID"))
     salesforce_api_version: str = Field("59.0", validation_alias=_env("SALESFORCE_API_VERSION"))
+    salesforce_ca_bundle: Path | None = Field(
+        None,
+        validation_alias=_env("SALESFORCE_CA_BUNDLE"),
+        description="A CA file to trust for Salesforce calls only (the local sandbox prints its own).",
+    )
 
     # --- ingest tunables ----------------------------------------------------------------
     signature_tolerance_seconds: int = Field(

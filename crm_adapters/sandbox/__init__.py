@@ -1,19 +1,27 @@
-"""A local HubSpot portal over real HTTP: tests and the demo run the official client against it.
+"""A local HubSpot portal and Salesforce org over real HTTP(S): tests and the demo run the official clients.
 
-Real auth checks, HubSpot-shaped errors, batch limits, rate limits (429 with Retry-After) and
-seeded fault injection; a RevOps admin can try healthloop end to end without a CRM account.
+Real auth checks, vendor-shaped errors, batch limits, rate limits (429 with Retry-After; Salesforce's
+REQUEST_LIMIT_EXCEEDED) and seeded fault injection; a RevOps admin can try healthloop end to end
+without a CRM account. Salesforce is served over HTTPS (`SandboxServer(tls=True)`), as simple-salesforce needs.
 """
 
 from crm_adapters.sandbox.faults import FaultConfig, RateLimitConfig
+from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg, SalesforceSettings
 from crm_adapters.sandbox.server import DEFAULT_TOKEN, SandboxServer, create_sandbox_app
 from crm_adapters.sandbox.state import OAuthApp, SandboxState
+from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 
 __all__ = [
     "DEFAULT_TOKEN",
     "FaultConfig",
     "OAuthApp",
     "RateLimitConfig",
+    "SalesforceCredentials",
+    "SalesforceOrg",
+    "SalesforceSettings",
+    "SandboxCertificate",
     "SandboxServer",
     "SandboxState",
+    "create_certificate",
     "create_sandbox_app",
 ]

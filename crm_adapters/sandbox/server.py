@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from types import TracebackType
@@ -23,11 +24,17 @@ from crm_adapters.sandbox.faults import FaultInjector, RateLimitConfig, RateLimi
 from crm_adapters.sandbox.hubspot import bp as hubspot_bp
 from crm_adapters.sandbox.hubspot import respond
 from crm_adapters.sandbox.hubspot_links import bp as links_bp
+from crm_adapters.sandbox.salesforce import bp as salesforce_bp
+from crm_adapters.sandbox.salesforce import control_bp as salesforce_control_bp
+from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg
 from crm_adapters.sandbox.state import OAuthApp, SandboxState
+from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 
 log = logging.getLogger(__name__)
 DEFAULT_TOKEN = "sandbox-token"
 _HUBSPOT_BLUEPRINTS = ("hubspot", "hubspot_links")
+# The Salesforce blueprint guards itself (sessions, API allocation, faults); its control routes share ours.
+_CONTROL_BLUEPRINTS = ("control", "salesforce_control")
 _UNAUTHENTICATED = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
     "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -67,16 +74,19 @@ def _route_key() -> str:
     rule = request.url_rule
     if rule is None:
         return f"{request.method} (no such route)"
-    path = rule.rule
-    for name, value in (request.view_args or {}).items():
-        path = path.replace(f"<{name}>", str(value) if name.endswith("type") else "{" + name + "}")
-    return f"{request.method} {path}"
+    values = request.view_args or {}
+
+    def fill(match: re.Match[str]) -> str:  # `<name>` or `<converter:name>`
+        name = match.group(1)
+        return str(values.get(name, name)) if name.endswith("type") else "{" + name + "}"
+
+    return f"{request.method} {re.sub(r'<(?:[^:<>]+:)?([^:<>]+)>', fill, rule.rule)}"
 
 
 def _install_guards(app: Flask) -> None:
     @app.before_request
     def _guard() -> Response | None:
-        if request.blueprint == "control":
+        if request.blueprint in _CONTROL_BLUEPRINTS:
             _authenticate(app)
             return None
         if request.blueprint not in _HUBSPOT_BLUEPRINTS:
@@ -102,7 +112,7 @@ def _install_guards(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        if request.blueprint == "control":
+        if request.blueprint in _CONTROL_BLUEPRINTS:
             return response
         injected = g.pop("fail_after_commit", None)
         if injected is not None and response.status_code < 500:
@@ -143,8 +153,13 @@ def create_sandbox_app(
     oauth: OAuthApp | None = None,
     fault_seed: int = 0,
     seed: bool = True,
+    salesforce: SalesforceOrg | None = None,
+    salesforce_instance_url: str | None = None,
 ) -> Flask:
-    """A sandbox portal accepting `token` (and tokens its OAuth endpoint issues), seeded with owners and sequences."""
+    """A sandbox portal accepting `token` (and tokens its OAuth endpoint issues), seeded with owners and sequences.
+
+    The same app serves the Salesforce org (`/services/...`, its own sessions); serve it over HTTPS.
+    """
     if not token:
         raise ValueError("the sandbox needs a non-empty access token")
     app = Flask("healthloop_sandbox")
@@ -160,6 +175,10 @@ def create_sandbox_app(
     app.register_blueprint(hubspot_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(control_bp)
+    app.extensions["salesforce.org"] = salesforce or SalesforceOrg(seed_defaults=seed)
+    app.extensions["salesforce.instance_url"] = salesforce_instance_url
+    app.register_blueprint(salesforce_bp)
+    app.register_blueprint(salesforce_control_bp)
     _install_guards(app)
     _install_error_handlers(app)
     return app
@@ -173,7 +192,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class SandboxServer:
-    """The sandbox on 127.0.0.1 in a background thread: `with SandboxServer() as server: server.url`."""
+    """The sandbox on 127.0.0.1 in a background thread: `with SandboxServer() as server: server.url`.
+
+    With `tls=True` the same app is also served over HTTPS on a second port (`salesforce_url`), with a
+    throwaway CA whose certificate is `ca_file`: simple-salesforce only speaks https to its instance.
+    """
 
     def __init__(
         self,
@@ -185,15 +208,25 @@ class SandboxServer:
         oauth: OAuthApp | None = None,
         fault_seed: int = 0,
         seed: bool = True,
+        tls: bool = False,
+        tls_port: int = 0,
+        salesforce_credentials: SalesforceCredentials | None = None,
     ) -> None:
         self.token = token
         self.host = host
         self.port = port
-        self.app = create_sandbox_app(token, rate_limit=rate_limit, oauth=oauth, fault_seed=fault_seed, seed=seed)
+        self.tls_port = tls_port
+        self.salesforce = SalesforceOrg(salesforce_credentials, seed_defaults=seed)
+        self.app = create_sandbox_app(
+            token, rate_limit=rate_limit, oauth=oauth, fault_seed=fault_seed, seed=seed, salesforce=self.salesforce
+        )
         self.state: SandboxState = self.app.extensions["sandbox.state"]
         self.guards: Guards = self.app.extensions["sandbox.guards"]
+        self.certificate: SandboxCertificate | None = create_certificate() if tls else None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._tls_server: BaseWSGIServer | None = None
+        self._tls_thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -209,9 +242,32 @@ class SandboxServer:
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="hubspot-sandbox", daemon=True
             )
             self._thread.start()
+        if self.certificate is not None and self._tls_server is None:
+            self._tls_server = make_server(
+                self.host,
+                self.tls_port,
+                self.app,
+                threaded=True,
+                request_handler=_QuietHandler,
+                ssl_context=self.certificate.server_context(),
+            )
+            self.app.extensions["salesforce.instance_url"] = f"https://{self.host}:{self._tls_server.server_port}"
+            self._tls_thread = threading.Thread(
+                target=self._tls_server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="salesforce-sandbox",
+                daemon=True,
+            )
+            self._tls_thread.start()
         return self
 
     def stop(self) -> None:
+        if self._tls_server is not None:
+            self._tls_server.shutdown()
+            self._tls_server.server_close()
+            if self._tls_thread is not None:
+                self._tls_thread.join(timeout=5)
+            self._tls_server = self._tls_thread = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -247,9 +303,45 @@ class SandboxServer:
         return self.state.requests.snapshot()
 
     def reset(self) -> None:
-        """Empty portal (re-seeded with the default owners and sequences), no faults, fresh counters."""
+        """Empty portal and org (re-seeded with their defaults), no faults, fresh counters."""
         reset_sandbox(self.app)
+        self.salesforce.reset()
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Bulk-create owners, records and sequences (the POST /_sandbox/seed payload); returns their ids."""
         return seed(self.state, payload)
+
+    # ---- Salesforce ---------------------------------------------------------------------------
+
+    @property
+    def salesforce_url(self) -> str:
+        """`https://127.0.0.1:<port>`: the instance URL (and login URL) of the Salesforce org."""
+        if self._tls_server is None:
+            raise RuntimeError("Salesforce needs HTTPS: create the server with tls=True and start it")
+        return f"https://{self.host}:{self._tls_server.server_port}"
+
+    @property
+    def ca_file(self) -> str:
+        """PEM file of the CA that signed the HTTPS certificate (`requests.Session().verify = ca_file`)."""
+        if self.certificate is None:
+            raise RuntimeError("no TLS: create the server with tls=True")
+        return self.certificate.ca_file
+
+    def seed_salesforce(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Bulk-create users, accounts, contacts, opportunities, tasks, cadences, custom_fields; returns ids."""
+        return self.salesforce.seed(payload)
+
+    def salesforce_state(self, sobject: str | None = None) -> dict[str, Any]:
+        return self.salesforce.dump(sobject)
+
+    def configure_salesforce(self, **changes: Any) -> dict[str, Any]:
+        """page_size, daily_limit, session_ttl_seconds, sales_engagement, or a credential (jwt_public_key, ...)."""
+        return self.salesforce.configure(**changes)
+
+    def expire_sessions(self) -> None:
+        """Make every issued Salesforce session expired (the next REST call answers 401 INVALID_SESSION_ID)."""
+        self.salesforce.expire_sessions()
+
+    def issue_salesforce_session(self) -> str:
+        """A valid session id without the token endpoint (the tests of the OAuth flow use the endpoint)."""
+        return self.salesforce.issue_session()

@@ -1,0 +1,529 @@
+"""SalesforceAdapter: the CrmAdapter for Salesforce (Accounts, Tasks, Sales Engagement cadences, Opportunities).
+
+Every call goes through `SalesforceCalls` (quota share, re-login, retries, error translation).
+Fields are written with sObject Collections, 200 records a call. Tasks and notes (completed
+Tasks) are created exactly once per key through the unique external-id field `Healthloop_Key__c`:
+read by key, create only the missing, and read back when a create collides with the unique key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from simple_salesforce import format_soql
+
+from crm_adapters.base import (
+    AccountKey,
+    ApiUsage,
+    EnrollmentSpec,
+    FieldCheck,
+    FieldKind,
+    FieldMapping,
+    NoteSpec,
+    Outcome,
+    ProvisionResult,
+    RecordUpdate,
+    Renewal,
+    TaskSpec,
+    TaskStatus,
+    TaskUpdate,
+)
+from crm_adapters.errors import CrmConfigError, CrmRetryableError
+from crm_adapters.ratelimit import RateLimiter
+from crm_adapters.salesforce import cadences, fields, records
+from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError
+from crm_adapters.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, SalesforceCredentials
+from crm_adapters.salesforce.records import COLLECTION_LIMIT, chunks, in_chunks, unique
+
+Item = tuple[str, str, dict[str, Any]]
+"""(outcome key, record id, field values) of one record update."""
+
+
+@dataclass(frozen=True)
+class SalesforceOptions:
+    """How the adapter paces, retries, spends the org's API allocation and finds renewals; defaults documented here."""
+
+    api_version: str = DEFAULT_API_VERSION
+    redis_url: str | None = None
+    """Shared pacing state; None keeps any pacing per process."""
+    rate_limit_key: str = "salesforce"
+    rate_limit_requests: int | None = None
+    """Pace all workers to this many requests per `rate_limit_interval_seconds` (None: no pacing;
+    Salesforce has no short window, only the org's rolling 24-hour allocation)."""
+    rate_limit_interval_seconds: float = 1.0
+    max_daily_share: float = 0.8
+    """Stop calling (retryable, `quota_pause_seconds`) once this share of the org's daily API allocation is used."""
+    quota_pause_seconds: float = 900.0
+    request_limit_pause_seconds: float = 3600.0
+    """After 403 REQUEST_LIMIT_EXCEEDED, wait this long before calling again (the allocation is rolling 24 h)."""
+    max_attempts: int = 5
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    timeout_seconds: float = 30.0
+    task_key_field: str = fields.TASK_KEY_FIELD
+    """Task custom field (Text, external id, unique) holding the idempotency key of tasks and notes."""
+    renewal_type: str | None = None
+    """Only Opportunities of this Type count as renewals (None: any Type)."""
+    renewal_record_type: str | None = None
+    """Only Opportunities of this record type (DeveloperName) count as renewals (None: any)."""
+
+
+class SalesforceAdapter:
+    """CrmAdapter over simple-salesforce; see `SalesforceOptions` for the knobs."""
+
+    name = "salesforce"
+    write_batch_size = COLLECTION_LIMIT
+    """sObject Collections take at most 200 records."""
+
+    def __init__(
+        self,
+        credentials: SalesforceCredentials,
+        options: SalesforceOptions | None = None,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.options = options = options or SalesforceOptions()
+        if not 0 < options.max_daily_share <= 1:
+            raise CrmConfigError("max_daily_share must be in (0, 1], e.g. 0.8 for 80% of the org's daily API calls")
+        fields.require_custom(options.task_key_field)
+        self.usage = ApiUsage()
+        self.client = SalesforceClient(
+            credentials, session=session, version=options.api_version, timeout=options.timeout_seconds
+        )
+        self.limiter = (
+            RateLimiter(
+                options.rate_limit_requests,
+                options.rate_limit_interval_seconds,
+                redis_url=options.redis_url,
+                key=options.rate_limit_key,
+            )
+            if options.rate_limit_requests
+            else None
+        )
+        self.calls = SalesforceCalls(
+            self.client,
+            self.usage,
+            limiter=self.limiter,
+            max_attempts=options.max_attempts,
+            backoff_seconds=options.backoff_seconds,
+            backoff_max_seconds=options.backoff_max_seconds,
+            max_daily_share=options.max_daily_share,
+            quota_pause_seconds=options.quota_pause_seconds,
+            request_limit_pause_seconds=options.request_limit_pause_seconds,
+            sleep=sleep or time.sleep,
+        )
+        self._task_statuses: tuple[str, str] | None = None
+        self._describes: dict[str, dict[str, dict[str, Any]]] = {}
+        self._kinds: dict[str, FieldKind] = {}
+        """Field name -> kind, from the mappings this adapter has seen (values are encoded by kind)."""
+
+    def close(self) -> None:
+        self.client.close()
+        if self.limiter is not None:
+            self.limiter.close()
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def describe(self, object_name: str, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
+        """field name -> describe field of an object (only the fields the integration user can see)."""
+        if fresh or object_name not in self._describes:
+            body = self.calls.restful(f"{object_name.lower()}.describe", f"sobjects/{object_name}/describe")
+            self._describes[object_name] = {str(f["name"]): f for f in (body or {}).get("fields") or []}
+        return self._describes[object_name]
+
+    def provision(self, mapping: FieldMapping) -> ProvisionResult:
+        """Create the missing custom fields through the Tooling API and add missing picklist values.
+
+        Salesforce has no property groups (group_created is always False). A field created here is
+        invisible to describe until field-level security is granted, so a second run meets it as a
+        DUPLICATE_DEVELOPER_NAME and counts it as existing.
+        """
+        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
+        live = self.describe("Account", fresh=True)
+        created: list[str] = []
+        updated: list[str] = []
+        existing: list[str] = []
+        for spec in mapping.fields:
+            current = live.get(spec.name)
+            if current is None:
+                fields.require_custom(spec.name)
+                made = self._create_field("Account", spec.name, fields.field_metadata(spec))
+                (created if made else existing).append(spec.name)
+            elif (
+                spec.kind == "enumeration"
+                and current.get("type") == "picklist"
+                and fields.missing_values(spec, current)
+            ):
+                if self._add_picklist_values("Account", spec.name, fields.missing_values(spec, current)):
+                    updated.append(spec.name)
+                else:
+                    existing.append(spec.name)
+            else:
+                existing.append(spec.name)
+        keys = [("Task", self.options.task_key_field, "healthloop key", "One task per healthloop intervention or note")]
+        if mapping.match_by == "account_id":
+            keys.insert(0, ("Account", mapping.match_field, "healthloop account id", "The product account id"))
+        for object_name, name, label, description in keys:
+            shown = name if object_name == "Account" else f"{object_name}.{name}"
+            if name in self.describe(object_name, fresh=object_name != "Account"):
+                existing.append(shown)
+                continue
+            fields.require_custom(name)
+            made = self._create_field(object_name, name, fields.key_field_metadata(label, description))
+            (created if made else existing).append(shown)
+        self._describes.clear()
+        return ProvisionResult(False, tuple(created), tuple(updated), tuple(existing))
+
+    def _create_field(self, object_name: str, name: str, metadata: dict[str, Any]) -> bool:
+        """POST tooling/sobjects/CustomField. True if created, False if it existed already."""
+        body = fields.create_body(object_name, name, metadata)
+        try:
+            self.calls.tooling("customfield.create", "sobjects/CustomField", method="POST", data=body, write=True)
+        except SalesforceFatalError as exc:
+            if exc.error_code in ("DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE") or "already" in exc.message.lower():
+                return False  # another worker, or an earlier run whose field lacks FLS for us
+            raise CrmConfigError(
+                f"cannot create {object_name}.{name}: {exc.message}; the integration user needs "
+                "'Customize Application' (or create the field in Setup)",
+                status=exc.status,
+                category=exc.category,
+            ) from None
+        return True
+
+    def _add_picklist_values(self, object_name: str, name: str, values: list[str]) -> bool:
+        """Append values to a custom picklist (Tooling: read its Metadata, PATCH it back with the additions)."""
+        if not fields.is_custom(name):
+            return False  # a standard picklist: `check` reports the missing values and the fix
+        developer_name = name.removesuffix("__c").split("__")[-1]
+        soql = format_soql(
+            "SELECT Id FROM CustomField WHERE TableEnumOrId = {} AND DeveloperName = {}", object_name, developer_name
+        )
+        rows = self.calls.tooling_query("customfield.find", soql)
+        if not rows:
+            return False
+        # Metadata is read per record: a Tooling query may select it only when it returns one row.
+        current = self.calls.tooling("customfield.read", f"sobjects/CustomField/{rows[0]['Id']}")
+        metadata = fields.with_added_values((current or {}).get("Metadata") or {}, values)
+        try:
+            self.calls.tooling(
+                "customfield.update", f"sobjects/CustomField/{rows[0]['Id']}", method="PATCH",
+                data={"Metadata": metadata}, write=True,
+            )  # fmt: skip
+        except SalesforceFatalError as exc:
+            raise CrmConfigError(
+                f"cannot add picklist values {', '.join(values)} to {object_name}.{name}: {exc.message}; "
+                "add them in Setup",
+                status=exc.status,
+                category=exc.category,
+            ) from None
+        return True
+
+    def check(self, mapping: FieldMapping) -> list[FieldCheck]:
+        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
+        live = self.describe("Account", fresh=True)
+        checks = [fields.check_field(spec, live.get(spec.name)) for spec in mapping.fields]
+        match = fields.match_field_spec(mapping.match_field)
+        checks.append(fields.check_field(match, live.get(mapping.match_field), match=True))
+        return checks
+
+    def _kinds_for(self, names: set[str]) -> dict[str, FieldKind | None]:
+        """How to encode each written field: from a seen mapping, else from the live describe."""
+        unknown = [name for name in names if name not in self._kinds]
+        live = self.describe("Account") if unknown else {}
+        return {name: self._kinds.get(name) or fields.kind_of(live.get(name) or {}) for name in names}
+
+    # --- records ------------------------------------------------------------------------------
+
+    def query_in(
+        self,
+        kind: str,
+        select: str,
+        object_name: str,
+        field: str,
+        values: Sequence[str],
+        where: str = "",
+        order_by: str = "",
+    ) -> list[dict[str, Any]]:
+        """`SELECT <select> FROM <object> WHERE <field> IN (...) [AND <where>]`, chunked, every page read.
+
+        `select`, `object_name`, `field` and `where` are ours (names, never user values); values are quoted.
+        """
+        rows: list[dict[str, Any]] = []
+        fields.soql_name(object_name)
+        fields.soql_name(field.replace(".", "_"))
+        for chunk in in_chunks(unique(values)):
+            soql = format_soql(
+                "SELECT {select:literal} FROM {object:literal} WHERE {field:literal} IN {values}",
+                select=select,
+                object=object_name,
+                field=field,
+                values=chunk,
+            )
+            if where:
+                soql += f" AND {where}"
+            if order_by:
+                soql += f" ORDER BY {order_by}"
+            rows += self.calls.query(kind, soql)
+        return rows
+
+    def resolve(self, keys: Sequence[AccountKey], mapping: FieldMapping) -> dict[str, str]:
+        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
+        field = fields.soql_name(mapping.match_field)
+        if mapping.match_by == "account_id":
+            ids = unique(key.account_id for key in keys)
+            rows = self.query_in("accounts.resolve", f"Id, {field}, CreatedDate", "Account", field, ids)
+            found: dict[str, tuple[str, str]] = {}
+            for row in rows:
+                value, created = str(row.get(field) or ""), str(row.get("CreatedDate") or "")
+                if value and (value not in found or created < found[value][1]):
+                    found[value] = (str(row["Id"]), created)  # duplicates: the oldest record wins
+            return {account_id: found[account_id][0] for account_id in ids if account_id in found}
+        by_domain: dict[str, list[str]] = {}
+        for key in keys:
+            domain = records.normalize_domain(key.domain)
+            if domain:
+                by_domain.setdefault(domain, []).append(key.account_id)
+        matches = self._accounts_by_domain(field, list(by_domain))
+        return {
+            account_id: matches[domain]
+            for domain, account_ids in by_domain.items()
+            if domain in matches
+            for account_id in account_ids
+        }
+
+    def _accounts_by_domain(self, field: str, domains: list[str]) -> dict[str, str]:
+        """normalized domain -> Account id. Website holds whatever a person typed, so ask with LIKE and
+        normalize here; on duplicates the oldest account wins."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in chunks(domains, 25):
+            clauses = " OR ".join(
+                format_soql("{field:literal} LIKE '%{domain:like}%'", field=field, domain=d) for d in chunk
+            )
+            soql = f"SELECT Id, {field}, CreatedDate FROM Account WHERE {clauses}"
+            for row in self.calls.query("accounts.resolve_domain", soql):
+                domain, created = records.normalize_domain(row.get(field)), str(row.get("CreatedDate") or "")
+                if domain in chunk and (domain not in found or created < found[domain][1]):
+                    found[domain] = (str(row["Id"]), created)
+        return {domain: pair[0] for domain, pair in found.items()}
+
+    def write_fields(self, updates: Sequence[RecordUpdate]) -> list[Outcome]:
+        kinds = self._kinds_for({name for u in updates for name in u.values})
+        items: list[Item] = []
+        refused: dict[int, Outcome] = {}
+        for index, update in enumerate(updates):
+            try:
+                values = {name: fields.encode_value(kinds.get(name), value) for name, value in update.values.items()}
+            except ValueError as exc:
+                refused[index] = Outcome(update.account_id, False, update.record_id, reason=f"bad value: {exc}")
+                continue
+            items.append((update.account_id, update.record_id, values))
+        written = iter(self._batch_update("Account", items))
+        return [refused[i] if i in refused else next(written) for i in range(len(updates))]
+
+    def _batch_update(self, object_name: str, items: list[Item]) -> list[Outcome]:
+        """PATCH composite/sobjects in ceil(n/200) calls (an id named twice waits for a later round)."""
+        rounds: list[list[tuple[int, Item]]] = []
+        seen: dict[str, int] = {}
+        for position, item in enumerate(items):
+            index = seen.get(item[1], 0)
+            seen[item[1]] = index + 1
+            if index == len(rounds):
+                rounds.append([])
+            rounds[index].append((position, item))
+        pending = [list(chunk) for batch in rounds for chunk in chunks(batch)]
+        results: dict[int, Outcome] = {}
+        for index, chunk in enumerate(pending):
+            try:
+                results.update(self._update_chunk(object_name, chunk))
+            except CrmRetryableError as exc:
+                # Out of retries (or quota): this chunk and the rest wait for the next sync; nothing is lost.
+                for rest in pending[index:]:
+                    for position, (key, rid, _) in rest:
+                        results[position] = Outcome(key, False, rid, retryable=True, reason=str(exc))
+                break
+        return [results[position] for position in range(len(items))]
+
+    def _update_chunk(self, object_name: str, chunk: list[tuple[int, Item]]) -> dict[int, Outcome]:
+        body = {
+            "allOrNone": False,
+            "records": [{"attributes": {"type": object_name}, "id": rid, **values} for _, (_, rid, values) in chunk],
+        }
+        try:
+            response = self.calls.restful(
+                f"{object_name.lower()}.update", "composite/sobjects", method="PATCH", json=body, write=True
+            )
+        except SalesforceFatalError as exc:
+            return {position: Outcome(key, False, rid, reason=exc.message) for position, (key, rid, _) in chunk}
+        results = response if isinstance(response, list) else []
+        return {
+            position: records.save_outcome(key, rid, results[i] if i < len(results) else None)
+            for i, (position, (key, rid, _)) in enumerate(chunk)
+        }
+
+    def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
+        ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
+        rows = self.query_in("accounts.owners", "Id, OwnerId", "Account", "Id", ids)
+        return {str(row["Id"]): row.get("OwnerId") or None for row in rows}
+
+    # --- tasks and notes ------------------------------------------------------------------------
+
+    def task_statuses(self) -> tuple[str, str]:
+        """(the org's default open Task status, a closed one), read once from TaskStatus."""
+        if self._task_statuses is None:
+            rows = self.calls.query("taskstatus.read", "SELECT ApiName, IsClosed, IsDefault FROM TaskStatus")
+            open_status, closed_status = records.task_statuses(rows)
+            self._task_statuses = (open_status or "Not Started", closed_status or "Completed")
+        return self._task_statuses
+
+    def upsert_tasks(self, tasks: Sequence[TaskSpec]) -> list[Outcome]:
+        key_field = self.options.task_key_field
+        try:
+            open_status, _ = self.task_statuses()
+        except CrmRetryableError as exc:
+            return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
+        items = [(t.key, records.task_record(t, status=open_status, key_field=key_field)) for t in tasks]
+        return self._create_once(items)
+
+    def add_notes(self, notes: Sequence[NoteSpec]) -> list[Outcome]:
+        key_field = self.options.task_key_field
+        try:
+            _, closed_status = self.task_statuses()
+        except CrmRetryableError as exc:
+            return [Outcome(n.key, False, retryable=True, reason=str(exc)) for n in notes]
+        items = [(n.key, records.note_record(n, status=closed_status, key_field=key_field)) for n in notes]
+        return self._create_once(items)
+
+    def _create_once(self, items: list[tuple[str, dict[str, Any]]]) -> list[Outcome]:
+        """Exactly one Task per key: read by key, create the missing, read back on DUPLICATE_VALUE.
+
+        Never upserts by the external id: an upsert would overwrite a task a CSM has since completed.
+        """
+        by_key = {key: record for key, record in reversed(items)}
+        results: dict[str, Outcome] = {}
+        try:
+            results.update(self._read_keys(list(by_key)))
+            missing = [key for key in by_key if key not in results]
+            for index, chunk in enumerate(chunks(missing)):
+                try:
+                    results.update(self._create_chunk(list(chunk), by_key))
+                except CrmRetryableError as exc:
+                    for key in missing[index * COLLECTION_LIMIT :]:
+                        results[key] = Outcome(key, False, retryable=True, reason=str(exc))
+                    break
+        except CrmRetryableError as exc:
+            for key in by_key:
+                results.setdefault(key, Outcome(key, False, retryable=True, reason=str(exc)))
+        return [results[key] for key, _ in items]
+
+    def _create_chunk(self, keys: list[str], by_key: dict[str, dict[str, Any]]) -> dict[str, Outcome]:
+        body = {"allOrNone": False, "records": [by_key[key] for key in keys]}
+        try:
+            response = self.calls.restful("tasks.create", "composite/sobjects", method="POST", json=body, write=True)
+        except SalesforceFatalError as exc:
+            found = self._read_keys(keys)
+            return found | {key: Outcome(key, False, reason=exc.message) for key in keys if key not in found}
+        results = response if isinstance(response, list) else []
+        outcomes: dict[str, Outcome] = {}
+        collided: list[str] = []
+        for index, key in enumerate(keys):
+            result = results[index] if index < len(results) else None
+            if (
+                result is not None
+                and not result.get("success")
+                and records.save_error(result)[0] == records.DUPLICATE_VALUE
+            ):
+                collided.append(key)  # a racing worker, or our own earlier request whose answer was lost
+                continue
+            outcomes[key] = records.save_outcome(key, None, result)
+            if outcomes[key].ok:
+                outcomes[key] = Outcome(key, True, outcomes[key].remote_id)
+        if collided:
+            found = self._read_keys(collided)
+            outcomes |= found | {
+                key: Outcome(key, False, retryable=True, reason="DUPLICATE_VALUE on the task key, but no task has it")
+                for key in collided
+                if key not in found
+            }
+        return outcomes
+
+    def _read_keys(self, keys: list[str]) -> dict[str, Outcome]:
+        key_field = self.options.task_key_field
+        rows = self.query_in("tasks.read_keys", f"Id, {key_field}", "Task", key_field, keys)
+        return {
+            str(row[key_field]): Outcome(str(row[key_field]), True, str(row["Id"]), reason="already exists")
+            for row in rows
+            if row.get(key_field)
+        }
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[Outcome]:
+        try:
+            ids = [u.task_id for u in updates if records.looks_like_id(u.task_id)]
+            rows = self.query_in("tasks.read", "Id, Description, Status, IsClosed", "Task", "Id", ids)
+            _, closed_status = self.task_statuses() if any(u.complete for u in updates) else ("", "")
+        except CrmRetryableError as exc:
+            return [Outcome(u.task_id, False, u.task_id, retryable=True, reason=str(exc)) for u in updates]
+        current = {str(row["Id"]): row for row in rows}
+        planned: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, Outcome] = {}
+        for update in updates:
+            task_id = update.task_id
+            row = current.get(task_id)
+            if row is None:
+                reason = f"{records.NOT_FOUND_REASON} (no task {task_id})"
+                skipped[task_id] = Outcome(task_id, False, task_id, reason=reason, not_found=True)
+                continue
+            if row.get("IsClosed") and task_id not in planned:
+                # The CSM acted first: the task tells their story now, not ours.
+                skipped[task_id] = Outcome(task_id, True, task_id, reason="already completed")
+                continue
+            changes = planned.setdefault(task_id, {})
+            body = records.append_note(changes.get("Description", row.get("Description")), update.note)
+            if body is not None:
+                changes["Description"] = body
+            if update.complete:
+                changes["Status"] = closed_status
+        items = [(task_id, task_id, changes) for task_id, changes in planned.items() if changes]
+        results = {o.key: o for o in self._batch_update("Task", items)} | skipped
+        for task_id, changes in planned.items():
+            if not changes:
+                results[task_id] = Outcome(task_id, True, task_id, reason="already up to date")
+        return [results[u.task_id] for u in updates]
+
+    def read_tasks(self, task_ids: Sequence[str]) -> dict[str, TaskStatus]:
+        ids = [tid for tid in unique(task_ids) if records.looks_like_id(tid)]
+        rows = self.query_in("tasks.status", "Id, Status, IsClosed, CompletedDateTime", "Task", "Id", ids)
+        return {str(row["Id"]): records.task_status(row) for row in rows}
+
+    # --- cadences and renewals -----------------------------------------------------------------
+
+    def check_playbook(self, sequences: Mapping[str, EnrollmentSpec], owners: Mapping[str, str]) -> list[FieldCheck]:
+        return cadences.check_cadences(self, sequences) + cadences.check_owners(self, owners)
+
+    def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
+        return cadences.enroll_all(self, enrollments)
+
+    def read_enrollments(self, target_ids: Sequence[str]) -> list[cadences.CadenceTracker]:
+        """Cadence trackers of contacts (state, completion reason and disposition): for measuring outcomes."""
+        return cadences.read_trackers(self, target_ids)
+
+    def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:
+        ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
+        conditions = []
+        if self.options.renewal_type is not None:
+            conditions.append(format_soql("Type = {}", self.options.renewal_type))
+        if self.options.renewal_record_type is not None:
+            conditions.append(format_soql("RecordType.DeveloperName = {}", self.options.renewal_record_type))
+        rows = self.query_in(
+            "opportunities.read",
+            "Id, AccountId, Name, StageName, IsClosed, IsWon, CloseDate, Amount, Type",
+            "Opportunity",
+            "AccountId",
+            ids,
+            where=" AND ".join(conditions),
+        )
+        return [records.renewal(row) for row in rows]
