@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,13 @@ from rich.console import Console
 from rich.table import Table
 from werkzeug.serving import make_server
 
-from connector.config import Config
-from connector.crm_config import CrmConfig, SequenceTarget
+from connector.demo_crm import start_demo_crm
 from connector.demo_data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
 from connector.runtime import Runtime, build_runtime, install
 from connector.settings import Settings, load_settings
-from crm_adapters.sandbox import SandboxServer
 from scoring.rules import TIER_LABELS
 
 DEMO_WRITE_KEY = "demo-write-key"
-DEMO_SANDBOX_TOKEN = "demo-sandbox-token"
-UNMATCHED_ACCOUNT = "acct_wonka"
-"""Not in the demo CRM: the sync reports it instead of failing."""
 DEMO_SECRETS = {
     "zendesk_webhook_secret": "demo-zendesk-secret",
     "intercom_client_secret": "demo-intercom-secret",
@@ -44,76 +39,11 @@ DEMO_SECRETS = {
 }
 
 
-def demo_settings(database_url: str, sandbox_url: str | None = None) -> Settings:
+def demo_settings(database_url: str, crm: dict[str, Any] | None = None) -> Settings:
     """Demo-only secrets and write key (and the local CRM sandbox); the rest comes from the environment."""
-    crm: dict[str, Any] = {"crm": "none"}
-    if sandbox_url:
-        crm = {"crm": "hubspot", "hubspot_access_token": DEMO_SANDBOX_TOKEN, "hubspot_base_url": sandbox_url}
-    return load_settings(database_url=database_url, write_keys=DEMO_WRITE_KEY, **DEMO_SECRETS, **crm)
-
-
-def seed_sandbox(sandbox: SandboxServer, now: datetime) -> dict[str, str]:
-    """The CRM side of the book of business: owners' companies, a contact each, a renewal deal each.
-
-    One account is left out on purpose, to show how a sync reports accounts without a record.
-    Returns account id -> company id.
-    """
-    owners = sandbox.state.dump()["owners"]
-    in_crm = [a for a in ACCOUNTS if a.account_id != UNMATCHED_ACCOUNT]
-    companies, contacts, deals = [], [], []
-    for index, account in enumerate(in_crm):
-        owner = owners[index % 2]["id"]  # two CSMs share the book
-        companies.append(
-            {
-                "name": account.name,
-                "domain": account.domain,
-                "healthloop_account_id": account.account_id,
-                "hubspot_owner_id": owner,
-            }
-        )
-        contacts.append(
-            {
-                "properties": {
-                    "email": f"champion@{account.domain}",
-                    "firstname": "Champion",
-                    "lastname": account.name,
-                },
-                "associate": {"companies": [index]},
-            }
-        )
-        renewal = (now + timedelta(days=30 + account.seats)).replace(hour=0, minute=0, second=0, microsecond=0)
-        deals.append(
-            {
-                "properties": {
-                    "dealname": f"{account.name} renewal",
-                    "dealtype": "existingbusiness",
-                    "pipeline": "default",
-                    "dealstage": "appointmentscheduled",
-                    "amount": str(account.seats * 12 * 45),
-                    "closedate": renewal.isoformat(),
-                    "hubspot_owner_id": owner,
-                },
-                "associate": {"companies": [index]},
-            }
-        )
-    ids = sandbox.seed({"companies": companies, "contacts": contacts, "deals": deals})
-    return {a.account_id: company for a, company in zip(in_crm, ids["companies"], strict=True)}
-
-
-def demo_config(sandbox: SandboxServer) -> Config:
-    """The demo's RevOps choices: Carla (VP) takes escalations, a sequence for email_sequence plays,
-    and syncs that follow rescores at once (nothing to wait for in a demo)."""
-    state = sandbox.state.dump()
-    vp = next(o for o in state["owners"] if o["email"].startswith("carla"))
-    nudge = next(s for s in state["sequences"] if s["name"] == "Onboarding nudge")
-    sender = sandbox.state.owner_by_user(str(nudge["userId"]))
-    sequence = SequenceTarget(
-        sequence_id=str(nudge["id"]), user_id=str(nudge["userId"]), sender_email=sender["email"] if sender else None
+    return load_settings(
+        database_url=database_url, write_keys=DEMO_WRITE_KEY, **DEMO_SECRETS, **(crm or {"crm": "none"})
     )
-    crm = CrmConfig(
-        sync_delay_seconds=0, owners={"escalation": vp["id"], "executive": vp["id"]}, sequences={"default": sequence}
-    )
-    return Config(crm=crm)
 
 
 @contextmanager
@@ -284,72 +214,15 @@ def _print_health(rt: Runtime, console: Console) -> None:
             console.print(f"  - {trigger['explanation']}")
 
 
-def _print_crm(rt: Runtime, sandbox: SandboxServer, console: Console) -> None:
-    """What a CSM sees in HubSpot: the companies' health fields, the tasks in their queue, notes, enrollments."""
-    from connector.crm_sync import CrmSync
-
-    state = sandbox.state.dump()
-    owners = {o["id"]: f"{o['firstName']} {o['lastName']}" for o in state["owners"]}
-    companies = [c for c in state["objects"]["companies"] if not c["archived"]]
-    table = Table(
-        "company", "owner", "healthloop_score", "tier", "trend", "open triggers",
-        title=f"in the CRM sandbox ({sandbox.url}): company fields written by the sync jobs", title_justify="left",
-    )  # fmt: skip
-    for company in sorted(companies, key=lambda c: int(c["properties"].get("healthloop_score") or 101)):
-        p = company["properties"]
-        table.add_row(
-            p.get("name", ""),
-            owners.get(p.get("hubspot_owner_id", ""), "-"),
-            p.get("healthloop_score", "-"),
-            TIER_LABELS.get(p.get("healthloop_tier", ""), "-"),
-            f"{p.get('healthloop_trend') or '-'} ({p.get('healthloop_trend_delta') or '±0'})",
-            (p.get("healthloop_open_triggers") or "-").replace(";", ", "),
-        )
-    console.print(table)
-    tasks = [t for t in state["objects"]["tasks"] if not t["archived"]]
-    task_table = Table(
-        "due", "priority", "type", "owner", "subject", title=f"{len(tasks)} tasks in the CSMs' queues (first 12)",
-        title_justify="left",
-    )  # fmt: skip
-    for task in sorted(tasks, key=lambda t: t["properties"].get("hs_timestamp", ""))[:12]:
-        p = task["properties"]
-        task_table.add_row(
-            p.get("hs_timestamp", "")[:16].replace("T", " "),
-            p.get("hs_task_priority", ""),
-            p.get("hs_task_type", ""),
-            owners.get(p.get("hubspot_owner_id", ""), "-"),
-            p.get("hs_task_subject", ""),
-        )
-    console.print(task_table)
-    if tasks:
-        body = sorted(tasks, key=lambda t: t["properties"].get("hs_timestamp", ""))[0]["properties"]["hs_task_body"]
-        console.print("[bold]the first task's body (the story behind the alert):[/bold]")
-        console.print("  " + body.replace("\n", "\n  "))
-    notes = [n for n in state["objects"]["notes"] if not n["archived"]]
-    console.print(
-        f"{len(notes)} tier-change note(s), {len(state['enrollments'])} sequence enrollment(s) "
-        f"({', '.join(sorted({e.get('sequenceName', str(e.get('sequenceId'))) for e in state['enrollments']})) or '-'})"
-    )
-    # A second pass with nothing new: the diff finds nothing to write.
-    report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
-    counts = sandbox.request_counts()
-    unmatched = ", ".join(report.unmatched) or "none"
-    console.print(
-        f"sync again with nothing changed: {report.written} record(s) written, {report.unchanged} unchanged, "
-        f"{report.usage.write_calls} write call(s) by this sync; accounts without a CRM record: {unmatched}"
-    )
-    console.print(f"the sandbox answered {counts.get('total', 0)} HubSpot API requests in all")
-
-
 @click.command("demo")
 @click.option("--database-url", default=None, help="Default: HEALTHLOOP_DATABASE_URL, else ./healthloop-demo.db.")
 @click.option("--keep", is_flag=True, help="Keep an existing demo SQLite file instead of starting fresh.")
 @click.option(
     "--crm",
-    type=click.Choice(["hubspot", "none"]),
+    type=click.Choice(["hubspot", "salesforce", "none"]),
     default="hubspot",
     show_default=True,
-    help="hubspot: write to the local HubSpot sandbox this demo starts; none: score only.",
+    help="Write to a local HubSpot or Salesforce sandbox this demo starts; none: score only.",
 )
 def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
     """Run the loop end to end on local defaults (SQLite, in-process queue without Redis, CRM sandbox)."""
@@ -364,22 +237,22 @@ def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"healthloop-demo.db{suffix}").unlink(missing_ok=True)
     now = datetime.now(UTC)
-    sandbox = SandboxServer(DEMO_SANDBOX_TOKEN).start() if crm == "hubspot" else None
-    settings = demo_settings(database_url, sandbox.url if sandbox else None)
+    demo_crm = start_demo_crm(crm)
+    settings = demo_settings(database_url, demo_crm.settings() if demo_crm else None)
     rt = install(build_runtime(settings, queue_mode="auto", queue_name="healthloop-demo"))
     console.print(
         f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "
         f"queue: {rt.queue.name}" + (" (Redis not reachable; fine for a demo)" if rt.redis is None else "")
     )
     upgrade(rt.engine)
-    if sandbox is not None:
-        rt.config = demo_config(sandbox)
+    if demo_crm is not None:
+        rt.config = demo_crm.config()
         provisioned = rt.crm_adapter().provision(rt.config.crm.mapping(rt.settings.crm))
-        seeded = seed_sandbox(sandbox, now)
+        seeded = demo_crm.seed(now)
         console.print(
-            f"CRM: local HubSpot sandbox at {sandbox.url}; `crm provision` created {len(provisioned.created)} "
-            f"properties in group {rt.config.crm.group!r}; seeded {len(seeded)} companies with a contact and a "
-            "renewal deal each (owners Ana and Ben)"
+            f"CRM: local {demo_crm.label} sandbox at {demo_crm.url()}; `crm provision` created "
+            f"{len(provisioned.created)} fields; seeded {seeded} accounts with a contact and a renewal each "
+            "(owners Ana and Ben)"
         )
     calls = list(demo_calls(now))
     with serve_in_thread(rt) as base_url:
@@ -403,8 +276,8 @@ def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
         )
         _wait_for_queue(rt)
     _print_accounts(rt, console)
-    if sandbox is not None:
-        _print_crm(rt, sandbox, console)
+    if demo_crm is not None:
+        demo_crm.show(rt, console)
     with rt.sessions() as session:
         status = storage_status(session)
     console.print(
@@ -413,7 +286,7 @@ def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
         f"waiting work: {status['outbox']['account_days']} account-days"
     )
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
-    if sandbox is not None:
-        console.print("      healthloop sandbox --port 8765   # a sandbox of your own; then HEALTHLOOP_CRM=hubspot ...")
-        sandbox.stop()
+    if demo_crm is not None:
+        console.print("      healthloop sandbox --port 8765   # a sandbox of your own (HubSpot http, Salesforce https)")
+        demo_crm.stop()
     rt.close()

@@ -1,0 +1,310 @@
+"""The demo's CRM side: a local sandbox (HubSpot or Salesforce), seeded with the book of business,
+the RevOps choices a real install would make, and what a CSM then sees in the CRM.
+
+One account is left out of the CRM on purpose, to show how a sync reports accounts without a record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+
+from connector.config import Config
+from connector.crm_config import CrmConfig, SequenceTarget
+from connector.demo_data import ACCOUNTS, DemoAccount
+from connector.runtime import Runtime
+from crm_adapters.sandbox import SandboxServer
+from scoring.rules import TIER_LABELS
+
+SANDBOX_TOKEN = "demo-sandbox-token"
+UNMATCHED_ACCOUNT = "acct_wonka"
+SALESFORCE_LOGIN = {
+    "salesforce_username": "sandbox@example.com",
+    "salesforce_password": SecretStr("sandbox-password"),
+    "salesforce_security_token": SecretStr("sandbox-security-token"),
+    "salesforce_consumer_key": "sandbox-consumer-key",
+    "salesforce_consumer_secret": SecretStr("sandbox-consumer-secret"),
+}
+
+
+def _in_crm() -> list[DemoAccount]:
+    return [a for a in ACCOUNTS if a.account_id != UNMATCHED_ACCOUNT]
+
+
+def _renewal_day(account: DemoAccount, now: datetime) -> datetime:
+    return (now + timedelta(days=30 + account.seats)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class DemoCrm:
+    """A started sandbox for one CRM: settings for it, seeding, config, and the printout."""
+
+    name = "none"
+    label = "none"
+
+    def __init__(self) -> None:
+        self.sandbox = SandboxServer(SANDBOX_TOKEN, tls=self.name == "salesforce").start()
+
+    def settings(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def config(self) -> Config:
+        raise NotImplementedError
+
+    def seed(self, now: datetime) -> int:
+        """Create the CRM records (after provisioning: they carry the match field); returns how many accounts."""
+        raise NotImplementedError
+
+    def show(self, rt: Runtime, console: Console) -> None:
+        raise NotImplementedError
+
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def second_sync(self, rt: Runtime, console: Console) -> None:
+        """A second pass with nothing new: the diff finds nothing to write."""
+        from connector.crm_sync import CrmSync
+
+        report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
+        unmatched = ", ".join(report.unmatched) or "none"
+        console.print(
+            f"sync again with nothing changed: {report.written} record(s) written, {report.unchanged} unchanged, "
+            f"{report.usage.write_calls} write call(s), {report.usage.calls} call(s) in all; accounts without a "
+            f"CRM record: {unmatched}"
+        )
+        counts = self.sandbox.request_counts()
+        console.print(f"the sandbox answered {counts.get('total', 0)} {self.label} API requests in all")
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+
+
+def _health_table(title: str, record_label: str) -> Table:
+    return Table(record_label, "owner", "score", "tier", "trend", "open triggers", title=title, title_justify="left")
+
+
+def _task_table(count: int) -> Table:
+    return Table(
+        "due", "priority", "type", "owner", "subject", title=f"{count} tasks in the CSMs' queues (first 12)",
+        title_justify="left",
+    )  # fmt: skip
+
+
+def _print_body(console: Console, body: str) -> None:
+    console.print("[bold]the first task's body (the story behind the alert):[/bold]")
+    console.print("  " + body.replace("\n", "\n  "))
+
+
+class HubSpotDemo(DemoCrm):
+    name = "hubspot"
+    label = "HubSpot"
+
+    def settings(self) -> dict[str, Any]:
+        return {"crm": "hubspot", "hubspot_access_token": SANDBOX_TOKEN, "hubspot_base_url": self.sandbox.url}
+
+    def config(self) -> Config:
+        """Carla (VP) takes escalations; a sequence for email_sequence plays; syncs follow rescores at once."""
+        state = self.sandbox.state.dump()
+        vp = next(o for o in state["owners"] if o["email"].startswith("carla"))
+        nudge = next(s for s in state["sequences"] if s["name"] == "Onboarding nudge")
+        sender = self.sandbox.state.owner_by_user(str(nudge["userId"]))
+        sequence = SequenceTarget(
+            sequence_id=str(nudge["id"]), user_id=str(nudge["userId"]), sender_email=sender["email"] if sender else None
+        )
+        crm = CrmConfig(
+            sync_delay_seconds=0,
+            owners={"escalation": vp["id"], "executive": vp["id"]},
+            sequences={"default": sequence},
+        )
+        return Config(crm=crm)
+
+    def seed(self, now: datetime) -> int:
+        owners = self.sandbox.state.dump()["owners"]
+        companies, contacts, deals = [], [], []
+        for index, account in enumerate(_in_crm()):
+            owner = owners[index % 2]["id"]  # two CSMs share the book
+            companies.append(
+                {
+                    "name": account.name,
+                    "domain": account.domain,
+                    "healthloop_account_id": account.account_id,
+                    "hubspot_owner_id": owner,
+                }
+            )
+            contacts.append(
+                {
+                    "properties": {
+                        "email": f"champion@{account.domain}",
+                        "firstname": "Champion",
+                        "lastname": account.name,
+                    },
+                    "associate": {"companies": [index]},
+                }
+            )
+            deals.append(
+                {
+                    "properties": {
+                        "dealname": f"{account.name} renewal",
+                        "dealtype": "existingbusiness",
+                        "pipeline": "default",
+                        "dealstage": "appointmentscheduled",
+                        "amount": str(account.seats * 12 * 45),
+                        "closedate": _renewal_day(account, now).isoformat(),
+                        "hubspot_owner_id": owner,
+                    },
+                    "associate": {"companies": [index]},
+                }
+            )
+        ids = self.sandbox.seed({"companies": companies, "contacts": contacts, "deals": deals})
+        return len(ids["companies"])
+
+    def show(self, rt: Runtime, console: Console) -> None:
+        state = self.sandbox.state.dump()
+        owners = {o["id"]: f"{o['firstName']} {o['lastName']}" for o in state["owners"]}
+        companies = [c for c in state["objects"]["companies"] if not c["archived"]]
+        table = _health_table(f"in the HubSpot sandbox ({self.sandbox.url}): company properties", "company")
+        for company in sorted(companies, key=lambda c: int(c["properties"].get("healthloop_score") or 101)):
+            p = company["properties"]
+            table.add_row(
+                p.get("name", ""),
+                owners.get(p.get("hubspot_owner_id", ""), "-"),
+                p.get("healthloop_score", "-"),
+                TIER_LABELS.get(p.get("healthloop_tier", ""), "-"),
+                f"{p.get('healthloop_trend') or '-'} ({p.get('healthloop_trend_delta') or '±0'})",
+                (p.get("healthloop_open_triggers") or "-").replace(";", ", "),
+            )
+        console.print(table)
+        tasks = sorted(
+            (t for t in state["objects"]["tasks"] if not t["archived"]),
+            key=lambda t: t["properties"].get("hs_timestamp", ""),
+        )
+        task_table = _task_table(len(tasks))
+        for task in tasks[:12]:
+            p = task["properties"]
+            task_table.add_row(
+                p.get("hs_timestamp", "")[:16].replace("T", " "),
+                p.get("hs_task_priority", ""),
+                p.get("hs_task_type", ""),
+                owners.get(p.get("hubspot_owner_id", ""), "-"),
+                p.get("hs_task_subject", ""),
+            )
+        console.print(task_table)
+        if tasks:
+            _print_body(console, tasks[0]["properties"]["hs_task_body"])
+        notes = [n for n in state["objects"]["notes"] if not n["archived"]]
+        sequences = sorted({e.get("sequenceName", str(e.get("sequenceId"))) for e in state["enrollments"]})
+        console.print(
+            f"{len(notes)} tier-change note(s), {len(state['enrollments'])} sequence enrollment(s) "
+            f"({', '.join(sequences) or '-'})"
+        )
+        self.second_sync(rt, console)
+
+
+class SalesforceDemo(DemoCrm):
+    name = "salesforce"
+    label = "Salesforce"
+
+    def url(self) -> str:
+        return self.sandbox.salesforce_url
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "crm": "salesforce",
+            "salesforce_login_url": self.sandbox.salesforce_url,
+            "salesforce_ca_bundle": self.sandbox.ca_file,
+            **SALESFORCE_LOGIN,
+        }
+
+    def _users(self) -> dict[str, dict[str, Any]]:
+        return {u.get("FirstName") or "": u for u in self.sandbox.salesforce_state("User")["User"]}
+
+    def config(self) -> Config:
+        """Ana takes escalations; her cadence for email_sequence plays; syncs follow rescores at once."""
+        ana = self._users()["Ana"]
+        cadence = next(
+            c
+            for c in self.sandbox.salesforce_state("ActionCadence")["ActionCadence"]
+            if c["Name"] == "Re-engagement: at risk"
+        )
+        crm = CrmConfig(
+            sync_delay_seconds=0,
+            owners={"escalation": ana["Id"], "executive": ana["Id"]},
+            sequences={"default": SequenceTarget(sequence_id=cadence["Id"], user_id=ana["Id"])},
+        )
+        return Config(crm=crm)
+
+    def seed(self, now: datetime) -> int:
+        users = self._users()
+        csms = [users["Ana"]["Id"], users["Ben"]["Id"]]
+        accounts, contacts, opportunities = [], [], []
+        for index, account in enumerate(_in_crm()):
+            accounts.append(
+                {
+                    "Name": account.name,
+                    "Website": f"https://www.{account.domain}",
+                    "Healthloop_Account_Id__c": account.account_id,
+                    "OwnerId": csms[index % 2],
+                }
+            )
+            contacts.append(
+                {
+                    "FirstName": "Champion",
+                    "LastName": account.name,
+                    "Email": f"champion@{account.domain}",
+                    "AccountIndex": index,
+                }
+            )
+            opportunities.append(
+                {
+                    "Name": f"{account.name} renewal",
+                    "StageName": "Negotiation/Review",
+                    "CloseDate": _renewal_day(account, now).date().isoformat(),
+                    "Amount": account.seats * 12 * 45,
+                    "Type": "Existing Customer - Upgrade",
+                    "AccountIndex": index,
+                }
+            )
+        ids = self.sandbox.seed_salesforce({"accounts": accounts, "contacts": contacts, "opportunities": opportunities})
+        return len(ids["accounts"])
+
+    def show(self, rt: Runtime, console: Console) -> None:
+        users = {u["Id"]: f"{u.get('FirstName', '')} {u.get('LastName', '')}".strip() for u in self._users().values()}
+        accounts = [a for a in self.sandbox.salesforce_state("Account")["Account"] if not a.get("IsDeleted")]
+        table = _health_table(f"in the Salesforce sandbox ({self.sandbox.salesforce_url}): Account fields", "account")
+        for account in sorted(accounts, key=lambda a: a.get("Healthloop_Score__c") or 101):
+            score = account.get("Healthloop_Score__c")
+            delta = account.get("Healthloop_Trend_Delta__c")
+            table.add_row(
+                account.get("Name", ""),
+                users.get(account.get("OwnerId", ""), "-"),
+                "-" if score is None else f"{score:.0f}",
+                TIER_LABELS.get(account.get("Healthloop_Tier__c") or "", "-"),
+                f"{account.get('Healthloop_Trend__c') or '-'} ({'±0' if not delta else f'{delta:+.0f}'})",
+                (account.get("Healthloop_Open_Triggers__c") or "-").replace(";", ", "),
+            )
+        console.print(table)
+        all_tasks = [t for t in self.sandbox.salesforce_state("Task")["Task"] if not t.get("IsDeleted")]
+        tasks = sorted((t for t in all_tasks if not t.get("IsClosed")), key=lambda t: t.get("ActivityDate") or "")
+        task_table = _task_table(len(tasks))
+        for task in tasks[:12]:
+            task_table.add_row(
+                task.get("ActivityDate") or "",
+                task.get("Priority") or "",
+                task.get("TaskSubtype") or "",
+                users.get(task.get("OwnerId", ""), "-"),
+                task.get("Subject") or "",
+            )
+        console.print(task_table)
+        if tasks:
+            _print_body(console, tasks[0].get("Description") or "")
+        trackers = self.sandbox.salesforce_state("ActionCadenceTracker")["ActionCadenceTracker"]
+        notes = len(all_tasks) - len(tasks)
+        console.print(f"{notes} tier-change note(s) (completed Tasks), {len(trackers)} cadence assignment(s)")
+        self.second_sync(rt, console)
+
+
+def start_demo_crm(crm: str) -> DemoCrm | None:
+    return {"hubspot": HubSpotDemo, "salesforce": SalesforceDemo}[crm]() if crm != "none" else None
