@@ -23,15 +23,14 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from crm_adapters.sandbox.hubspot import respond
-from crm_adapters.sandbox.salesforce_state import (
+from crm_adapters.sandbox.salesforce_ids import (
     API_VERSION,
     MAX_COLLECTION_RECORDS,
     ORG_ID,
     MultipleMatches,
     SalesforceApiError,
-    SalesforceOrg,
-    SfRecord,
 )
+from crm_adapters.sandbox.salesforce_state import SalesforceOrg, SfRecord
 
 bp = Blueprint("salesforce", __name__)
 control_bp = Blueprint("salesforce_control", __name__, url_prefix="/_sandbox/salesforce")
