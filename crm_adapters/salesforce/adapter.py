@@ -21,7 +21,6 @@ from crm_adapters.base import (
     ApiUsage,
     EnrollmentSpec,
     FieldCheck,
-    FieldKind,
     FieldMapping,
     NoteSpec,
     Outcome,
@@ -38,6 +37,7 @@ from crm_adapters.salesforce import cadences, fields, records
 from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError
 from crm_adapters.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, SalesforceCredentials
 from crm_adapters.salesforce.records import COLLECTION_LIMIT, chunks, in_chunks, unique
+from crm_adapters.salesforce.schema import SalesforceSchema
 
 Item = tuple[str, str, dict[str, Any]]
 """(outcome key, record id, field values) of one record update."""
@@ -118,124 +118,23 @@ class SalesforceAdapter:
             sleep=sleep or time.sleep,
         )
         self._task_statuses: tuple[str, str] | None = None
-        self._describes: dict[str, dict[str, dict[str, Any]]] = {}
-        self._kinds: dict[str, FieldKind] = {}
-        """Field name -> kind, from the mappings this adapter has seen (values are encoded by kind)."""
+        self.schema = SalesforceSchema(self.calls, task_key_field=options.task_key_field)
 
     def close(self) -> None:
         self.client.close()
         if self.limiter is not None:
             self.limiter.close()
 
-    # --- schema -------------------------------------------------------------------------------
+    # --- schema (crm_adapters/salesforce/schema.py) ---------------------------------------------
 
     def describe(self, object_name: str, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
-        """field name -> describe field of an object (only the fields the integration user can see)."""
-        if fresh or object_name not in self._describes:
-            body = self.calls.restful(f"{object_name.lower()}.describe", f"sobjects/{object_name}/describe")
-            self._describes[object_name] = {str(f["name"]): f for f in (body or {}).get("fields") or []}
-        return self._describes[object_name]
+        return self.schema.describe(object_name, fresh=fresh)
 
     def provision(self, mapping: FieldMapping) -> ProvisionResult:
-        """Create the missing custom fields through the Tooling API and add missing picklist values.
-
-        Salesforce has no property groups (group_created is always False). A field created here is
-        invisible to describe until field-level security is granted, so a second run meets it as a
-        DUPLICATE_DEVELOPER_NAME and counts it as existing.
-        """
-        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
-        live = self.describe("Account", fresh=True)
-        created: list[str] = []
-        updated: list[str] = []
-        existing: list[str] = []
-        for spec in mapping.fields:
-            current = live.get(spec.name)
-            if current is None:
-                fields.require_custom(spec.name)
-                made = self._create_field("Account", spec.name, fields.field_metadata(spec))
-                (created if made else existing).append(spec.name)
-            elif (
-                spec.kind == "enumeration"
-                and current.get("type") == "picklist"
-                and fields.missing_values(spec, current)
-            ):
-                if self._add_picklist_values("Account", spec.name, fields.missing_values(spec, current)):
-                    updated.append(spec.name)
-                else:
-                    existing.append(spec.name)
-            else:
-                existing.append(spec.name)
-        keys = [("Task", self.options.task_key_field, "healthloop key", "One task per healthloop intervention or note")]
-        if mapping.match_by == "account_id":
-            keys.insert(0, ("Account", mapping.match_field, "healthloop account id", "The product account id"))
-        for object_name, name, label, description in keys:
-            shown = name if object_name == "Account" else f"{object_name}.{name}"
-            if name in self.describe(object_name, fresh=object_name != "Account"):
-                existing.append(shown)
-                continue
-            fields.require_custom(name)
-            made = self._create_field(object_name, name, fields.key_field_metadata(label, description))
-            (created if made else existing).append(shown)
-        self._describes.clear()
-        return ProvisionResult(False, tuple(created), tuple(updated), tuple(existing))
-
-    def _create_field(self, object_name: str, name: str, metadata: dict[str, Any]) -> bool:
-        """POST tooling/sobjects/CustomField. True if created, False if it existed already."""
-        body = fields.create_body(object_name, name, metadata)
-        try:
-            self.calls.tooling("customfield.create", "sobjects/CustomField", method="POST", data=body, write=True)
-        except SalesforceFatalError as exc:
-            if exc.error_code in ("DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE") or "already" in exc.message.lower():
-                return False  # another worker, or an earlier run whose field lacks FLS for us
-            raise CrmConfigError(
-                f"cannot create {object_name}.{name}: {exc.message}; the integration user needs "
-                "'Customize Application' (or create the field in Setup)",
-                status=exc.status,
-                category=exc.category,
-            ) from None
-        return True
-
-    def _add_picklist_values(self, object_name: str, name: str, values: list[str]) -> bool:
-        """Append values to a custom picklist (Tooling: read its Metadata, PATCH it back with the additions)."""
-        if not fields.is_custom(name):
-            return False  # a standard picklist: `check` reports the missing values and the fix
-        developer_name = name.removesuffix("__c").split("__")[-1]
-        soql = format_soql(
-            "SELECT Id FROM CustomField WHERE TableEnumOrId = {} AND DeveloperName = {}", object_name, developer_name
-        )
-        rows = self.calls.tooling_query("customfield.find", soql)
-        if not rows:
-            return False
-        # Metadata is read per record: a Tooling query may select it only when it returns one row.
-        current = self.calls.tooling("customfield.read", f"sobjects/CustomField/{rows[0]['Id']}")
-        metadata = fields.with_added_values((current or {}).get("Metadata") or {}, values)
-        try:
-            self.calls.tooling(
-                "customfield.update", f"sobjects/CustomField/{rows[0]['Id']}", method="PATCH",
-                data={"Metadata": metadata}, write=True,
-            )  # fmt: skip
-        except SalesforceFatalError as exc:
-            raise CrmConfigError(
-                f"cannot add picklist values {', '.join(values)} to {object_name}.{name}: {exc.message}; "
-                "add them in Setup",
-                status=exc.status,
-                category=exc.category,
-            ) from None
-        return True
+        return self.schema.provision(mapping)
 
     def check(self, mapping: FieldMapping) -> list[FieldCheck]:
-        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
-        live = self.describe("Account", fresh=True)
-        checks = [fields.check_field(spec, live.get(spec.name)) for spec in mapping.fields]
-        match = fields.match_field_spec(mapping.match_field)
-        checks.append(fields.check_field(match, live.get(mapping.match_field), match=True))
-        return checks
-
-    def _kinds_for(self, names: set[str]) -> dict[str, FieldKind | None]:
-        """How to encode each written field: from a seen mapping, else from the live describe."""
-        unknown = [name for name in names if name not in self._kinds]
-        live = self.describe("Account") if unknown else {}
-        return {name: self._kinds.get(name) or fields.kind_of(live.get(name) or {}) for name in names}
+        return self.schema.check(mapping)
 
     # --- records ------------------------------------------------------------------------------
 
@@ -272,7 +171,7 @@ class SalesforceAdapter:
         return rows
 
     def resolve(self, keys: Sequence[AccountKey], mapping: FieldMapping) -> dict[str, str]:
-        self._kinds |= {spec.name: spec.kind for spec in mapping.fields}
+        self.schema.learn(mapping)
         field = fields.soql_name(mapping.match_field)
         if mapping.match_by == "account_id":
             ids = unique(key.account_id for key in keys)
@@ -312,7 +211,7 @@ class SalesforceAdapter:
         return {domain: pair[0] for domain, pair in found.items()}
 
     def write_fields(self, updates: Sequence[RecordUpdate]) -> list[Outcome]:
-        kinds = self._kinds_for({name for u in updates for name in u.values})
+        kinds = self.schema.kinds_for({name for u in updates for name in u.values})
         items: list[Item] = []
         refused: dict[int, Outcome] = {}
         for index, update in enumerate(updates):
