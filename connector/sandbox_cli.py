@@ -102,15 +102,20 @@ def sandbox_cli(ctx: click.Context, host: str, port: int, tls_port: int | None, 
     show_default="HUBSPOT_BASE_URL or http://127.0.0.1:8765",
     help="Base URL of the running sandbox.",
 )
-@click.option("--object", "object_type", default=None, help="Only this object type (companies, contacts, tasks, ...).")
-def dump_command(url: str, object_type: str | None) -> None:
-    """Print the sandbox's state (records, associations, owners, sequences) as JSON."""
+@click.option("--object", "object_type", default=None, help="Only this object type (companies, Account, Task, ...).")
+@click.option(
+    "--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True, help="Which org."
+)
+def dump_command(url: str, object_type: str | None, crm: str) -> None:
+    """Print the sandbox's state (HubSpot: records, associations, owners, sequences; Salesforce: sObjects,
+    custom fields, settings) as JSON, from the HubSpot (http) address."""
     import requests
 
     params = {"object": object_type} if object_type else {}
+    path = "/_sandbox/salesforce/state" if crm == "salesforce" else "/_sandbox/state"
     try:
         response = requests.get(
-            f"{url.rstrip('/')}/_sandbox/state",
+            f"{url.rstrip('/')}{path}",
             params=params,
             headers={"Authorization": f"Bearer {_token()}"},
             timeout=10,

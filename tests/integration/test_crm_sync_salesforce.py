@@ -239,3 +239,14 @@ def test_a_wrong_password_is_one_clear_error_without_the_secret(env):
     assert result.exit_code == 2, result.output
     assert "SALESFORCE_" in result.output and "Traceback" not in result.output
     assert "hunter2-wrong" not in result.output
+
+
+def test_sandbox_dump_prints_the_salesforce_org(sandbox):
+    sandbox.seed_salesforce({"accounts": [{"Name": "Acct_Dump", "Website": "https://dump.example.com"}]})
+    result = CliRunner().invoke(
+        cli,
+        ["sandbox", "dump", "--url", sandbox.url, "--crm", "salesforce", "--object", "Account"],
+        env={"HEALTHLOOP_SANDBOX_TOKEN": sandbox.token},
+    )
+    assert result.exit_code == 0, result.output
+    assert [a["Name"] for a in orjson.loads(result.output)["Account"]] == ["Acct_Dump"]
