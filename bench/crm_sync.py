@@ -1,6 +1,11 @@
-"""CRM sync benchmark: 10,000 accounts into the local HubSpot sandbox at 100 requests / 10 s; event-to-CRM freshness.
+"""CRM sync benchmark: 10,000 accounts into the local HubSpot sandbox at 100 requests / 10 s, or into its Salesforce
+org over HTTPS; event-to-CRM freshness.
 
-    .venv/bin/python bench/crm_sync.py [--database sqlite|postgresql] [--accounts 10000] [--quick]
+    .venv/bin/python bench/crm_sync.py [--crm hubspot|salesforce|both] [--database sqlite|postgresql]
+                                       [--accounts 10000] [--naive-sample N] [--events 40] [--quick]
+
+`--crm` defaults to hubspot (what follows first); `both` runs HubSpot, then Salesforce, each on a fresh database
+and a fresh sandbox. `--quick`: 1,000 accounts, a 200-record naive sample, 20 freshness events.
 
 Untimed set-up: a fresh database with `--accounts` accounts, `--days` of daily rollups and two weeks of score
 history (bench/score.py's generator), every account scored as of today by `score_accounts` (alerts open,
@@ -39,6 +44,34 @@ Measured in one run:
 Targets (marked ✓/✗ in the summary; nothing is asserted): field write calls equal the floor; zero write calls
 when nothing changed; cold-sync wall time within 1.2x the rate-limit floor; zero failed records under 5% 5xx;
 event-to-CRM freshness p95 under 5 s. Redis: HEALTHLOOP_BENCH_CRM_REDIS_URL (default db 12, flushed).
+
+Salesforce (`--crm salesforce`): the same untimed database set-up; the sandbox serves its Salesforce org over
+HTTPS (`SandboxServer(tls=True)`, a throwaway CA passed as SALESFORCE_CA_BUNDLE) with the org's daily API
+allocation raised far above what the run needs and the SOQL page size at Salesforce's default 2,000. The adapter
+is the production one (`build_adapter` with the OAuth password flow and the sandbox's default credentials,
+simple-salesforce underneath); `provision` creates the `Healthloop_*__c` fields, the match field
+`Healthloop_Account_Id__c` and the Task key field, then one Account per account is seeded with its
+`Healthloop_Account_Id__c`. Salesforce has no short rate window (only the rolling 24-hour allocation), so there is
+no rate-limit floor for wall time. Measured in one run:
+1. cold sync of every account: ids resolved by SOQL `IN` chunks of 200 on `Healthloop_Account_Id__c` (per
+   500-account sync batch, so ceil(500 / 200) = 3 queries a batch; reported apart, no target), then the changed
+   fields written with sObject Collections (`PATCH composite/sobjects`, 200 records a call): field write calls vs
+   the floor ceil(changed / 200) (50 at 10,000), calls in all, wall time, Accounts not holding their score.
+2. the naive way with the same simple-salesforce client: one `sf.Account.update(id, {...})` (`PATCH
+   sobjects/Account/{id}`, through the adapter's call wrapper: counting, re-login, retries) per changed record on
+   `--naive-sample` records (default 500), EXTRAPOLATED linearly (mean time a call x changed records); its calls
+   are the changed records plus the same resolve calls, its time the writes alone (resolve time left out, which
+   favours the naive way). Ours vs naive calls and wall time ratios are printed, with no target.
+3. a second sync with nothing changed (target: zero write calls);
+4. 1% of the latest scores changed, then a sync of every account: write calls vs ceil(changed / 200) (1 at 10,000);
+5. 5% injected 5xx (seeded, the same fault injector) while the other 99% of scores change: failed records
+   (failures + left for later + Accounts whose `Healthloop_Score__c` in `salesforce_state("Account")` differs
+   from the database), 5xx answered, retries;
+6. freshness as for HubSpot, the worker process started with HEALTHLOOP_CRM=salesforce, SALESFORCE_* and
+   SALESFORCE_CA_BUNDLE, watching each Account's `Healthloop_Score__c`.
+Salesforce targets (prefixed `Salesforce:` in the summary): cold-sync write calls = ceil(changed / 200); zero write
+calls when nothing changed; 1% write calls = ceil(changed / 200); zero failed records under 5% 5xx; freshness p95
+under 5 s. The wall-time (and call) ratio vs the naive loop is printed in the summary with `-` (no target).
 """
 
 from __future__ import annotations
@@ -57,6 +90,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,7 +118,10 @@ from connector.models import AccountScore, Alert, CrmRecord, DailyRollup, Interv
 from connector.runtime import build_runtime, install  # noqa: E402
 from connector.settings import Settings  # noqa: E402
 from connector.sql import chunks  # noqa: E402
+from crm_adapters.base import CrmAdapter  # noqa: E402
 from crm_adapters.hubspot import HubSpotAdapter  # noqa: E402
+from crm_adapters.salesforce import SalesforceAdapter  # noqa: E402
+from crm_adapters.salesforce.fields import encode_value  # noqa: E402
 from crm_adapters.sandbox import RateLimitConfig, SandboxServer  # noqa: E402
 from scoring.score import tier_for  # noqa: E402
 from webhooks.app import create_app  # noqa: E402
@@ -99,14 +136,44 @@ REDIS_URL = os.environ.get("HEALTHLOOP_BENCH_CRM_REDIS_URL", "redis://127.0.0.1:
 FIELD_WRITE = "companies.update"
 RESOLVE = "companies.read"
 
+SF_BATCH = 200
+"""Records per Salesforce sObject Collections call (and values per SOQL `IN` chunk)."""
+SF_DAILY_LIMIT = 5_000_000
+"""The sandbox org's rolling 24-hour API allocation for the run: far above what it needs (the stock 15,000 is not,
+at 10,000 accounts, and the adapter stops at 80% of it)."""
+SF_PAGE_SIZE = 2000
+"""SOQL records per page: Salesforce's default."""
+SF_LOGIN = {
+    "salesforce_username": "sandbox@example.com",
+    "salesforce_password": SecretStr("sandbox-password"),
+    "salesforce_security_token": SecretStr("sandbox-security-token"),
+    "salesforce_consumer_key": "sandbox-consumer-key",
+    "salesforce_consumer_secret": SecretStr("sandbox-consumer-secret"),
+}
+"""The sandbox org's default credentials (they open only that local org)."""
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """One CRM's records per write call and the `ApiUsage` kinds of its field writes and id resolves."""
+
+    crm: str
+    batch: int
+    field_write: str
+    resolve: tuple[str, ...]
+
+
+HUBSPOT = Kinds("hubspot", BATCH, FIELD_WRITE, (RESOLVE,))
+SALESFORCE = Kinds("salesforce", SF_BATCH, "account.update", ("accounts.resolve", "accounts.resolve.more"))
+
 
 def rate_floor(calls: int) -> float:
     """Least wall time for `calls` requests under LIMIT per rolling INTERVAL: each 100 after the first wait a window."""
     return max(0, math.ceil(calls / LIMIT) - 1) * INTERVAL
 
 
-def write_floor(records: int) -> int:
-    return math.ceil(records / BATCH)
+def write_floor(records: int, batch: int = BATCH) -> int:
+    return math.ceil(records / batch)
 
 
 # --- set-up (untimed) -----------------------------------------------------------------------------
@@ -145,10 +212,23 @@ def seed_companies(sandbox: SandboxServer, account_ids: list[str]) -> dict[str, 
     return found
 
 
-def fresh_window(sandbox: SandboxServer, adapter: HubSpotAdapter) -> None:
-    """Both sides forget the rolling window, as after 10 s without a request."""
-    sandbox.set_rate_limit()
-    adapter.limiter.reset()
+def seed_accounts(sandbox: SandboxServer, account_ids: list[str]) -> dict[str, str]:
+    """One Salesforce Account per account (in chunks through the sandbox's seed call); account id -> Account id."""
+    found: dict[str, str] = {}
+    for batch in chunks(account_ids, 2000):
+        accounts = [
+            {"Name": f"Company {a}", "Website": f"{a.replace('_', '-')}.example.com", "Healthloop_Account_Id__c": a}
+            for a in batch
+        ]
+        found |= dict(zip(batch, sandbox.seed_salesforce({"accounts": accounts})["accounts"], strict=True))
+    return found
+
+
+def fresh_window(sandbox: SandboxServer, adapter: CrmAdapter) -> None:
+    """Both sides forget the rolling window, as after 10 s without a request (HubSpot only: Salesforce has none)."""
+    if isinstance(adapter, HubSpotAdapter):
+        sandbox.set_rate_limit()
+        adapter.limiter.reset()
 
 
 def latest(sessions: sessionmaker[Session], account_ids: list[str]) -> dict[str, tuple[Any, int, str]]:
@@ -190,6 +270,19 @@ def mismatches(sandbox: SandboxServer, record_ids: dict[str, str], expected: dic
     return wrong
 
 
+def sf_mismatches(
+    sandbox: SandboxServer, record_ids: dict[str, str], expected: dict[str, int], score_field: str
+) -> list[str]:
+    """Accounts whose Salesforce Account (read from the org's state) does not hold the expected score."""
+    held = {row["Id"]: row.get(score_field) for row in sandbox.salesforce_state("Account")["Account"]}
+    wrong = []
+    for account_id, score in expected.items():
+        value = held.get(record_ids[account_id])
+        if value is None or float(value) != float(score):
+            wrong.append(account_id)
+    return wrong
+
+
 # --- timed syncs ----------------------------------------------------------------------------------
 
 
@@ -199,14 +292,15 @@ class Measured:
     wall: float
     requests: dict[str, Any]
     """What the sandbox received during the run: total, rate_limited (429), server_errors, by_route."""
+    kinds: Kinds = HUBSPOT
 
     @property
     def field_writes(self) -> int:
-        return self.report.usage.by_kind.get(FIELD_WRITE, 0)
+        return self.report.usage.by_kind.get(self.kinds.field_write, 0)
 
     @property
     def resolves(self) -> int:
-        return self.report.usage.by_kind.get(RESOLVE, 0)
+        return sum(self.report.usage.by_kind.get(kind, 0) for kind in self.kinds.resolve)
 
 
 def received_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -219,14 +313,16 @@ def received_since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
     }
 
 
-def timed_sync(sessions: sessionmaker[Session], adapter: HubSpotAdapter, sandbox: SandboxServer) -> Measured:
+def timed_sync(
+    sessions: sessionmaker[Session], adapter: CrmAdapter, sandbox: SandboxServer, kinds: Kinds = HUBSPOT
+) -> Measured:
     fresh_window(sandbox, adapter)
     before = sandbox.request_counts()
     sync = CrmSync(sessions, adapter, Config().crm)
     started = time.perf_counter()
     report = sync.sync(None)
     wall = time.perf_counter() - started
-    return Measured(report, wall, received_since(before, sandbox.request_counts()))
+    return Measured(report, wall, received_since(before, sandbox.request_counts()), kinds)
 
 
 @dataclass
@@ -274,6 +370,23 @@ def naive_loop(adapter: HubSpotAdapter, sandbox: SandboxServer, changes: list[tu
     return Naive(len(changes), wall, done_at, adapter.usage.retries - retries_before)
 
 
+def sf_naive_loop(adapter: SalesforceAdapter, changes: list[tuple[str, str, dict]]) -> Naive:
+    """One `sf.Account.update(id, {...})` (PATCH sobjects/Account/{id}) per record: the adapter's own
+    simple-salesforce client, through its call wrapper (counting, re-login, retries), values encoded as it does."""
+    kinds = {spec.name: spec.kind for spec in Config().crm.mapping("salesforce").fields}
+    retries_before = adapter.usage.retries
+    done_at = []
+    started = time.perf_counter()
+    for _account_id, record_id, fields in changes:
+        values = {name: encode_value(kinds.get(name), new) for name, (_old, new) in fields.items()}
+        adapter.calls.call(
+            "account.patch", lambda sf, rid=record_id, body=values: sf.Account.update(rid, body), write=True
+        )
+        done_at.append(time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    return Naive(len(changes), wall, done_at, adapter.usage.retries - retries_before)
+
+
 # --- freshness ------------------------------------------------------------------------------------
 
 
@@ -314,11 +427,66 @@ def _post_track(port: int, account_id: str, user: str) -> int:
         connection.close()
 
 
-class Watcher:
-    """Polls the sandbox's companies (in-process, cheap) and notes when each watched one gets a new score."""
+@dataclass
+class Target:
+    """Where the freshness events land: one CRM of the sandbox, as the web app and the worker reach it."""
 
-    def __init__(self, sandbox: SandboxServer) -> None:
-        self.sandbox = sandbox
+    crm: str
+    settings: dict[str, Any]
+    """Settings fields naming the CRM and its credentials (for the in-process web app)."""
+    env: dict[str, str]
+    """The same for the worker process."""
+    seed: Callable[[list[str]], dict[str, str]]
+    """Create one record per account id; account id -> record id."""
+    score: Callable[[str], str | None]
+    """The score a record holds now (read in-process, cheap)."""
+    quiet: Callable[[], None]
+    """Forget the earlier phases' rate-limit window (nothing for Salesforce)."""
+
+
+def hubspot_target(sandbox: SandboxServer) -> Target:
+    def score(record_id: str) -> str | None:
+        record = sandbox.state.find("companies", record_id)
+        return None if record is None else record.properties.get("healthloop_score") or None
+
+    return Target(
+        "hubspot",
+        {"crm": "hubspot", "hubspot_access_token": SecretStr(TOKEN), "hubspot_base_url": sandbox.url},
+        {"HEALTHLOOP_CRM": "hubspot", "HUBSPOT_ACCESS_TOKEN": TOKEN, "HUBSPOT_BASE_URL": sandbox.url},
+        lambda ids: seed_companies(sandbox, ids),
+        score,
+        lambda: sandbox.set_rate_limit(),
+    )
+
+
+def salesforce_target(sandbox: SandboxServer, score_field: str) -> Target:
+    def score(record_id: str) -> str | None:
+        record = sandbox.salesforce.find(record_id)
+        value = None if record is None else record.values.get(score_field)
+        return None if value is None else str(round(float(value)))
+
+    env = {"HEALTHLOOP_CRM": "salesforce", "SALESFORCE_LOGIN_URL": sandbox.salesforce_url}
+    env |= {"SALESFORCE_CA_BUNDLE": sandbox.ca_file}
+    env |= {
+        name.upper(): value.get_secret_value() if isinstance(value, SecretStr) else value
+        for name, value in SF_LOGIN.items()
+    }
+    return Target(
+        "salesforce",
+        {"crm": "salesforce", **SF_LOGIN, "salesforce_login_url": sandbox.salesforce_url}
+        | {"salesforce_ca_bundle": sandbox.ca_file},
+        env,
+        lambda ids: seed_accounts(sandbox, ids),
+        score,
+        lambda: None,
+    )
+
+
+class Watcher:
+    """Polls the sandbox's records (in-process, cheap) and notes when each watched one gets a new score."""
+
+    def __init__(self, score: Callable[[str], str | None]) -> None:
+        self._score = score
         self._lock = threading.Lock()
         self._waiting: dict[str, tuple[str, str | None, float]] = {}
         self.seen: dict[str, float] = {}
@@ -327,8 +495,7 @@ class Watcher:
         self._thread.start()
 
     def score(self, record_id: str) -> str | None:
-        record = self.sandbox.state.find("companies", record_id)
-        return None if record is None else record.properties.get("healthloop_score") or None
+        return self._score(record_id)
 
     def watch(self, account_id: str, record_id: str, old: str | None, sent_at: float) -> None:
         with self._lock:
@@ -401,7 +568,7 @@ def _stop_worker(worker: subprocess.Popen) -> None:
 
 def freshness(
     url: str,
-    sandbox: SandboxServer,
+    target: Target,
     workdir: Path,
     events: int,
     interval: float,
@@ -416,10 +583,12 @@ def freshness(
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     new_accounts = [f"fresh_{n:04d}" for n in range(events // 2 + 1)]
-    record_ids = seed_companies(sandbox, new_accounts)
+    record_ids = target.seed(new_accounts)
     quiet = _quiet_accounts(sessions, events - events // 2, rng)
     with sessions() as session:
-        query = select(CrmRecord.account_id, CrmRecord.record_id).where(CrmRecord.account_id.in_(quiet))
+        query = select(CrmRecord.account_id, CrmRecord.record_id).where(
+            CrmRecord.crm == target.crm, CrmRecord.account_id.in_(quiet)
+        )
         record_ids |= {account_id: record_id for account_id, record_id in session.execute(query)}
     engine.dispose()
     warmup_account, new_accounts = new_accounts[0], new_accounts[1:]
@@ -431,9 +600,7 @@ def freshness(
         database_url=url,
         redis_url=REDIS_URL,
         write_keys=WRITE_KEY,
-        crm="hubspot",
-        hubspot_access_token=SecretStr(TOKEN),
-        hubspot_base_url=sandbox.url,
+        **target.settings,
         config_path=config_path,
         log_level="WARNING",
     )
@@ -446,22 +613,20 @@ def freshness(
         **os.environ,
         "HEALTHLOOP_DATABASE_URL": url,
         "HEALTHLOOP_REDIS_URL": REDIS_URL,
-        "HEALTHLOOP_CRM": "hubspot",
-        "HUBSPOT_ACCESS_TOKEN": TOKEN,
-        "HUBSPOT_BASE_URL": sandbox.url,
+        **target.env,
         "HEALTHLOOP_CONFIG": str(config_path),
         "HEALTHLOOP_LOG_LEVEL": "WARNING",
     }
     log_path = workdir / "worker.log"
     command = [str(Path(sys.executable).with_name("healthloop")), "worker"]
-    watcher = Watcher(sandbox)
+    watcher = Watcher(target.score)
     with log_path.open("wb") as log:
         worker = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             _wait_for_worker(redis, worker, log_path)
-            sandbox.set_rate_limit()  # the earlier phases' window is over
+            target.quiet()  # the earlier phases' window is over
             warmup = _one_event(port, watcher, warmup_account, record_ids[warmup_account], timeout=60)
             for n, account_id in enumerate(plan):
                 old = watcher.score(record_ids[account_id])
@@ -522,7 +687,7 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def run(kind: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, bool | None]]:
+def run(kind: str, crm: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, bool | None]]:
     rng = random.Random(args.seed)
     targets: list[tuple[str, bool | None]] = []
     with FreshDatabase(kind, workdir) as url:
@@ -536,6 +701,8 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, b
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
         ids = [f"acct_{n:06d}" for n in range(args.accounts)]
+        if crm == "salesforce":
+            return run_salesforce(url, sessions, engine, ids, rng, args, workdir)
         limit = RateLimitConfig(max_requests=LIMIT, interval_ms=int(INTERVAL * 1000))
         with SandboxServer(TOKEN, rate_limit=limit) as sandbox:
             settings = Settings(
@@ -555,8 +722,186 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, b
                 adapter.close()
             engine.dispose()
             if args.events:
-                result = freshness(url, sandbox, workdir, args.events, args.event_interval, args.sync_delay, rng)
+                target = hubspot_target(sandbox)
+                result = freshness(url, target, workdir, args.events, args.event_interval, args.sync_delay, rng)
                 targets += report_freshness(result, args)
+    return targets
+
+
+def run_salesforce(
+    url: str,
+    sessions: sessionmaker[Session],
+    engine: Any,
+    ids: list[str],
+    rng: random.Random,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> list[tuple[str, bool | None]]:
+    """The Salesforce part on the prepared database: the org served over HTTPS, the production adapter."""
+    targets: list[tuple[str, bool | None]] = []
+    config = Config()
+    mapping = config.crm.mapping("salesforce")
+    score_field = config.crm.field_names("salesforce")["score"] or "Healthloop_Score__c"
+    with SandboxServer(tls=True) as sandbox:
+        org = sandbox.configure_salesforce(daily_limit=SF_DAILY_LIMIT, page_size=SF_PAGE_SIZE)
+        settings = Settings(
+            database_url=url,
+            crm="salesforce",
+            **SF_LOGIN,
+            salesforce_login_url=sandbox.salesforce_url,
+            salesforce_ca_bundle=sandbox.ca_file,
+        )
+        adapter = build_adapter(settings, config, redis_url=None)
+        assert isinstance(adapter, SalesforceAdapter)
+        try:
+            started = time.perf_counter()
+            provisioned = adapter.provision(mapping)
+            record_ids = seed_accounts(sandbox, ids)
+            _say(
+                f"salesforce sandbox org over HTTPS at {sandbox.salesforce_url} (daily API limit raised to "
+                f"{org['daily_limit']:,}, SOQL page size {org['page_size']:,}): {len(provisioned.created)} custom "
+                f"fields provisioned ({len(provisioned.existing)} existed), {len(record_ids):,} Accounts seeded with "
+                f"{mapping.match_field}, in {time.perf_counter() - started:,.1f} s (untimed)"
+            )
+            targets += sf_phases(sessions, adapter, sandbox, ids, record_ids, score_field, rng, args)
+        finally:
+            adapter.close()
+        engine.dispose()
+        if args.events:
+            target = salesforce_target(sandbox, score_field)
+            result = freshness(url, target, workdir, args.events, args.event_interval, args.sync_delay, rng)
+            targets += report_freshness(result, args, label="Salesforce: ")
+    return targets
+
+
+def _sf_routes(requests: dict[str, Any]) -> str:
+    shown = [
+        f"{route.split(' ', 1)[0]} {route.split(' ', 1)[1].removeprefix('/services/data/{v}/')} {n}"
+        for route, n in requests["by_route"].items()
+    ]
+    return ", ".join(sorted(shown)) or "none"
+
+
+def sf_phases(
+    sessions: sessionmaker[Session],
+    adapter: SalesforceAdapter,
+    sandbox: SandboxServer,
+    ids: list[str],
+    record_ids: dict[str, str],
+    score_field: str,
+    rng: random.Random,
+    args: argparse.Namespace,
+) -> list[tuple[str, bool | None]]:
+    targets: list[tuple[str, bool | None]] = []
+    n = len(ids)
+
+    def sync() -> Measured:
+        return timed_sync(sessions, adapter, sandbox, SALESFORCE)
+
+    def wrong_scores(expected: dict[str, int]) -> list[str]:
+        return sf_mismatches(sandbox, record_ids, expected, score_field)
+
+    # 1. Cold sync: resolve every account (SOQL IN chunks), write every field (Collections of 200).
+    cold = sync()
+    changed = len(cold.report.changes)
+    resolve_floor, field_floor = write_floor(n, SF_BATCH), write_floor(changed, SF_BATCH)
+    usage = cold.report.usage
+    expected = {a: score for a, (_day, score, _tier) in latest(sessions, ids).items()}
+    wrong = wrong_scores(expected)
+    _say(
+        f"salesforce cold sync of {n:,}: {cold.resolves} SOQL resolve calls (ceil({n:,}/{SF_BATCH}) = "
+        f"{resolve_floor}; the sync resolves per 500-account batch, in IN chunks of {SF_BATCH}) + "
+        f"{cold.field_writes} field write calls for {changed:,} changed records (floor ceil({changed:,}/{SF_BATCH}) = "
+        f"{field_floor}); {usage.calls} calls in all ({usage.write_calls} writes, {usage.retries} retries); sandbox "
+        f"received {cold.requests['total']} ({cold.requests['server_errors']} x 5xx): {_sf_routes(cold.requests)}"
+    )
+    _say(
+        f"    wall {cold.wall:,.2f} s (no rate-limit floor: Salesforce has no short window, only the daily "
+        f"allocation); {len(cold.report.failures)} failed, {len(cold.report.retry_later)} left for later, "
+        f"{len(wrong)} Accounts not holding their score"
+    )
+    targets.append(
+        (
+            f"Salesforce: cold sync write calls = floor ceil(changed/{SF_BATCH}) "
+            f"({cold.field_writes} vs {field_floor})",
+            cold.field_writes == field_floor and not wrong,
+        )
+    )
+
+    # 2. Naive: one sf.Account.update per changed record, same client, on a sample; extrapolated linearly.
+    sample = cold.report.changes[: min(args.naive_sample, changed)]
+    naive = sf_naive_loop(adapter, sample)
+    per_call = naive.wall / max(1, naive.sample)
+    naive_calls = cold.resolves + changed
+    naive_wall = per_call * changed
+    calls_ratio = naive_calls / max(1, usage.calls)
+    time_ratio = naive_wall / cold.wall if cold.wall else float("inf")
+    _say(
+        f"naive one sf.Account.update (PATCH sobjects/Account/{{id}}) per record, measured on {naive.sample} "
+        f"records: {naive.wall:,.2f} s ({per_call * 1000:,.1f} ms a call, {naive.retries} retries); EXTRAPOLATED "
+        f"linearly to {changed:,} records: {naive_calls:,} calls ({changed:,} writes + the same {cold.resolves} "
+        f"resolve calls), {naive_wall:,.1f} s (the writes alone: its resolve time is left out, so this favours "
+        f"the naive way) | ours: {usage.calls} calls, {cold.wall:,.2f} s | ratio calls {calls_ratio:,.0f}x, "
+        f"time {time_ratio:,.1f}x"
+    )
+    targets.append(
+        (
+            f"Salesforce: cold sync vs the naive per-record loop (EXTRAPOLATED from {naive.sample}): "
+            f"{naive_calls:,} vs {usage.calls} calls ({calls_ratio:,.0f}x), {naive_wall:,.1f} s vs "
+            f"{cold.wall:,.2f} s wall ({time_ratio:,.1f}x)",
+            None,
+        )
+    )
+
+    # 3. Nothing changed.
+    idle = sync()
+    writes = idle.report.usage.write_calls
+    _say(
+        f"salesforce second sync, nothing changed: {writes} write calls, {idle.report.usage.calls} calls in all, "
+        f"{idle.report.unchanged:,} unchanged, {idle.wall:,.2f} s"
+    )
+    targets.append((f"Salesforce: no-change sync makes zero write calls ({writes})", writes == 0))
+
+    # 4. 1% of the scores change.
+    pool = list(ids)
+    rng.shuffle(pool)
+    one_percent = pool[: max(1, n // 100)]
+    new_scores = change_scores(sessions, one_percent)
+    small = sync()
+    small_floor = write_floor(len(small.report.changes), SF_BATCH)
+    wrong = wrong_scores(new_scores)
+    _say(
+        f"salesforce 1% changed ({len(new_scores)} scores), sync of all {n:,}: {small.field_writes} field write "
+        f"calls for {len(small.report.changes)} changed records (floor ceil({len(small.report.changes)}/{SF_BATCH}) "
+        f"= {small_floor}); {small.report.usage.calls} calls in all, {small.wall:,.2f} s; {len(wrong)} Accounts not "
+        "holding their new score"
+    )
+    targets.append(
+        (
+            f"Salesforce: 1% sync write calls = floor ({small.field_writes} vs {small_floor})",
+            small.field_writes == small_floor and not wrong,
+        )
+    )
+
+    # 5. 5% injected 5xx while every other score changes.
+    the_rest = pool[len(one_percent) :]
+    new_scores = change_scores(sessions, the_rest)
+    sandbox.set_faults(error_rate=0.05, seed=args.seed)
+    try:
+        faulty = sync()
+    finally:
+        sandbox.set_faults(error_rate=0.0)
+    wrong = wrong_scores(new_scores)
+    failed = len(faulty.report.failures) + len(faulty.report.retry_later) + len(wrong)
+    faulty_floor = write_floor(len(faulty.report.changes), SF_BATCH)
+    _say(
+        f"salesforce 5% injected 5xx, the other 99% changed ({len(new_scores):,} scores): "
+        f"{len(faulty.report.failures)} failed, {len(faulty.report.retry_later)} left for later, {len(wrong)} "
+        f"Accounts not holding their new score; {faulty.requests['server_errors']} 5xx answered, "
+        f"{faulty.report.usage.retries} retries; {faulty.field_writes} field write calls incl. retries (floor "
+        f"{faulty_floor}); {faulty.wall:,.2f} s"
+    )
+    targets.append((f"Salesforce: zero failed records under 5% injected 5xx ({failed})", failed == 0))
     return targets
 
 
@@ -669,29 +1014,37 @@ def phases(
     return targets
 
 
-def report_freshness(result: Freshness, args: argparse.Namespace) -> list[tuple[str, bool | None]]:
+def report_freshness(result: Freshness, args: argparse.Namespace, label: str = "") -> list[tuple[str, bool | None]]:
     warm = "not seen" if result.warmup is None else f"{result.warmup:.2f} s"
     if not result.seconds:
-        _say(f"freshness: no event reached the sandbox (warm-up {warm}); worker log:\n{result.worker_log}")
-        return [("event-to-CRM freshness p95 < 5 s (nothing arrived)", False)]
+        _say(f"{label}freshness: no event reached the sandbox (warm-up {warm}); worker log:\n{result.worker_log}")
+        return [(f"{label}event-to-CRM freshness p95 < 5 s (nothing arrived)", False)]
     p50, p95 = statistics.median(result.seconds), _percentile(result.seconds, 0.95)
     _say(
-        f"freshness, {len(result.seconds)} of {len(result.seconds) + len(result.missed)} events (one every "
+        f"{label}freshness, {len(result.seconds)} of {len(result.seconds) + len(result.missed)} events (one every "
         f"{args.event_interval} s, sync_delay_seconds {args.sync_delay}, one worker): p50 {p50:.2f} s, "
         f"p95 {p95:.2f} s, max {max(result.seconds):.2f} s; not seen within 30 s: {len(result.missed)}; "
         f"warm-up event {warm}"
     )
     if result.missed:
         _say(f"    missed: {', '.join(result.missed[:10])}; worker log tail:\n{result.worker_log}")
-    return [(f"event-to-CRM freshness p95 < 5 s ({p95:.2f} s)", p95 < 5 and not result.missed)]
+    return [(f"{label}event-to-CRM freshness p95 < 5 s ({p95:.2f} s)", p95 < 5 and not result.missed)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--crm", choices=["hubspot", "salesforce", "both"], default="hubspot", help="both: HubSpot, then Salesforce"
+    )
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=30, help="days of generated rollups per account")
-    parser.add_argument("--naive-sample", type=int, default=300, help="records the naive PATCH loop writes")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=None,
+        help="records the naive PATCH loop writes (default: HubSpot 300, Salesforce 500; 200 with --quick)",
+    )
     parser.add_argument("--events", type=int, default=40, help="freshness events (0 skips the freshness part)")
     parser.add_argument("--event-interval", type=float, default=0.75, help="seconds between freshness events")
     parser.add_argument("--sync-delay", type=float, default=2.0, help="crm.sync_delay_seconds for the worker")
@@ -699,13 +1052,27 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 accounts, 200-record naive sample, 20 events")
     args = parser.parse_args()
     if args.quick:
-        args.accounts, args.naive_sample, args.events = 1000, 200, 20
-    _say(
-        f"{args.accounts:,} accounts, sandbox limit {LIMIT} requests / {INTERVAL:.0f} s, {os.cpu_count()} cores, "
-        f"redis {REDIS_URL}"
-    )
-    with tempfile.TemporaryDirectory() as workdir:
-        targets = run(args.database, args, Path(workdir))
+        args.accounts, args.events = 1000, 20
+    crms = ["hubspot", "salesforce"] if args.crm == "both" else [args.crm]
+    targets: list[tuple[str, bool | None]] = []
+    for crm in crms:
+        sample = {"hubspot": 300, "salesforce": 500}[crm] if not args.quick else 200
+        crm_args = argparse.Namespace(**vars(args) | {"naive_sample": args.naive_sample or sample})
+        if crm == "hubspot":
+            _say(
+                f"{args.accounts:,} accounts, sandbox limit {LIMIT} requests / {INTERVAL:.0f} s, {os.cpu_count()} "
+                f"cores, redis {REDIS_URL}"
+            )
+        else:
+            _say(
+                f"{args.accounts:,} accounts, Salesforce sandbox org over HTTPS (no short rate window; Collections "
+                f"of {SF_BATCH}), {os.cpu_count()} cores, redis {REDIS_URL}"
+            )
+        with tempfile.TemporaryDirectory() as workdir:
+            found = run(args.database, crm, crm_args, Path(workdir))
+        if args.crm == "both" and crm == "hubspot":
+            found = [(f"HubSpot: {text}", ok) for text, ok in found]
+        targets += found
     _say("summary:")
     for text, ok in targets:
         _say(f"  {'-' if ok is None else _mark(ok)} {text}")

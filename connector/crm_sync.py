@@ -40,8 +40,9 @@ from scoring.rules import TIER_LABELS, TIERS
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
-"""Accounts read per sync step (bounded memory)."""
+BATCH = 600
+"""Accounts read per sync step (bounded memory); a multiple of every CRM's lookup batch (HubSpot 100,
+Salesforce 200), so resolving ids takes the fewest calls."""
 RESOLVE_AGAIN_AFTER = timedelta(hours=1)
 """An account without a CRM record is looked up again after this long (the record may be created)."""
 TASK_MAX_AGE = timedelta(days=14)
