@@ -54,7 +54,7 @@ simple-salesforce underneath); `provision` creates the `Healthloop_*__c` fields,
 `Healthloop_Account_Id__c`. Salesforce has no short rate window (only the rolling 24-hour allocation), so there is
 no rate-limit floor for wall time. Measured in one run:
 1. cold sync of every account: ids resolved by SOQL `IN` chunks of 200 on `Healthloop_Account_Id__c` (per
-   500-account sync batch, so ceil(500 / 200) = 3 queries a batch; reported apart, no target), then the changed
+   600-account sync batch, so 3 queries a batch; reported apart, no target), then the changed
    fields written with sObject Collections (`PATCH composite/sobjects`, 200 records a call): field write calls vs
    the floor ceil(changed / 200) (50 at 10,000), calls in all, wall time, Accounts not holding their score.
 2. the naive way with the same simple-salesforce client: one `sf.Account.update(id, {...})` (`PATCH
@@ -810,7 +810,7 @@ def sf_phases(
     wrong = wrong_scores(expected)
     _say(
         f"salesforce cold sync of {n:,}: {cold.resolves} SOQL resolve calls (ceil({n:,}/{SF_BATCH}) = "
-        f"{resolve_floor}; the sync resolves per 500-account batch, in IN chunks of {SF_BATCH}) + "
+        f"{resolve_floor}; the sync resolves per 600-account batch, in IN chunks of {SF_BATCH}) + "
         f"{cold.field_writes} field write calls for {changed:,} changed records (floor ceil({changed:,}/{SF_BATCH}) = "
         f"{field_floor}); {usage.calls} calls in all ({usage.write_calls} writes, {usage.retries} retries); sandbox "
         f"received {cold.requests['total']} ({cold.requests['server_errors']} x 5xx): {_sf_routes(cold.requests)}"
