@@ -221,19 +221,21 @@ class Settings(BaseSettings):
         if self.crm == "salesforce" and self.salesforce_mode() is None:
             raise ValueError(
                 "HEALTHLOOP_CRM=salesforce needs SALESFORCE_USERNAME + SALESFORCE_PASSWORD + SALESFORCE_SECURITY_TOKEN "
-                "+ SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET (password flow), or SALESFORCE_USERNAME + "
+                "(+ SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET for the OAuth flow), or SALESFORCE_USERNAME + "
                 "SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY (JWT bearer), or SALESFORCE_SESSION_ID + "
                 "SALESFORCE_INSTANCE_URL"
             )
         return self
 
-    def salesforce_mode(self) -> Literal["password", "jwt", "session"] | None:
+    def salesforce_mode(self) -> Literal["password", "soap", "jwt", "session"] | None:
         """Which Salesforce login the settings allow (JWT first: it needs no stored password)."""
         if self.salesforce_username and self.salesforce_consumer_key and self.salesforce_private_key:
             return "jwt"
         password = (self.salesforce_password, self.salesforce_security_token, self.salesforce_consumer_secret)
         if self.salesforce_username and self.salesforce_consumer_key and all(v is not None for v in password):
             return "password"
+        if self.salesforce_username and self.salesforce_password is not None and not self.salesforce_consumer_key:
+            return "soap"
         if self.salesforce_session_id and self.salesforce_instance_url:
             return "session"
         return None

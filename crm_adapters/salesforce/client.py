@@ -1,9 +1,11 @@
 """Log in to Salesforce ourselves and build `simple_salesforce.Salesforce` on the session we got.
 
-Three modes: the OAuth 2.0 username-password flow, the OAuth 2.0 JWT bearer flow, or a session id
-someone else obtained. The token comes from `POST {login_url}/services/oauth2/token` through
-`requests`, never through simple-salesforce's SOAP login helper, which only knows *.salesforce.com
-hosts; so the same code path runs against a sandbox org, a My Domain login URL or the local sandbox.
+Four modes: the OAuth 2.0 username-password flow (a connected app), the partner SOAP `login` call
+(username + password + security token, no connected app), the OAuth 2.0 JWT bearer flow, or a
+session id someone else obtained. Tokens come from `{login_url}/services/oauth2/token` or
+`{login_url}/services/Soap/u/<version>` through `requests`, never through simple-salesforce's login
+helper, which only knows *.salesforce.com hosts; so the same code path runs against a sandbox org, a
+My Domain login URL or the local sandbox.
 The Salesforce object is then built in its "direct" mode (instance URL + session id), which never
 refreshes by itself: `relogin()` does that, and `calls.py` decides when.
 """
@@ -16,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 import jwt
 import requests
@@ -27,13 +32,14 @@ from crm_adapters.errors import CrmAuthError, CrmConfigError, CrmRetryableError
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "59.0"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_PARTNER = "urn:partner.soap.sforce.com"
 JWT_LIFETIME_SECONDS = 180
 """Salesforce accepts a JWT assertion whose `exp` is at most 3 minutes away."""
-LoginMode = Literal["password", "jwt", "session"]
+LoginMode = Literal["password", "soap", "jwt", "session"]
 
 _CREDENTIAL_HELP = (
-    "Salesforce needs SALESFORCE_USERNAME + SALESFORCE_PASSWORD + SALESFORCE_SECURITY_TOKEN + "
-    "SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET (password flow), or SALESFORCE_USERNAME + "
+    "Salesforce needs SALESFORCE_USERNAME + SALESFORCE_PASSWORD + SALESFORCE_SECURITY_TOKEN (+ "
+    "SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET for the OAuth password flow), or SALESFORCE_USERNAME + "
     "SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY (JWT bearer), or SALESFORCE_SESSION_ID + "
     "SALESFORCE_INSTANCE_URL"
 )
@@ -81,6 +87,8 @@ class SalesforceCredentials:
             return "jwt"
         if self.username and self.consumer_key and self.password is not None and self.consumer_secret is not None:
             return "password"
+        if self.username and self.password is not None and not self.consumer_key:
+            return "soap"
         if self.session_id is not None and self.instance_url:
             return "session"
         return None
@@ -92,6 +100,7 @@ class SalesforceCredentials:
             "jwt": "SALESFORCE_USERNAME / SALESFORCE_CONSUMER_KEY / SALESFORCE_PRIVATE_KEY",
             "password": "SALESFORCE_USERNAME / SALESFORCE_PASSWORD / SALESFORCE_SECURITY_TOKEN / "
             "SALESFORCE_CONSUMER_KEY / SALESFORCE_CONSUMER_SECRET",
+            "soap": "SALESFORCE_USERNAME / SALESFORCE_PASSWORD / SALESFORCE_SECURITY_TOKEN",
             "session": "SALESFORCE_SESSION_ID",
         }[self.mode or "session"]
 
@@ -187,6 +196,8 @@ class SalesforceClient:
         if credentials.mode == "session":
             assert credentials.session_id is not None and credentials.instance_url
             return Token(credentials.session_id, credentials.instance_url)
+        if credentials.mode == "soap":
+            return self._soap_login()
         if credentials.mode == "jwt":
             form = {"grant_type": JWT_GRANT, "assertion": self._assertion()}
         else:
@@ -249,6 +260,49 @@ class SalesforceClient:
                 category=error,
             )
         return Token(SecretStr(str(body["access_token"])), str(body["instance_url"]).rstrip("/"))
+
+    def _soap_login(self) -> Token:
+        """The partner API `login` call; its serverUrl's host is the instance URL."""
+        credentials = self.credentials
+        assert credentials.password is not None
+        token = credentials.security_token.get_secret_value() if credentials.security_token else ""
+        envelope = (
+            '<?xml version="1.0" encoding="utf-8"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns:urn="{_PARTNER}"><env:Body><urn:login><urn:username>{escape(credentials.username or "")}'
+            f"</urn:username><urn:password>{escape(credentials.password.get_secret_value() + token)}</urn:password>"
+            "</urn:login></env:Body></env:Envelope>"
+        )
+        url = f"{credentials.login_url}/services/Soap/u/{self.version}"
+        self.logins += 1
+        headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"}
+        try:
+            response = self.session.post(url, data=envelope.encode(), headers=headers, **self.request_options())
+        except requests.RequestException as exc:
+            raise CrmRetryableError(
+                f"Salesforce login at {credentials.login_url} unreachable ({type(exc).__name__}): "
+                "check SALESFORCE_LOGIN_URL and the network"
+            ) from None
+        if response.status_code >= 502 or response.status_code == 429:
+            raise CrmRetryableError(
+                f"Salesforce login answered {response.status_code}; try again later", status=response.status_code
+            )
+        try:
+            root = ElementTree.fromstring(response.content)
+        except ElementTree.ParseError:
+            root = None
+        session_id = root.findtext(f".//{{{_PARTNER}}}sessionId") if root is not None else None
+        server_url = root.findtext(f".//{{{_PARTNER}}}serverUrl") if root is not None else None
+        if response.status_code != 200 or not session_id or not server_url:
+            fault = (root.findtext(".//faultstring") if root is not None else None) or str(response.status_code)
+            raise CrmAuthError(
+                f"Salesforce refused the soap login ({fault}): check {credentials.secret_variables} (the security "
+                f"token is the one emailed to the user) and that SALESFORCE_LOGIN_URL ({credentials.login_url}) is "
+                "the org's login host",
+                status=response.status_code,
+                category="INVALID_LOGIN",
+            )
+        parts = urlsplit(server_url)
+        return Token(SecretStr(session_id), f"{parts.scheme}://{parts.netloc}")
 
     def close(self) -> None:
         self.session.close()

@@ -17,6 +17,7 @@ import json
 import re
 import time
 from typing import Any
+from xml.etree import ElementTree
 
 import jwt
 from flask import Blueprint, Response, current_app, g, request
@@ -92,7 +93,7 @@ def _guard() -> None:
     version = (request.view_args or {}).get("v")
     if version is not None and not re.fullmatch(r"v\d{2,3}\.\d", version):
         raise SalesforceApiError(404, "NOT_FOUND", _NOT_FOUND)
-    if request.endpoint != "salesforce.oauth_token":
+    if request.endpoint not in ("salesforce.oauth_token", "salesforce.soap_login"):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         if not token or org().session_status(token) != "valid":
@@ -214,6 +215,46 @@ def oauth_token() -> Response:
             "signature": base64.b64encode(digest).decode(),
         }
     )
+
+
+_SOAP_ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
+_PARTNER = "urn:partner.soap.sforce.com"
+
+
+@bp.post("/services/Soap/u/<version>")
+def soap_login(version: str) -> Response:
+    """The partner API `login` call: username + password + security token, no connected app."""
+    credentials = org().credentials
+    try:
+        root = ElementTree.fromstring(request.get_data())
+    except ElementTree.ParseError:
+        return _soap_fault("soapenv:Client", "Unable to parse the request XML", 500)
+    username = root.findtext(f".//{{{_PARTNER}}}username") or ""
+    password = root.findtext(f".//{{{_PARTNER}}}password") or ""
+    if username != credentials.username or password != credentials.password + credentials.security_token:
+        return _soap_fault(
+            "sf:INVALID_LOGIN", "INVALID_LOGIN: Invalid username, password, security token; or user locked out.", 500
+        )
+    session = org().issue_session()
+    server_url = f"{instance_url()}/services/Soap/u/{version}/{ORG_ID[:15]}"
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{_SOAP_ENVELOPE}" '
+        f'xmlns="{_PARTNER}"><soapenv:Body><loginResponse><result>'
+        f"<metadataServerUrl>{instance_url()}/services/Soap/m/{version}/{ORG_ID[:15]}</metadataServerUrl>"
+        f"<passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{server_url}</serverUrl>"
+        f"<sessionId>{session}</sessionId><userId>{org().integration_user_id}</userId>"
+        "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, status=200, content_type="text/xml; charset=utf-8")
+
+
+def _soap_fault(code: str, message: str, status: int) -> Response:
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{_SOAP_ENVELOPE}" '
+        f'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault><faultcode>{code}</faultcode>'
+        f"<faultstring>{message}</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")
 
 
 def _check_client(client_id: str | None, client_secret: str | None, *, required: bool) -> None:

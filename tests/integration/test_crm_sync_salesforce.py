@@ -250,3 +250,11 @@ def test_sandbox_dump_prints_the_salesforce_org(sandbox):
     )
     assert result.exit_code == 0, result.output
     assert [a["Name"] for a in orjson.loads(result.output)["Account"]] == ["Acct_Dump"]
+
+
+def test_username_password_and_security_token_alone_log_in_through_the_soap_login(env):
+    soap = {k: v for k, v in env.items() if k not in ("SALESFORCE_CONSUMER_KEY", "SALESFORCE_CONSUMER_SECRET")}
+    result = CliRunner().invoke(cli, ["crm", "provision"], env=soap)
+    assert result.exit_code == 0, result.output
+    refused = CliRunner().invoke(cli, ["crm", "check"], env=soap | {"SALESFORCE_SECURITY_TOKEN": "stale"})
+    assert refused.exit_code == 2 and "INVALID_LOGIN" in refused.output and "stale" not in refused.output

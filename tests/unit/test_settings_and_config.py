@@ -157,6 +157,7 @@ def test_config_check_prints_the_effective_config_and_example_prints_the_comment
              "SALESFORCE_CONSUMER_KEY": "k", "SALESFORCE_CONSUMER_SECRET": "s"},
             "password",
         ),
+        ({"SALESFORCE_USERNAME": "u@x.com", "SALESFORCE_PASSWORD": "p", "SALESFORCE_SECURITY_TOKEN": "t"}, "soap"),
     ],
 )  # fmt: skip
 def test_each_salesforce_login_is_recognised(monkeypatch, variables, mode):
