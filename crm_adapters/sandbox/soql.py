@@ -70,6 +70,10 @@ class Comparison:
     field: str
     operator: str  # = != < <= > >= LIKE IN NOT IN INCLUDES EXCLUDES
     values: list[Literal]
+    checked: str | None = None
+    """The field type the literals were last validated against (once per query, not once per row)."""
+    strings: frozenset[str] | None = None
+    """For IN over plain strings: the lower-cased values, so a row costs one set lookup."""
 
 
 @dataclass
@@ -381,11 +385,18 @@ def matches(condition: Any, getter: Getter) -> bool:
             return any(matches(part, getter) for part in condition.operands)
         return not matches(condition.operands[0], getter)
     field_type, value = getter(condition.field)
-    for literal in condition.values:
-        check_literal(condition.field, field_type, literal)
+    if condition.checked != field_type:
+        for literal in condition.values:
+            check_literal(condition.field, field_type, literal)
+        condition.checked = field_type
+        plain = field_type not in _ID_TYPES and all(literal.kind == "string" for literal in condition.values)
+        condition.strings = frozenset(str(lit.value).lower() for lit in condition.values) if plain else None
     operator = condition.operator
     if operator in ("IN", "NOT IN"):
-        found = any(_equal(field_type, value, literal) for literal in condition.values)
+        if condition.strings is not None and (value is None or isinstance(value, str)):
+            found = value is not None and value.lower() in condition.strings
+        else:
+            found = any(_equal(field_type, value, literal) for literal in condition.values)
         return found if operator == "IN" else not found and value is not None
     if operator in ("INCLUDES", "EXCLUDES"):
         chosen = {part.lower() for part in str(value or "").split(";") if part}
