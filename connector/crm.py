@@ -81,6 +81,7 @@ def _salesforce_adapter(settings: Settings, config: Config, redis_url: str | Non
         redis_url=redis_url,
         rate_limit_key=f"salesforce:{_fingerprint(settings)}",
         renewal_type=config.crm.renewal_opportunity_type,
+        max_daily_share=config.crm.max_daily_api_share,
     )
     return SalesforceAdapter(credentials, options, session=session)
 

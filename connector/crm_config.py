@@ -121,6 +121,9 @@ class CrmConfig(_Strict):
     """HubSpot: only deals of this type are renewals (null: any)."""
     renewal_opportunity_type: str | None = None
     """Salesforce: only Opportunities of this Type are renewals (null: any)."""
+    max_daily_api_share: float = Field(0.8, gt=0, le=1)
+    """Salesforce: stop calling (and retry later) once this share of the org's daily API allocation is used,
+    leaving the rest to the org's other integrations."""
 
     @model_validator(mode="after")
     def _one_field_per_value(self) -> CrmConfig:

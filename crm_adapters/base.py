@@ -113,6 +113,8 @@ class TaskSpec:
     priority: Priority
     task_type: TaskType = "TODO"
     owner_id: str | None = None
+    contact_id: str | None = None
+    """Who the task is about (Salesforce WhoId); adapters may pick the record's contact when None."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import requests
 from simple_salesforce import format_soql
@@ -66,6 +66,8 @@ class SalesforceOptions:
     timeout_seconds: float = 30.0
     task_key_field: str = fields.TASK_KEY_FIELD
     """Task custom field (Text, external id, unique) holding the idempotency key of tasks and notes."""
+    task_contact: Literal["first", "none"] = "first"
+    """Tasks' WhoId: the account's first (oldest) Contact, or none."""
     renewal_type: str | None = None
     """Only Opportunities of this Type count as renewals (None: any Type)."""
     renewal_record_type: str | None = None
@@ -285,6 +287,14 @@ class SalesforceAdapter:
             open_status, _ = self.task_statuses()
         except CrmRetryableError as exc:
             return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
+        if self.options.task_contact == "first":
+            # Who the task is about: the account's first contact, unless the caller named one.
+            wanted = [t.record_id for t in tasks if not t.contact_id]
+            try:
+                contacts = cadences.first_contacts(self, wanted) if wanted else {}
+            except CrmRetryableError as exc:
+                return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
+            tasks = [t if t.contact_id else replace(t, contact_id=contacts.get(t.record_id)) for t in tasks]
         items = [(t.key, records.task_record(t, status=open_status, key_field=key_field)) for t in tasks]
         return self._create_once(items)
 

@@ -109,6 +109,8 @@ def task_record(task: TaskSpec, *, status: str, key_field: str) -> dict[str, Any
     }
     if task.owner_id:
         record["OwnerId"] = task.owner_id
+    if task.contact_id:
+        record["WhoId"] = task.contact_id
     return record
 
 

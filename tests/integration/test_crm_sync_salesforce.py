@@ -158,6 +158,10 @@ def test_events_reach_the_account_fields_and_one_task_through_the_jobs(client, a
     assert len(tasks) == 1
     task = tasks[0]
     assert task["WhatId"] == ids["acct_quiet"] and not task["IsClosed"] and task["ActivityDate"]
+    contact = next(c for c in sandbox.salesforce_state("Contact")["Contact"] if c["AccountId"] == ids["acct_quiet"])
+    assert task["WhoId"] == contact["Id"], "the task is about the account's contact"
+    ben = next(u for u in _users(sandbox) if u.get("FirstName") == "Ben")
+    assert task["OwnerId"] in (ben["Id"], runtime.config.crm.owners["escalation"]), "account owner or escalation"
     assert "days" in task["Description"]
     with runtime.sessions() as session:
         intervention = session.scalars(select(Intervention).where(Intervention.account_id == "acct_quiet")).first()
