@@ -7,7 +7,6 @@ showed up: the first piece of the *Learn* step.
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from connector.history import AccountHistory, load_histories, lookback_days
 from connector.models import Account
+from connector.outcomes import known_losses, read_outcome_csv
 from scoring.assess import assess
 from scoring.model import OpenAlert, PriorState
 from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS, ScoringRules
@@ -65,19 +65,9 @@ def replay(history: AccountHistory, days: list[date], rules: ScoringRules) -> Re
 def read_outcomes(path: Path) -> dict[str, tuple[date, str]]:
     """account_id -> (date, outcome) of the latest loss (lost or churned) in the CSV."""
     losses: dict[str, tuple[date, str]] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                account, outcome = row["account_id"].strip(), row["outcome"].strip().lower()
-                day = date.fromisoformat(row["date"].strip())
-            except (KeyError, ValueError, AttributeError) as exc:
-                raise click.ClickException(
-                    f"{path}:{number}: need account_id,date (YYYY-MM-DD),outcome ({exc})"
-                ) from None
-            if outcome not in {"won", "lost", "churned"}:
-                raise click.ClickException(f"{path}:{number}: outcome must be won, lost or churned, not {outcome!r}")
-            if outcome != "won" and (account not in losses or day > losses[account][0]):
-                losses[account] = (day, outcome)
+    for row in read_outcome_csv(path):
+        if row.outcome != "won" and (row.account_id not in losses or row.day > losses[row.account_id][0]):
+            losses[row.account_id] = (row.day, row.outcome)
     return losses
 
 
@@ -140,8 +130,10 @@ def backtest_command(start: datetime | None, end: datetime | None, outcomes: Pat
     with open_database(settings) as sessions, sessions() as session:
         accounts = list(session.scalars(select(Account.account_id)))
         histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
+        stored = known_losses(session)
     replays = {account: replay(history, days, rules) for account, history in histories.items()}
-    report = summarize(replays, read_outcomes(outcomes) if outcomes else {})
+    # Stored renewals (CRM and `outcomes import`), and a CSV on top when given.
+    report = summarize(replays, stored | (read_outcomes(outcomes) if outcomes else {}))
     report |= {"from": first.isoformat(), "to": last.isoformat(), "config_version": rules.version()}
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -107,7 +107,7 @@ def _shared_redis_url(settings: Settings) -> str | None:
         redis.close()
 
 
-def _wiring() -> tuple[Settings, Config, CrmAdapter]:
+def wiring() -> tuple[Settings, Config, CrmAdapter]:
     settings = load_settings()
     config = load_config(settings.config_path)
     return settings, config, build_adapter(settings, config, redis_url=_shared_redis_url(settings))
@@ -130,7 +130,7 @@ def crm_cli() -> None:
 @crm_cli.command("provision")
 def provision_command() -> None:
     """Create the property group and any missing mapped fields (safe to run twice)."""
-    _, config, adapter = _wiring()
+    _, config, adapter = wiring()
     result = adapter.provision(config.crm.mapping(adapter.name))
     if adapter.name == "hubspot":  # Salesforce has no property groups
         click.echo(f"hubspot: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
@@ -147,7 +147,7 @@ def provision_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def check_command(as_json: bool) -> None:
     """Validate the field mapping against the live schema; exit 1 on any problem, with the fix."""
-    _, config, adapter = _wiring()
+    _, config, adapter = wiring()
     checks = adapter.check(config.crm.mapping(adapter.name)) + _playbook_checks(adapter, config)
     problems = [c for c in checks if not c.ok]
     if as_json:
@@ -174,7 +174,7 @@ def sync_command(account_ids: tuple[str, ...], sync_all: bool, dry_run: bool, as
     """Write changed health values, tasks, notes and enrollments to the CRM."""
     if bool(account_ids) == sync_all:
         raise click.UsageError("give ACCOUNT_IDs or --all")
-    settings, config, adapter = _wiring()
+    settings, config, adapter = wiring()
     mapping_problems = [c for c in adapter.check(config.crm.mapping(adapter.name)) if not c.ok]
     if mapping_problems:
         lines = "\n  ".join(f"{c.name} ({c.source}): {c.problem}: {c.fix}" for c in mapping_problems)

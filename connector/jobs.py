@@ -171,3 +171,14 @@ def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict
         _request_sync(rt, unsynced)
         result["unsynced"] = len(unsynced)
     return result
+
+
+def pull_outcomes() -> dict[str, int]:
+    """Hourly: read task completion and renewals back from the CRM (nothing when no CRM is configured)."""
+    rt = runtime.current()
+    if not rt.crm_enabled:
+        return {"tasks": 0, "renewals": 0}
+    from connector.outcomes import pull_outcomes as pull
+
+    report = pull(rt.sessions, rt.crm_adapter())
+    return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -309,6 +310,32 @@ class Intervention(Base):
     enrollment_status: Mapped[str | None] = mapped_column(String(16))
     """enrolled, failed, or None (no sequence channel or not tried yet)."""
     enrollment_error: Mapped[str | None] = mapped_column(Text)
+    control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """In the control group: recorded and measured, never sent to the CRM."""
+    task_status: Mapped[str | None] = mapped_column(String(32))
+    """The CRM task's status as last read back (`healthloop outcomes pull`, webhooks)."""
+    task_completed_at: Mapped[datetime | None]
+    outcome_checked_at: Mapped[datetime | None]
+
+
+class Renewal(Base):
+    """A renewal (deal / opportunity, or an imported past outcome) of an account."""
+
+    __tablename__ = "renewals"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))
+    """hubspot, salesforce or import."""
+    external_id: Mapped[str] = mapped_column(String(255))
+    """The deal / opportunity id, or `<account>:<date>` for imported rows."""
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    close_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16))
+    """open, won, lost or churned."""
+    amount: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime]
 
 
 class CrmRecord(Base):

@@ -19,6 +19,8 @@ from connector.work_queue import QUEUE_NAME, RedisWorkQueue
 log = logging.getLogger(__name__)
 
 
+OUTCOMES_CRON = "40 * * * *"
+"""Read task completion and renewals back every hour."""
 DAILY_RESCORE_CRON = "15 0 * * *"
 
 
@@ -30,6 +32,7 @@ def _run_cron(redis_url: str, interval: int) -> None:
     scheduler.register(jobs.sweep_unprocessed, queue_name=QUEUE_NAME, interval=interval, result_ttl=600)
     # Every account once a day, after midnight UTC: inactivity must be noticed without any new event.
     scheduler.register(jobs.rescore_all, queue_name=QUEUE_NAME, cron=DAILY_RESCORE_CRON, result_ttl=86400)
+    scheduler.register(jobs.pull_outcomes, queue_name=QUEUE_NAME, cron=OUTCOMES_CRON, result_ttl=86400)
     scheduler.start()
 
 

@@ -46,6 +46,7 @@ def _register() -> None:
     from connector.db import db_cli
     from connector.demo import demo_command
     from connector.importer import import_command
+    from connector.outcomes import outcomes_cli
     from connector.sandbox_cli import sandbox_cli
     from connector.score_cli import score_command
     from connector.status import status_command
@@ -60,6 +61,7 @@ def _register() -> None:
         score_command,
         crm_cli,
         sync_command,
+        outcomes_cli,
         backtest_command,
         serve_command,
         worker_command,

@@ -367,3 +367,38 @@ def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
     assert sandbox.state.get("tasks", task["id"]).properties["hs_task_body"] == body_before
     with runtime.sessions() as session:
         assert session.scalar(select(Intervention.crm_status)) == "cleared"
+
+
+def test_outcomes_pull_reads_task_completion_and_renewals_back(client, auth_headers, runtime, env, sandbox):
+    from connector.models import Renewal
+
+    _provision(env)
+    ids = _seed_companies(sandbox, ["acct_out"])
+    sandbox.seed(
+        {
+            "deals": [
+                {"properties": {"dealname": "Out renewal", "dealtype": "existingbusiness", "pipeline": "default",
+                                "dealstage": "closedlost", "closedate": "2026-11-01T00:00:00Z", "amount": "1200"},
+                 "associations": [{"to": {"id": ids["acct_out"]},
+                                   "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341}]}]},
+                {"properties": {"dealname": "New logo", "dealtype": "newbusiness", "pipeline": "default",
+                                "dealstage": "closedwon", "closedate": "2026-10-01T00:00:00Z"},
+                 "associations": [{"to": {"id": ids["acct_out"]},
+                                   "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341}]}]},
+            ]
+        }
+    )  # fmt: skip
+    send(client, auth_headers, history_batch("acct_out", seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    task = _tasks(sandbox)[0]
+    sandbox.state.update(sandbox.state.get("tasks", task["id"]), {"hs_task_status": "COMPLETED"})
+    result = CliRunner().invoke(cli, ["outcomes", "pull"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 completed" in result.output
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention)).one()
+        renewals = list(session.scalars(select(Renewal)))
+    assert intervention.task_status == "COMPLETED" and intervention.task_completed_at is not None
+    assert [(r.account_id, r.status, r.name) for r in renewals] == [("acct_out", "lost", "Out renewal")]
+    again = CliRunner().invoke(cli, ["outcomes", "pull"], env=env)
+    assert again.exit_code == 0 and "0 open task(s) read" in again.output, again.output

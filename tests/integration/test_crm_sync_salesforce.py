@@ -262,3 +262,28 @@ def test_username_password_and_security_token_alone_log_in_through_the_soap_logi
     assert result.exit_code == 0, result.output
     refused = CliRunner().invoke(cli, ["crm", "check"], env=soap | {"SALESFORCE_SECURITY_TOKEN": "stale"})
     assert refused.exit_code == 2 and "INVALID_LOGIN" in refused.output and "stale" not in refused.output
+
+
+def test_outcomes_pull_reads_task_completion_and_renewal_opportunities(client, auth_headers, runtime, env, sandbox):
+    from connector.models import Renewal
+
+    _provision(env)
+    ids = _seed_accounts(sandbox, ["acct_opp"])
+    org = sandbox.salesforce
+    org.create(
+        "Opportunity",
+        {"Name": "Opp renewal", "AccountId": ids["acct_opp"], "StageName": "Closed Won", "CloseDate": "2026-11-01",
+         "Amount": 5000, "Type": "Existing Customer - Upgrade"},
+        trusted=True,
+    )  # fmt: skip
+    send(client, auth_headers, history_batch("acct_opp", seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    task = next(t for t in _tasks(sandbox) if not t["IsClosed"])
+    org.update(org.records["Task"][task["Id"]], {"Status": "Completed"})
+    result = CliRunner().invoke(cli, ["outcomes", "pull"], env=env)
+    assert result.exit_code == 0 and "1 completed" in result.output, result.output
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention)).one()
+        renewals = list(session.scalars(select(Renewal)))
+    assert intervention.task_completed_at is not None
+    assert [(r.account_id, r.status, r.amount) for r in renewals] == [("acct_opp", "won", 5000.0)]

@@ -1,0 +1,204 @@
+"""Read outcomes back: task completion and renewals from the CRM, past renewals from a CSV.
+
+`healthloop outcomes pull` (and the worker, hourly) reads the status of every open task healthloop
+created and the renewal deals / opportunities of every account with a CRM record; `healthloop
+outcomes import FILE` loads past renewals and churns so measurement and backtests have outcomes
+from day one. Both are idempotent: a renewal is keyed by (source, deal id) or (import, account:date).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.bulk import insert_ignore_many
+from connector.errors import InputError
+from connector.models import CrmRecord, Intervention, Renewal
+from connector.sql import chunks
+from crm_adapters.base import CrmAdapter
+from crm_adapters.base import Renewal as CrmRenewal
+
+OUTCOMES = ("won", "lost", "churned")
+STATUSES = ("open", *OUTCOMES)
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    account_id: str
+    day: date
+    outcome: str
+
+
+def read_outcome_csv(path: Path) -> list[OutcomeRow]:
+    """Rows of `account_id,date,outcome` (won / lost / churned); a bad row names its line and the fix."""
+    rows: list[OutcomeRow] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"account_id", "date", "outcome"} - set(reader.fieldnames or ())
+        if missing:
+            raise InputError("bad_csv", f"{path}: the header needs account_id,date,outcome (missing {sorted(missing)})")
+        for number, row in enumerate(reader, start=2):
+            account, outcome = (row["account_id"] or "").strip(), (row["outcome"] or "").strip().lower()
+            try:
+                day = date.fromisoformat((row["date"] or "").strip())
+            except ValueError:
+                raise InputError("bad_csv", f"{path}:{number}: date must be YYYY-MM-DD, not {row['date']!r}") from None
+            if not account:
+                raise InputError("bad_csv", f"{path}:{number}: account_id is empty")
+            if outcome not in OUTCOMES:
+                raise InputError("bad_csv", f"{path}:{number}: outcome must be won, lost or churned, not {outcome!r}")
+            rows.append(OutcomeRow(account, day, outcome))
+    return rows
+
+
+def import_outcomes(session: Session, rows: Sequence[OutcomeRow], now: datetime) -> int:
+    """Store imported outcomes (a row already imported is left alone); returns how many were new."""
+    return insert_ignore_many(
+        session,
+        Renewal.__table__,
+        ("source", "external_id", "account_id", "close_date", "status", "updated_at"),
+        [("import", f"{r.account_id}:{r.day.isoformat()}", r.account_id, r.day, r.outcome, now) for r in rows],
+    )
+
+
+def known_losses(session: Session) -> dict[str, tuple[date, str]]:
+    """account_id -> (close date, outcome) of its latest lost or churned renewal, from every source."""
+    losses: dict[str, tuple[date, str]] = {}
+    for account_id, day, status in session.execute(
+        select(Renewal.account_id, Renewal.close_date, Renewal.status).where(Renewal.status.in_(("lost", "churned")))
+    ):
+        if account_id not in losses or day > losses[account_id][0]:
+            losses[account_id] = (day, status)
+    return losses
+
+
+@dataclass
+class PullReport:
+    tasks_read: int = 0
+    tasks_completed: int = 0
+    tasks_missing: int = 0
+    renewals: int = 0
+    renewals_closed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def pull_outcomes(sessions: sessionmaker[Session], adapter: CrmAdapter, now: datetime | None = None) -> PullReport:
+    """Read the status of healthloop's open tasks and the accounts' renewals from the CRM, in batches."""
+    now = now or datetime.now(UTC)
+    report = PullReport()
+    with sessions() as session:
+        open_tasks = list(
+            session.execute(
+                select(Intervention.id, Intervention.crm_task_id).where(
+                    Intervention.crm_task_id.is_not(None), Intervention.task_completed_at.is_(None)
+                )
+            )
+        )
+        records = dict(
+            session.execute(
+                select(CrmRecord.record_id, CrmRecord.account_id).where(
+                    CrmRecord.crm == adapter.name, CrmRecord.record_id.is_not(None)
+                )
+            ).all()
+        )
+    for batch in chunks(open_tasks, 200):
+        statuses = adapter.read_tasks([task_id for _, task_id in batch])
+        report.tasks_read += len(batch)
+        with sessions.begin() as session:
+            for intervention_id, task_id in batch:
+                status = statuses.get(task_id)
+                if status is None:
+                    report.tasks_missing += 1
+                    values: dict[str, object] = {"task_status": "deleted", "outcome_checked_at": now}
+                else:
+                    values = {"task_status": status.status, "outcome_checked_at": now}
+                    if status.completed:
+                        report.tasks_completed += 1
+                        values["task_completed_at"] = status.completed_at or now
+                session.execute(update(Intervention).where(Intervention.id == intervention_id).values(**values))
+    for batch in chunks(list(records), 200):
+        renewals = adapter.read_renewals(batch)
+        with sessions.begin() as session:
+            report.renewals += store_renewals(session, adapter.name, records, renewals, now)
+        report.renewals_closed += sum(1 for r in renewals if r.closed)
+    return report
+
+
+def store_renewals(
+    session: Session, source: str, accounts: dict[str, str], renewals: Iterable[CrmRenewal], now: datetime
+) -> int:
+    """Upsert renewals read from the CRM (record id -> account id through `accounts`)."""
+    rows = []
+    for renewal in renewals:
+        account_id = accounts.get(renewal.record_id)
+        if account_id is None or renewal.close_date is None:
+            continue
+        status = "open" if not renewal.closed else ("won" if renewal.won else "lost")
+        rows.append(
+            (
+                source,
+                renewal.deal_id,
+                account_id,
+                renewal.name,
+                renewal.close_date,
+                status,
+                renewal.amount,
+                now,
+            )
+        )
+    columns = ("source", "external_id", "account_id", "name", "close_date", "status", "amount", "updated_at")
+    return insert_ignore_many(
+        session,
+        Renewal.__table__,
+        columns,
+        rows,
+        replace=(("source", "external_id"), ("account_id", "name", "close_date", "status", "amount", "updated_at")),
+    )
+
+
+@click.group("outcomes")
+def outcomes_cli() -> None:
+    """Read outcomes back: task completion and renewals from the CRM, or past renewals from a CSV."""
+
+
+@outcomes_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome (won/lost/churned)."""
+    from connector.db import make_engine, make_sessionmaker
+    from connector.settings import load_settings
+
+    rows = read_outcome_csv(path)
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            added = import_outcomes(session, rows, datetime.now(UTC))
+    finally:
+        engine.dispose()
+    accounts = len({r.account_id for r in rows})
+    click.echo(f"{len(rows)} outcome(s) for {accounts} account(s): {added} new, {len(rows) - added} already imported")
+
+
+@outcomes_cli.command("pull")
+def pull_command() -> None:
+    """Read task status and renewals from the CRM now (the worker also does it every hour)."""
+    from connector.crm import wiring
+    from connector.db import make_engine, make_sessionmaker
+
+    settings, _, adapter = wiring()
+    engine = make_engine(settings.database_url)
+    try:
+        report = pull_outcomes(make_sessionmaker(engine), adapter)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"{report.tasks_read} open task(s) read: {report.tasks_completed} completed, {report.tasks_missing} deleted "
+        f"in the CRM; {report.renewals} renewal(s) stored ({report.renewals_closed} closed)"
+    )
