@@ -251,9 +251,12 @@ def store_assessments(
                     "due_at": i.due_at,
                     "subject": i.subject[:500],
                     "body": i.body,
-                    "slack_alert": i.slack_alert,
-                    "slack_status": "pending" if i.slack_alert else None,
-                    "status": "pending",
+                    # The control group is decided, stored and measured, never sent anywhere.
+                    "slack_alert": i.slack_alert and not i.control,
+                    "slack_status": "pending" if i.slack_alert and not i.control else None,
+                    "status": "control" if i.control else "pending",
+                    "control": i.control,
+                    "crm_status": "control" if i.control else None,
                     "created_at": decided_at,
                 }
                 for a, i in planned

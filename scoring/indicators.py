@@ -166,7 +166,9 @@ def _first_flags(
     fired: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
     for firing in firings:
         fired[firing.trigger_id][firing.account_id].append(firing.fired_on)
-    low: dict[str, list[date]] = {a: [p.day for p in points if p.score < score_below] for a, points in histories.items()}
+    low: dict[str, list[date]] = {
+        a: [p.day for p in points if p.score < score_below] for a, points in histories.items()
+    }
     flags: dict[str, list[date | None]] = {}
     for indicator, days_by_account in [*fired.items(), (SCORE, low)]:
         flags[indicator] = []

@@ -138,6 +138,8 @@ class Intervention:
     slack_alert: bool
     trigger_ids: tuple[str, ...] = ()
     """Every trigger that opened it (`trigger_id` is the one whose playbook row was chosen)."""
+    control: bool = False
+    """In the control group: stored and measured, never sent to the CRM or Slack."""
 
 
 @dataclass(frozen=True, slots=True)

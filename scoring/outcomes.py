@@ -52,17 +52,17 @@ GroupBy = Literal["all", "trigger", "tier", "channel", "owner"]
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRules:
-    """The windows, shares and sample floor of Measure (defaults from the issue)."""
+    """The windows and sample floor of Measure (defaults from the issue).
+
+    The control shares are configured with the playbook (`Playbook.control_share` /
+    `control_shares` in `scoring.rules`), where the intervention is decided; see `control_share_for`.
+    """
 
     bands: TierBands = field(default_factory=TierBands)
     recovery_window_days: int = 14
     hold_days: int = 14
     response_window_days: int = 14
     renewal_horizon_days: int = 180
-    control_share: float = 0.10
-    """Share of each trigger's interventions held back as the control group."""
-    control_shares: Mapping[str, float] = field(default_factory=dict)
-    """Per-trigger overrides of `control_share` (key: trigger id, or `tier_entry`)."""
     min_group_size: int = 10
     """An arm with fewer decided outcomes than this marks an uplift or ratio `small_sample`."""
     deflection_window_days: int = 30
@@ -73,9 +73,6 @@ class OutcomeRules:
                 raise ValueError(f"{name} must be >= 0 (got {getattr(self, name)})")
         if self.deflection_window_days < 1 or self.min_group_size < 0:
             raise ValueError("deflection_window_days must be >= 1 and min_group_size >= 0")
-        for name, share in {"control_share": self.control_share, **self.control_shares}.items():
-            if not 0.0 <= share <= 1.0:
-                raise ValueError(f"control share for {name} must be between 0 and 1 (got {share})")
 
 
 # --- the control group ------------------------------------------------------------------------
@@ -100,9 +97,9 @@ def in_control_group(account_id: str, intervention_key: str, trigger_id: str | N
     return control_hash(account_id, intervention_key, trigger_id) < share
 
 
-def control_share_for(trigger_id: str | None, rules: OutcomeRules) -> float:
-    """The trigger's override in `rules.control_shares`, else `rules.control_share`."""
-    return rules.control_shares.get(trigger_id or TIER_ENTRY, rules.control_share)
+def control_share_for(trigger_id: str | None, default: float, overrides: Mapping[str, float]) -> float:
+    """The trigger's override (key: trigger id, or `tier_entry` for None), else `default` (0.10 by rule)."""
+    return overrides.get(trigger_id or TIER_ENTRY, default)
 
 
 # --- facts in ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Trend, TriggerHit
+from scoring.outcomes import in_control_group
 from scoring.rules import SIGNALS, TIER_LABELS, TIERS, PlaybookRow, ScoringRules
 from scoring.score import SIGNAL_LABELS
 from scoring.signals import in_grace
@@ -137,9 +138,11 @@ def plan(
         )
     titles = [TRIGGER_TITLES[hit.trigger_id] for hit in fired]
     parts = [hit.trigger_id for hit in fired] + ([f"tier-{tier}"] if entered else [])
+    key = intervention_key(day, parts)
+    share = rules.playbook.control_shares.get(lead or "tier_entry", rules.playbook.control_share)
     return (
         Intervention(
-            key=intervention_key(day, parts),
+            key=key,
             trigger_id=lead,
             tier=tier,
             action=row.action,
@@ -152,5 +155,6 @@ def plan(
             body="\n".join([*stories, *score.notes, "", _context(score, tier, trend, window, row)]),
             slack_alert=any(r.slack_alert for r in rows),
             trigger_ids=tuple(hit.trigger_id for hit in fired),
+            control=in_control_group(timeline.account_id, key, lead, share),
         ),
     )

@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 TIERS = ("healthy", "monitor", "at_risk", "critical", "churning")
 TIER_LABELS = {
@@ -244,6 +244,22 @@ class Playbook(_Rules):
 
     tiers: dict[Tier, PlaybookRow] = Field(default_factory=_default_tiers)
     triggers: dict[TriggerId, PlaybookRow] = Field(default_factory=_default_triggers)
+    control_share: float = Field(0.10, ge=0, le=1)
+    """Share of each trigger's interventions held back as the control group: decided and measured,
+    never sent to the CRM or Slack (a stable hash per account and intervention: a retry never moves one)."""
+    control_shares: dict[str, float] = {}
+    """Per-trigger overrides (`tier_entry` for interventions opened by entering a tier)."""
+
+    @field_validator("control_shares")
+    @classmethod
+    def _shares_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(TRIGGER_IDS) - {"tier_entry"})
+        if unknown:
+            raise ValueError(f"unknown trigger id(s) {', '.join(unknown)}; use trigger ids or tier_entry")
+        bad = sorted(name for name, share in value.items() if not 0 <= share <= 1)
+        if bad:
+            raise ValueError(f"shares must be between 0 and 1: {', '.join(bad)}")
+        return value
 
     @model_validator(mode="after")
     def _every_tier(self) -> Playbook:

@@ -25,6 +25,7 @@ from connector.models import Base
 from connector.runtime import Runtime, install
 from connector.settings import Settings
 from connector.work_queue import RedisWorkQueue
+from scoring.rules import ScoringRules
 
 POSTGRES_ADMIN_URL = os.environ.get("HEALTHLOOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("HEALTHLOOP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -120,9 +121,14 @@ def settings(database_url: str, redis_url: str) -> Settings:
     return Settings(database_url=database_url, redis_url=redis_url, write_keys=f"other-key,{WRITE_KEY}", **SECRETS)
 
 
+NO_CONTROL = ScoringRules.model_validate({"playbook": {"control_share": 0}})
+"""Scoring rules without a control group: which interventions the hash holds back changes with the day,
+so tests that follow one intervention to Slack or the CRM pin it off (the control group has its own tests)."""
+
+
 @pytest.fixture
 def config() -> Config:
-    return Config()
+    return Config(scoring=NO_CONTROL)
 
 
 @pytest.fixture

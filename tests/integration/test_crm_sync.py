@@ -19,7 +19,7 @@ from connector.crm_sync import CrmSync
 from connector.models import Alert, CrmRecord, Intervention
 from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
-from tests.conftest import SECRETS, WRITE_KEY
+from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def _sequence(sandbox: SandboxServer) -> SequenceTarget:
 def config(sandbox: SandboxServer) -> Config:
     escalation = sandbox.state.dump()["owners"][2]["id"]
     crm = CrmConfig(sync_delay_seconds=0, owners={"escalation": escalation}, sequences={"default": _sequence(sandbox)})
-    return Config(crm=crm)
+    return Config(crm=crm, scoring=NO_CONTROL)
 
 
 @pytest.fixture
@@ -402,3 +402,20 @@ def test_outcomes_pull_reads_task_completion_and_renewals_back(client, auth_head
     assert [(r.account_id, r.status, r.name) for r in renewals] == [("acct_out", "lost", "Out renewal")]
     again = CliRunner().invoke(cli, ["outcomes", "pull"], env=env)
     assert again.exit_code == 0 and "0 open task(s) read" in again.output, again.output
+
+
+def test_control_group_interventions_are_recorded_but_never_sent(client, auth_headers, runtime, env, sandbox, config):
+    always = config.scoring.model_copy(
+        update={"playbook": config.scoring.playbook.model_copy(update={"control_share": 1.0})}
+    )
+    runtime.config = config.model_copy(update={"scoring": always})
+    _provision(env)
+    _seed_companies(sandbox, ["acct_held"])
+    send(client, auth_headers, history_batch("acct_held", seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    with runtime.sessions() as session:
+        interventions = list(session.scalars(select(Intervention)))
+    assert interventions and all(i.control and i.crm_status == "control" for i in interventions)
+    assert all(not i.slack_alert and i.crm_task_id is None for i in interventions)
+    assert _tasks(sandbox) == [], "no task for the control group"
+    assert _companies(sandbox)["acct_held"]["properties"]["healthloop_score"], "health fields are still written"

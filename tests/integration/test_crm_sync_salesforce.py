@@ -19,7 +19,7 @@ from connector.crm_sync import CrmSync
 from connector.models import CrmRecord, Intervention
 from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
-from tests.conftest import SECRETS, WRITE_KEY
+from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
 from tests.integration.segment_calls import drain, history_batch, send
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,7 @@ def config(sandbox: SandboxServer) -> Config:
         owners={"escalation": ana["Id"]},
         sequences={"default": SequenceTarget(sequence_id=_cadence(sandbox), user_id=ana["Id"])},
     )
-    return Config(crm=crm)
+    return Config(crm=crm, scoring=NO_CONTROL)
 
 
 @pytest.fixture

@@ -798,8 +798,10 @@ def _free_port() -> int:
 
 
 def test_cli_serves_the_sandbox_in_the_foreground():
-    port = _free_port()
-    command = [sys.executable, "-c", "from connector.cli.main import cli; cli()", "sandbox", "--port", str(port)]
+    # Port 0: the server picks free ports and prints them (a port probed here could be taken by the
+    # time the subprocess binds it, e.g. by a parallel test's sandbox).
+    command = [sys.executable, "-c", "from connector.cli.main import cli; cli()", "sandbox", "--port", "0"]
+    command += ["--tls-port", "0"]
     process = subprocess.Popen(
         command,
         cwd=REPO,
@@ -808,21 +810,23 @@ def test_cli_serves_the_sandbox_in_the_foreground():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30  # a loaded CI machine imports slowly
-        while True:
-            try:
-                response = requests.get(f"{url}/crm/v3/owners", headers={"Authorization": "Bearer cli-token"})
+        assert process.stdout is not None
+        url = ""
+        for line in process.stdout:  # the banner ends with "Inspect it with", then it serves
+            lines.append(line)
+            if line.startswith("HubSpot sandbox listening on "):
+                url = line.removeprefix("HubSpot sandbox listening on ").strip()
+            if line.startswith("Inspect it with"):
                 break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the sandbox did not come up"
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                time.sleep(0.05)
+        else:
+            raise AssertionError("the sandbox did not come up:\n" + "".join(lines))
+        response = requests.get(f"{url}/crm/v3/owners", headers={"Authorization": "Bearer cli-token"}, timeout=10)
         assert response.status_code == 200 and len(response.json()["results"]) == 3
         client = hubspot.HubSpot(access_token="cli-token", host=url)
         assert client.crm.companies.basic_api.get_page().results == []
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
-    assert f"HUBSPOT_BASE_URL={url} HUBSPOT_ACCESS_TOKEN=cli-token" in output
+    assert f"HUBSPOT_BASE_URL={url} HUBSPOT_ACCESS_TOKEN=cli-token" in "".join(lines) + output

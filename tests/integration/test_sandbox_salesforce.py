@@ -546,35 +546,40 @@ def _free_port() -> int:
 
 
 def test_cli_serves_hubspot_over_http_and_salesforce_over_https(tmp_path):
-    port, tls_port = _free_port(), _free_port()
-    command = [sys.executable, "-c", "from connector.cli.main import cli; cli()", "sandbox", "--port", str(port)]
-    command += ["--tls-port", str(tls_port), "--tls-dir", str(tmp_path)]
+    # Ports 0: the server picks free ones and prints them (no race with a parallel test's ports).
+    command = [sys.executable, "-c", "from connector.cli.main import cli; cli()", "sandbox", "--port", "0"]
+    command += ["--tls-port", "0", "--tls-dir", str(tmp_path)]
     process = subprocess.Popen(
         command, cwd=REPO, env={"PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    salesforce_url = f"https://127.0.0.1:{tls_port}"
+    lines: list[str] = []
     try:
-        deadline = time.monotonic() + 30  # a loaded CI machine imports slowly
+        assert process.stdout is not None
+        urls: dict[str, str] = {}
+        for line in process.stdout:
+            lines.append(line)
+            found = re.match(r"(HubSpot|Salesforce) sandbox listening on (\S+)", line)
+            if found:
+                urls[found.group(1)] = found.group(2)
+            if line.startswith("Inspect it with"):  # the banner's last line, then it serves
+                break
+        else:
+            raise AssertionError("the sandbox did not come up:\n" + "".join(lines))
+        hubspot_url, salesforce_url = urls["HubSpot"], urls["Salesforce"]
         session = requests.Session()
         session.verify, session.trust_env = str(tmp_path / "ca.pem"), False
-        while True:
-            try:
-                token = session.post(f"{salesforce_url}/services/oauth2/token", data=PASSWORD_GRANT)
-                break
-            except (requests.ConnectionError, OSError):
-                assert time.monotonic() < deadline, "the sandbox did not come up"
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                time.sleep(0.05)
+        token = session.post(f"{salesforce_url}/services/oauth2/token", data=PASSWORD_GRANT, timeout=10)
         assert token.status_code == 200 and token.json()["instance_url"] == salesforce_url
         sf = Salesforce(instance_url=salesforce_url, session_id=token.json()["access_token"], session=session)
         assert sf.query("SELECT Id FROM User")["totalSize"] == 3
         owners = requests.get(
-            f"http://127.0.0.1:{port}/crm/v3/owners", headers={"Authorization": "Bearer sandbox-token"}
+            f"{hubspot_url}/crm/v3/owners", headers={"Authorization": "Bearer sandbox-token"}, timeout=10
         )
         assert owners.status_code == 200
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
+    output = "".join(lines) + output
     assert f"SALESFORCE_INSTANCE_URL={salesforce_url}" in output
     assert f"REQUESTS_CA_BUNDLE={tmp_path / 'ca-bundle.pem'}" in output
-    assert f"HUBSPOT_BASE_URL=http://127.0.0.1:{port}" in output
+    assert f"HUBSPOT_BASE_URL={hubspot_url}" in output

@@ -141,3 +141,17 @@ def test_nested_evidence_reads_as_text():
     evidence = {"issues": [{"issue": "export", "ticket_ids": ["1", "2"]}], "window_days": 30, "pct": 30.0}
     assert readable(evidence) == "issues (issue export; ticket ids 1, 2); window days 30; pct 30"
     assert readable({"missing": [], "last": None}) == "missing none; last none"
+
+
+def test_the_control_group_is_a_stable_per_trigger_share_of_interventions():
+    never = ScoringRules.model_validate({"playbook": {"control_share": 0}})
+    always = ScoringRules.model_validate({"playbook": {"control_share": 1}})
+    only_inactive = ScoringRules.model_validate({"playbook": {"control_share": 0, "control_shares": {"inactive": 1}}})
+    (held,) = decide("at_risk", fired=[hit("inactive")], rules=always)
+    assert held.control
+    (sent,) = decide("at_risk", fired=[hit("inactive")], rules=never)
+    assert not sent.control and sent.key == held.key
+    assert decide("at_risk", fired=[hit("inactive")], rules=only_inactive)[0].control
+    assert not decide("at_risk", fired=[hit("login_decline")], rules=only_inactive)[0].control
+    default = [decide("at_risk", fired=[hit("inactive")])[0].control for _ in range(3)]
+    assert len(set(default)) == 1, "the same account and key always land on the same side"
