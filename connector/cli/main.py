@@ -47,6 +47,7 @@ def _register() -> None:
     from connector.demo import demo_command
     from connector.importer import import_command
     from connector.outcomes import outcomes_cli
+    from connector.report import report_command
     from connector.sandbox_cli import sandbox_cli
     from connector.score_cli import score_command
     from connector.status import status_command
@@ -62,6 +63,7 @@ def _register() -> None:
         crm_cli,
         sync_command,
         outcomes_cli,
+        report_command,
         backtest_command,
         serve_command,
         worker_command,
