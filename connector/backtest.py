@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,11 @@ from sqlalchemy import select
 
 from connector.history import AccountHistory, load_histories, lookback_days
 from connector.models import Account
-from connector.outcomes import known_losses, read_outcome_csv
+from connector.outcomes import known_losses, read_outcome_csv, stored_renewals
 from scoring.assess import assess
+from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
 from scoring.model import OpenAlert, PriorState
+from scoring.outcomes import RenewalFact, ScorePoint
 from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS, ScoringRules
 
 LEAD_HORIZON_DAYS = 180
@@ -37,6 +39,7 @@ class Replay:
 
     tiers: dict[date, str] = field(default_factory=dict)
     fired: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+    scores: dict[date, int] = field(default_factory=dict)
 
 
 def replay(history: AccountHistory, days: list[date], rules: ScoringRules) -> Replay:
@@ -51,7 +54,7 @@ def replay(history: AccountHistory, days: list[date], rules: ScoringRules) -> Re
         earlier = {n: scores[day - timedelta(days=n)] for n in windows if day - timedelta(days=n) in scores}
         prior = PriorState(earlier, previous_tier, dict(open_alerts), dict(last_cleared))
         assessment = assess(history.timeline(day, rules), rules, prior, datetime.combine(day, time.max, tzinfo=UTC))
-        scores[day] = assessment.score.value
+        scores[day] = result.scores[day] = assessment.score.value
         previous_tier = result.tiers[day] = assessment.tier
         for hit in assessment.fired:
             open_alerts[hit.trigger_id] = OpenAlert(hit.trigger_id, day, hit.evidence)
@@ -93,6 +96,33 @@ def summarize(replays: dict[str, Replay], losses: dict[str, tuple[date, str]]) -
     return {"accounts": len(replays), "losses": len(losses), "triggers": triggers, "tiers": tiers}
 
 
+def indicators(replays: dict[str, Replay], renewals: list[RenewalFact], rules: ScoringRules) -> dict[str, Any]:
+    """Per trigger and for the score: precision, recall and lead time before lost renewals; the score's
+    AUC 30/60/90 days before renewal (scoring.indicators)."""
+    histories = {a: [ScorePoint(d, s) for d, s in sorted(r.scores.items())] for a, r in replays.items()}
+    firings = [TriggerFiring(a, t, d) for a, r in replays.items() for t, days in r.fired.items() for d in days]
+    score_below = rules.tiers.monitor
+    accuracy = indicator_accuracy(renewals, histories, firings, score_below=score_below)
+    return {
+        "renewals": {
+            "closed": sum(1 for r in renewals if r.won is not None),
+            "lost": sum(r.won is False for r in renewals),
+        },
+        "indicators": [
+            {
+                "indicator": row.indicator,
+                "flagged": row.flagged,
+                "true_positives": row.true_positives,
+                "precision": asdict(row.precision),
+                "recall": asdict(row.recall),
+                "median_lead_days": row.median_lead_days,
+            }
+            for row in accuracy
+        ],
+        "score_auc": [asdict(row) for row in score_auc(renewals, histories)],
+    }
+
+
 def _leads(days_by_account: dict[str, list[date]], losses: dict[str, tuple[date, str]]) -> dict[str, Any]:
     leads = []
     for account, (lost_on, _) in losses.items():
@@ -131,9 +161,13 @@ def backtest_command(start: datetime | None, end: datetime | None, outcomes: Pat
         accounts = list(session.scalars(select(Account.account_id)))
         histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
         stored = known_losses(session)
+        renewals = stored_renewals(session)
     replays = {account: replay(history, days, rules) for account, history in histories.items()}
     # Stored renewals (CRM and `outcomes import`), and a CSV on top when given.
     report = summarize(replays, stored | (read_outcomes(outcomes) if outcomes else {}))
+    if outcomes:
+        renewals += [RenewalFact(r.account_id, r.day, r.outcome == "won") for r in read_outcome_csv(outcomes)]
+    report |= indicators(replays, renewals, rules)
     report |= {"from": first.isoformat(), "to": last.isoformat(), "config_version": rules.version()}
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
@@ -167,3 +201,29 @@ def _print(report: dict[str, Any]) -> None:
             "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
         )
     console.print(tiers)
+    closed = report["renewals"]["closed"]
+    console.print(
+        f"indicators against {closed} closed renewal(s) ({report['renewals']['lost']} lost), 90-day lookback:"
+    )
+    table = Table("indicator", "flagged", "precision [95% CI]", "recall [95% CI]", "median lead (days)")
+    for row in report["indicators"]:
+        if row["flagged"] or row["indicator"] == "score":
+            table.add_row(
+                row["indicator"],
+                str(row["flagged"]),
+                _proportion(row["precision"]),
+                _proportion(row["recall"]),
+                "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
+            )
+    console.print(table)
+    aucs = ", ".join(
+        f"{row['days_before']} days before: " + ("-" if row["auc"] is None else f"{row['auc']:.2f}")
+        for row in report["score_auc"]
+    )
+    console.print(f"score AUC (lost vs won renewals) {aucs}")
+
+
+def _proportion(p: dict[str, Any]) -> str:
+    if not p["n"]:
+        return "-"
+    return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"

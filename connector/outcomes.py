@@ -24,6 +24,7 @@ from connector.models import CrmRecord, Intervention, Renewal
 from connector.sql import chunks
 from crm_adapters.base import CrmAdapter
 from crm_adapters.base import Renewal as CrmRenewal
+from scoring.outcomes import RenewalFact
 
 OUTCOMES = ("won", "lost", "churned")
 STATUSES = ("open", *OUTCOMES)
@@ -77,6 +78,16 @@ def known_losses(session: Session) -> dict[str, tuple[date, str]]:
         if account_id not in losses or day > losses[account_id][0]:
             losses[account_id] = (day, status)
     return losses
+
+
+def stored_renewals(session: Session) -> list[RenewalFact]:
+    """Every stored renewal as scoring sees it (won True, lost or churned False, open None)."""
+    return [
+        RenewalFact(account_id, close_date, None if status == "open" else status == "won")
+        for account_id, close_date, status in session.execute(
+            select(Renewal.account_id, Renewal.close_date, Renewal.status)
+        )
+    ]
 
 
 @dataclass

@@ -35,6 +35,12 @@ def test_importing_outcomes_is_idempotent_and_feeds_the_backtest(client, auth_he
     report = orjson.loads(backtest.output)
     assert report["losses"] == 1
     assert report["triggers"]["inactive"]["losses_warned"] == 1
+    assert report["renewals"] == {"closed": 2, "lost": 1}
+    inactive = next(row for row in report["indicators"] if row["indicator"] == "inactive")
+    assert inactive["true_positives"] == 1 and inactive["recall"]["value"] == 1.0
+    assert [row["days_before"] for row in report["score_auc"]] == [30, 60, 90]
+    table = CliRunner().invoke(cli, ["backtest"], env=env)
+    assert table.exit_code == 0 and "score AUC" in table.output and "precision" in table.output, table.output
 
 
 @pytest.mark.parametrize(
