@@ -73,6 +73,9 @@ def _register() -> None:
         sandbox_cli,
     ):
         cli.add_command(command)
+    from connector.config_diff import diff_command
+
+    config_cli.add_command(diff_command)
 
 
 _register()

@@ -99,3 +99,24 @@ def test_the_report_counts_a_save_a_non_save_and_the_control_group(runtime, data
     assert everything["uplift"]["difference"] == 1.0 and everything["uplift"]["small_sample"]
     table = CliRunner().invoke(cli, ["report", "--by", "trigger"], env={"HEALTHLOOP_DATABASE_URL": database_url})
     assert table.exit_code == 0 and "low_score" in table.output and "small sample" in table.output, table.output
+
+
+def test_config_diff_replays_history_under_the_proposed_rules(client, auth_headers, runtime, database_url, tmp_path):
+    send(client, auth_headers, history_batch("acct_edge", seats=10, active_days=range(30, 80)))
+    send(client, auth_headers, history_batch("acct_fine", seats=4, active_days=range(0, 80)))
+    drain(runtime)
+    proposed = tmp_path / "stricter.yaml"
+    proposed.write_text(
+        "scoring:\n  alerts:\n    inactive_days: 45\n  tiers: {healthy: 95, monitor: 90, at_risk: 70, critical: 50}\n"
+    )
+    env = {"HEALTHLOOP_DATABASE_URL": database_url}
+    result = CliRunner().invoke(cli, ["config", "diff", str(proposed), "--days", "20", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = orjson.loads(result.output)
+    assert "scoring.alerts.inactive_days" in report["changed"] and "scoring.tiers.healthy" in report["changed"]
+    assert report["versions"]["old"] != report["versions"]["new"]
+    assert report["tier_changes"] >= 1, "stricter bands move at least the healthy account down"
+    assert report["triggers"]["inactive"]["new"] < report["triggers"]["inactive"]["old"]
+    assert set(report["indicators"]) == {"old", "new"}
+    table = CliRunner().invoke(cli, ["config", "diff", str(proposed), "--days", "20"], env=env)
+    assert table.exit_code == 0 and "would end in another tier" in table.output, table.output
