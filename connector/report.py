@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,20 +22,30 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.models import AccountScore, Intervention, Renewal
+from connector.models import AccountScore, Alert, Intervention, Renewal, Ticket
 from connector.sql import chunks, in_list
+from scoring.indicators import TriggerFiring, reactive_ratio
 from scoring.outcomes import (
+    AccountTicket,
     InterventionFact,
+    InterventionOutcome,
     OutcomeRules,
     RenewalFact,
     ScorePoint,
     SummaryRow,
+    deflection,
     measure_all,
     summarize,
 )
 from scoring.rules import ScoringRules
 
 GROUPINGS = ("all", "trigger", "tier", "channel", "owner")
+REACTIVE_WINDOW_DAYS = 90
+"""The reactive-to-proactive ratio looks at accounts entering At Risk or worse in the last 90 days."""
+SIGNAL_LOOKBACK_DAYS = 30
+"""How far before an at-risk entry a ticket or trigger still counts as its first signal."""
+ESCALATION_PRIORITIES = frozenset({"urgent"})
+"""Ticket priorities read as an escalation."""
 
 
 def load_facts(
@@ -86,15 +97,91 @@ def outcome_rules(scoring: ScoringRules) -> OutcomeRules:
     return OutcomeRules(bands=scoring.tiers)
 
 
-def build_report(session: Session, scoring: ScoringRules, as_of: date, since: date | None = None) -> dict[str, Any]:
+def load_tickets(session: Session, since: date) -> list[AccountTicket]:
+    """Tickets with an account, opened (or, without an open date, last updated) on or after `since`."""
+    lower = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    query = select(Ticket.account_id, Ticket.opened_at, Ticket.state_at, Ticket.priority).where(
+        Ticket.account_id.is_not(None), Ticket.state_at >= lower
+    )
+    tickets = []
+    for account_id, opened_at, state_at, priority in session.execute(query):
+        opened_on = (opened_at or state_at).date()
+        if opened_on >= since:
+            tickets.append(AccountTicket(account_id, opened_on, escalation=priority in ESCALATION_PRIORITIES))
+    return tickets
+
+
+def load_firings(session: Session, since: date) -> list[TriggerFiring]:
+    """Every alert fired on or after `since`, as a trigger firing."""
+    query = select(Alert.account_id, Alert.trigger_id, Alert.fired_on).where(Alert.fired_on >= since)
+    return [TriggerFiring(a, t, d) for a, t, d in session.execute(query)]
+
+
+def load_histories(session: Session, since: date) -> dict[str, list[ScorePoint]]:
+    """Every account's score points on or after `since`, in day order."""
+    histories: dict[str, list[ScorePoint]] = defaultdict(list)
+    query = select(AccountScore.account_id, AccountScore.day, AccountScore.score).where(AccountScore.day >= since)
+    for account_id, day, score in session.execute(query.order_by(AccountScore.day)):
+        histories[account_id].append(ScorePoint(day, score))
+    return dict(histories)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The facts behind one report and what `scoring.outcomes` made of them (the HTML page draws from it)."""
+
+    as_of: date
+    facts: list[InterventionFact]
+    histories: dict[str, list[ScorePoint]]
+    renewals: list[RenewalFact]
+    outcomes: tuple[InterventionOutcome, ...]
+    report: dict[str, Any]
+
+
+def measure_report(session: Session, scoring: ScoringRules, as_of: date, since: date | None = None) -> Measured:
+    rules = outcome_rules(scoring)
     facts, histories, renewals = load_facts(session, since)
-    outcomes = measure_all(facts, histories, renewals, as_of, outcome_rules(scoring))
-    return {
+    outcomes = measure_all(facts, histories, renewals, as_of, rules)
+    start = as_of - timedelta(days=REACTIVE_WINDOW_DAYS - 1)
+    signals_from = start - timedelta(days=SIGNAL_LOOKBACK_DAYS)
+    first = min((f.created_on for f in facts), default=signals_from)
+    tickets = load_tickets(session, min(first, signals_from))
+    ratio = reactive_ratio(
+        load_histories(session, signals_from),
+        tickets,
+        load_firings(session, signals_from),
+        start,
+        as_of,
+        bands=scoring.tiers,
+        lookback_days=SIGNAL_LOOKBACK_DAYS,
+    )
+    deflected = deflection(facts, tickets, as_of, rules)
+    report = {
         "as_of": as_of.isoformat(),
         "interventions": len(facts),
         "control": sum(1 for f in facts if f.control),
         "groups": {by: [_row(r) for r in summarize(outcomes, by)] for by in GROUPINGS},
+        "reactive": {
+            "from": start.isoformat(),
+            "to": as_of.isoformat(),
+            "entries": len(ratio.first_signals),
+            "reactive": ratio.reactive,
+            "proactive": ratio.proactive,
+            "unsignalled": ratio.unsignalled,
+            "reactive_share": asdict(ratio.reactive_share),
+            "ratio": ratio.ratio,
+        },
+        "deflection": asdict(deflected)
+        | {
+            "deflection": None if deflected.ratio is None else 1 - deflected.ratio,
+            "min_group_size": rules.min_group_size,
+        },
     }
+    return Measured(as_of, facts, histories, renewals, outcomes, report)
+
+
+def build_report(session: Session, scoring: ScoringRules, as_of: date, since: date | None = None) -> dict[str, Any]:
+    return measure_report(session, scoring, as_of, since).report
 
 
 def _row(row: SummaryRow) -> dict[str, Any]:
@@ -143,13 +230,56 @@ def print_report(report: dict[str, Any], console: Console, groupings: Sequence[s
                 _uplift(row["uplift"]),
             )
         console.print(table)
+    console.print(reactive_line(report["reactive"]))
+    console.print(deflection_line(report["deflection"]))
+
+
+def reactive_line(reactive: dict[str, Any]) -> str:
+    """One sentence: how many at-risk entries the customer announced before our triggers did."""
+    head = f"reactive vs proactive ({reactive['from']} .. {reactive['to']}): "
+    if not reactive["entries"]:
+        return head + "no account entered At Risk or worse"
+    share = reactive["reactive_share"]
+    text = (
+        f"{reactive['entries']} at-risk entries; first signal a ticket/escalation {reactive['reactive']}, "
+        f"a behavioural trigger {reactive['proactive']}, none {reactive['unsignalled']}"
+    )
+    if share["n"]:
+        text += f"; reactive share {_rate(share)}"
+    if reactive["ratio"] is not None:
+        text += f", ratio {reactive['ratio']:.2f} reactive per proactive"
+    return head + text
+
+
+def deflection_line(d: dict[str, Any]) -> str:
+    """One sentence: tickets per account-month after outreach vs after a held-back intervention."""
+
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    text = (
+        f"ticket deflection: treated {rate(d['treated_rate'])} tickets/account-month "
+        f"({d['treated_tickets']} tickets, n={d['treated_accounts']} accounts) vs control {rate(d['control_rate'])} "
+        f"({d['control_tickets']} tickets, n={d['control_accounts']} accounts)"
+    )
+    if d["ratio"] is not None:
+        text += f"; rate ratio {d['ratio']:.2f}"
+        if d["low"] is not None:
+            text += f" [{d['low']:.2f}-{d['high']:.2f}]"
+    return text + (" small sample" if d["small_sample"] else "")
 
 
 @click.command("report")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only interventions created on or after this day.")
 @click.option("--by", "groupings", multiple=True, type=click.Choice(GROUPINGS), help="Tables to print (default all).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write a self-contained HTML page (charts inline) to this file.",
+)
+def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: bool, html_path: Path | None) -> None:
     """Save rate, response rate, time to recovery and uplift over the control group, with 95% intervals."""
     from connector.config import load_config
     from connector.runtime import open_database
@@ -158,7 +288,13 @@ def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: 
     settings = load_settings()
     scoring = load_config(settings.config_path).scoring
     with open_database(settings) as sessions, sessions() as session:
-        report = build_report(session, scoring, datetime.now(UTC).date(), since.date() if since else None)
+        measured = measure_report(session, scoring, datetime.now(UTC).date(), since.date() if since else None)
+        report = measured.report
+        if html_path is not None:
+            from connector.report_html import write_html
+
+            write_html(html_path, session, scoring, measured)
+            click.echo(f"wrote {html_path}", err=True)
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -41,6 +41,7 @@ def cli() -> None:
 def _register() -> None:
     from connector.accounts import accounts_cli
     from connector.backtest import backtest_command
+    from connector.calibrate import calibrate_command
     from connector.config import config_cli
     from connector.crm import crm_cli, sync_command
     from connector.db import db_cli
@@ -65,6 +66,7 @@ def _register() -> None:
         outcomes_cli,
         report_command,
         backtest_command,
+        calibrate_command,
         serve_command,
         worker_command,
         sweep_command,

@@ -120,3 +120,44 @@ def test_config_diff_replays_history_under_the_proposed_rules(client, auth_heade
     assert set(report["indicators"]) == {"old", "new"}
     table = CliRunner().invoke(cli, ["config", "diff", str(proposed), "--days", "20"], env=env)
     assert table.exit_code == 0 and "would end in another tier" in table.output, table.output
+
+
+def test_calibrate_proposes_weights_from_stored_outcomes_and_never_changes_the_config(runtime, database_url, tmp_path):
+    """Losses are told by activity alone: the proposal moves weight to activity and ranks better held out."""
+    import random
+
+    from connector.config import load_config
+
+    rng = random.Random(8)
+    close = datetime.now(UTC).date() - timedelta(days=5)
+    with runtime.sessions.begin() as session:
+        for k in range(90):
+            lost = k % 3 == 0
+            signals = {
+                "activity": {"value": rng.uniform(5, 40) if lost else rng.uniform(50, 95)},
+                "engagement": {"value": rng.uniform(0, 100)},
+                "milestones": {"value": rng.uniform(0, 100)},
+                "recency": {"value": rng.uniform(0, 100)},
+            }
+            session.add(
+                AccountScore(
+                    account_id=f"acct_{k}", day=close - timedelta(days=31), score=50, tier="at_risk", signals=signals,
+                    weights={}, reason="", config_version="test", scored_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+            session.add(
+                Renewal(
+                    source="import", external_id=f"acct_{k}:{close}", account_id=f"acct_{k}", close_date=close,
+                    status="lost" if lost else "won", updated_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+    out = tmp_path / "proposed.yaml"
+    env = {"HEALTHLOOP_DATABASE_URL": database_url}
+    result = CliRunner().invoke(cli, ["calibrate", "--step", "0.1", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "held-out" in result.output and "+    activity:" in result.output
+    proposed = load_config(out)
+    assert proposed.scoring.weights.activity > 0.4
+    assert "live config is unchanged" in result.output
+    empty = CliRunner().invoke(cli, ["calibrate", "--days-before", "200"], env=env)
+    assert empty.exit_code != 0 and "at least 2 lost and 2 won" in empty.output
