@@ -278,6 +278,7 @@ def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
     _print_accounts(rt, console)
     if demo_crm is not None:
         demo_crm.show(rt, console)
+        demo_crm.measure(rt, console, datetime.now(UTC))
     with rt.sessions() as session:
         status = storage_status(session)
     console.print(

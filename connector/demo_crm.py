@@ -81,6 +81,31 @@ class DemoCrm:
     def stop(self) -> None:
         self.sandbox.stop()
 
+    def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
+        """CSMs complete every other open task; the renewals of the three healthiest and the three
+        weakest accounts close (won / lost). Returns (tasks completed, renewals won, renewals lost)."""
+        raise NotImplementedError
+
+    def measure(self, rt: Runtime, console: Console, now: datetime) -> None:
+        """Simulate what CSMs and customers do next, read it back like the worker does, print the report."""
+        from connector.outcomes import pull_outcomes
+        from connector.report import build_report, print_report
+
+        completed, won, lost = self.simulate_outcomes(now)
+        pulled = pull_outcomes(rt.sessions, rt.crm_adapter(), now)
+        console.print(
+            f"[bold]a while later[/bold]: CSMs completed {completed} task(s), {won} renewal(s) closed won and {lost} "
+            f"lost in {self.label}; `healthloop outcomes pull` read back {pulled.tasks_completed} completed task(s) "
+            f"and {pulled.renewals} renewal(s)"
+        )
+        with rt.sessions() as session:
+            report = build_report(session, rt.config.scoring, now.date())
+        print_report(report, console, ("all", "trigger"))
+        console.print(
+            "recoveries are still pending (the 14-day windows have not elapsed): run `healthloop report` later, "
+            "or `healthloop report --html report.html` for the charts"
+        )
+
 
 def _health_table(title: str, record_label: str) -> Table:
     return Table(record_label, "owner", "score", "tier", "trend", "open triggers", title=title, title_justify="left")
@@ -202,6 +227,31 @@ class HubSpotDemo(DemoCrm):
         )
         self.second_sync(rt, console)
 
+    def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
+        state = self.sandbox.state
+        tasks = sorted(state.live_records("tasks"), key=lambda r: r.id)
+        open_tasks = [t for t in tasks if t.properties.get("hs_task_status") != "COMPLETED"]
+        for task in open_tasks[::2]:
+            state.update(task, {"hs_task_status": "COMPLETED"}, trusted=True)
+        companies = {c.id: c.properties for c in state.live_records("companies")}
+        scores = {
+            cid: float(p["healthloop_score"]) for cid, p in companies.items() if p.get("healthloop_score") is not None
+        }
+        winners, losers = _ranked_accounts(scores)
+        closed = now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+        for deal in state.live_records("deals"):
+            linked = set(state.associated("deals", deal.id, "companies"))
+            stage = "closedwon" if linked & set(winners) else "closedlost" if linked & set(losers) else None
+            if stage:
+                state.update(deal, {"dealstage": stage, "closedate": closed}, trusted=True)
+        return len(open_tasks[::2]), len(winners), len(losers)
+
+
+def _ranked_accounts(scores: dict[str, float]) -> tuple[list[str], list[str]]:
+    """The three healthiest and the three weakest scored accounts."""
+    ranked = sorted(scores, key=lambda account: scores[account])
+    return ranked[-3:], ranked[:3]
+
 
 class SalesforceDemo(DemoCrm):
     name = "salesforce"
@@ -304,6 +354,27 @@ class SalesforceDemo(DemoCrm):
         notes = len(all_tasks) - len(tasks)
         console.print(f"{notes} tier-change note(s) (completed Tasks), {len(trackers)} cadence assignment(s)")
         self.second_sync(rt, console)
+
+    def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
+        org = self.sandbox.salesforce
+        open_tasks = sorted(
+            (t for t in org.records["Task"].values() if not t.deleted and not t.values.get("IsClosed")),
+            key=lambda t: t.id,
+        )
+        for task in open_tasks[::2]:
+            org.update(task, {"Status": "Completed"}, trusted=True)
+        scores = {
+            a.id: float(a.values["Healthloop_Score__c"])
+            for a in org.records["Account"].values()
+            if not a.deleted and a.values.get("Healthloop_Score__c") is not None
+        }
+        winners, losers = _ranked_accounts(scores)
+        for opportunity in list(org.records["Opportunity"].values()):
+            account = opportunity.values.get("AccountId")
+            stage = "Closed Won" if account in winners else "Closed Lost" if account in losers else None
+            if stage:
+                org.update(opportunity, {"StageName": stage, "CloseDate": now.date().isoformat()}, trusted=True)
+        return len(open_tasks[::2]), len(winners), len(losers)
 
 
 def start_demo_crm(crm: str) -> DemoCrm | None:
