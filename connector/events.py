@@ -116,3 +116,5 @@ class TicketDeliveryRecord:
     outcome: DeliveryOutcome
     payload: Any
     ticket: TicketEvent | None = None
+    refresh: tuple[str, str] | None = None
+    """An outcome to read again now: ("task", id) or ("deal", id) (HubSpot task and deal changes)."""

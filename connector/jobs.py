@@ -182,3 +182,16 @@ def pull_outcomes() -> dict[str, int]:
 
     report = pull(rt.sessions, rt.crm_adapter())
     return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}
+
+
+def refresh_outcomes(hints: list[list[str]]) -> dict[str, int]:
+    """Read the tasks and deals a CRM webhook named (["task", id] / ["deal", id]) back now."""
+    rt = runtime.current()
+    if not rt.crm_enabled:
+        return {"tasks": 0, "renewals": 0}
+    from connector.outcomes import refresh_outcomes as refresh
+
+    tasks = sorted({object_id for kind, object_id in hints if kind == "task"})
+    deals = sorted({object_id for kind, object_id in hints if kind == "deal"})
+    report = refresh(rt.sessions, rt.crm_adapter(), tasks, deals)
+    return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}

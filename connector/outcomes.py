@@ -112,14 +112,52 @@ def pull_outcomes(sessions: sessionmaker[Session], adapter: CrmAdapter, now: dat
                 )
             )
         )
-        records = dict(
+        records = _records(session, adapter.name)
+    _read_tasks(sessions, adapter, [(i, t) for i, t in open_tasks if t], now, report)
+    _read_renewals(sessions, adapter, records, list(records), now, report)
+    return report
+
+
+def refresh_outcomes(
+    sessions: sessionmaker[Session],
+    adapter: CrmAdapter,
+    task_ids: Sequence[str],
+    deal_ids: Sequence[str],
+    now: datetime | None = None,
+) -> PullReport:
+    """Read back just the tasks and deals a CRM webhook said changed (near-real-time outcomes)."""
+    now = now or datetime.now(UTC)
+    report = PullReport()
+    with sessions() as session:
+        tasks = list(
             session.execute(
-                select(CrmRecord.record_id, CrmRecord.account_id).where(
-                    CrmRecord.crm == adapter.name, CrmRecord.record_id.is_not(None)
-                )
-            ).all()
-        )
-    for batch in chunks(open_tasks, 200):
+                select(Intervention.id, Intervention.crm_task_id).where(Intervention.crm_task_id.in_(list(task_ids)))
+            )
+        ) if task_ids else []  # fmt: skip
+        records = _records(session, adapter.name)
+    _read_tasks(sessions, adapter, [(i, t) for i, t in tasks if t], now, report)
+    if deal_ids:
+        owners = [record for record in adapter.renewal_records(deal_ids).values() if record in records]
+        _read_renewals(sessions, adapter, records, sorted(set(owners)), now, report)
+    return report
+
+
+def _records(session: Session, crm: str) -> dict[str, str]:
+    """CRM record id -> account id, for the accounts resolved in this CRM."""
+    rows = session.execute(
+        select(CrmRecord.record_id, CrmRecord.account_id).where(CrmRecord.crm == crm, CrmRecord.record_id.is_not(None))
+    )
+    return {record_id: account_id for record_id, account_id in rows if record_id}
+
+
+def _read_tasks(
+    sessions: sessionmaker[Session],
+    adapter: CrmAdapter,
+    tasks: list[tuple[int, str]],
+    now: datetime,
+    report: PullReport,
+) -> None:
+    for batch in chunks(tasks, 200):
         statuses = adapter.read_tasks([task_id for _, task_id in batch])
         report.tasks_read += len(batch)
         with sessions.begin() as session:
@@ -134,12 +172,21 @@ def pull_outcomes(sessions: sessionmaker[Session], adapter: CrmAdapter, now: dat
                         report.tasks_completed += 1
                         values["task_completed_at"] = status.completed_at or now
                 session.execute(update(Intervention).where(Intervention.id == intervention_id).values(**values))
-    for batch in chunks(list(records), 200):
+
+
+def _read_renewals(
+    sessions: sessionmaker[Session],
+    adapter: CrmAdapter,
+    records: dict[str, str],
+    record_ids: list[str],
+    now: datetime,
+    report: PullReport,
+) -> None:
+    for batch in chunks(record_ids, 200):
         renewals = adapter.read_renewals(batch)
         with sessions.begin() as session:
             report.renewals += store_renewals(session, adapter.name, records, renewals, now)
         report.renewals_closed += sum(1 for r in renewals if r.closed)
-    return report
 
 
 def store_renewals(

@@ -40,6 +40,8 @@ class TicketStoreResult:
     accounts: set[str] = field(default_factory=set)
     outcomes: list[str] = field(default_factory=list)
     """Per delivery: handled, ignored, unsupported or duplicate."""
+    refresh: list[tuple[str, str]] = field(default_factory=list)
+    """CRM objects whose outcome changed (new deliveries only): ("task" | "deal", id)."""
 
 
 def store_deliveries(
@@ -67,6 +69,8 @@ def store_deliveries(
             continue
         result.stored += 1
         result.outcomes.append(record.outcome.value)
+        if record.refresh is not None:
+            result.refresh.append(record.refresh)
         if record.ticket is not None:
             ticket = _apply(session, record.ticket, config, now)
             if ticket.account_id is None:

@@ -243,3 +243,7 @@ class CrmAdapter(Protocol):
     def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:
         """Renewal deals/opportunities of the records."""
         ...
+
+    def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
+        """deal / opportunity id -> the record (company / account) it belongs to (absent: none or gone)."""
+        ...

@@ -66,6 +66,9 @@ def receive(source_name: str) -> ResponseReturnValue:
     with rt.sessions.begin() as session:
         result = store_deliveries(session, records, rt.config, now)
     rt.queue.request_rescore(result.accounts)
+    if result.refresh and rt.crm_enabled:
+        # A task completed or a deal closed in the CRM: read that outcome back now, not at the next hourly pull.
+        rt.queue.enqueue_call("connector.jobs.refresh_outcomes", [list(hint) for hint in result.refresh])
     return jsonify(
         status="ok",
         stored=result.stored,

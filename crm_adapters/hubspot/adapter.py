@@ -379,6 +379,10 @@ class HubSpotAdapter:
     def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
         return enroll_all(self, enrollments)
 
+    def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
+        companies = self.associated("deals", "companies", deal_ids)
+        return {deal_id: linked[0] for deal_id, linked in companies.items() if linked}
+
     def associated(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
         """id -> associated ids (v4 batch read; the first page of each, lowest id first)."""
         linked: dict[str, list[str]] = {}

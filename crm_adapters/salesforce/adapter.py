@@ -420,6 +420,10 @@ class SalesforceAdapter:
         """Cadence trackers of contacts (state, completion reason and disposition): for measuring outcomes."""
         return cadences.read_trackers(self, target_ids)
 
+    def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
+        rows = self.query_in("opportunities.accounts", "Id, AccountId", "Opportunity", "Id", list(deal_ids))
+        return {str(row["Id"]): str(row["AccountId"]) for row in rows if row.get("AccountId")}
+
     def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:
         ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
         conditions = []

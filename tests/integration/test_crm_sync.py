@@ -419,3 +419,75 @@ def test_control_group_interventions_are_recorded_but_never_sent(client, auth_he
     assert all(not i.slack_alert and i.crm_task_id is None for i in interventions)
     assert _tasks(sandbox) == [], "no task for the control group"
     assert _companies(sandbox)["acct_held"]["properties"]["healthloop_score"], "health fields are still written"
+
+
+def test_a_task_completed_in_hubspot_reaches_the_outcome_through_the_webhook(
+    client, auth_headers, runtime, env, sandbox
+):
+    from datetime import UTC, datetime
+
+    from tests.conftest import SECRETS
+    from webhooks.registry import SOURCES
+
+    _provision(env)
+    _seed_companies(sandbox, ["acct_hook"])
+    send(client, auth_headers, history_batch("acct_hook", seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    task = _tasks(sandbox)[0]
+    sandbox.state.update(sandbox.state.get("tasks", task["id"]), {"hs_task_status": "COMPLETED"})
+    event = {
+        "eventId": 1, "subscriptionId": 7, "portalId": 62515, "appId": 54321, "attemptNumber": 0,
+        "occurredAt": int(datetime.now(UTC).timestamp() * 1000), "subscriptionType": "object.propertyChange",
+        "objectTypeId": "0-27", "objectId": int(task["id"]), "propertyName": "hs_task_status",
+        "propertyValue": "COMPLETED", "changeSource": "CRM_UI",
+    }  # fmt: skip
+    body = orjson.dumps([event])
+    source = SOURCES["hubspot"]
+    headers = source.sign(
+        body, SECRETS["hubspot_client_secret"], "http://localhost/webhooks/hubspot", datetime.now(UTC)
+    )
+    response = client.post("/webhooks/hubspot", data=body, headers={"Content-Type": "application/json", **headers})
+    assert response.status_code == 200 and response.json["outcomes"] == ["handled"], response.json
+    drain(runtime)  # the refresh job reads the task back now, not at the next hourly pull
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention)).one()
+    assert intervention.task_status == "COMPLETED" and intervention.task_completed_at is not None
+
+
+def test_a_deal_closed_in_hubspot_reaches_the_renewals_through_the_webhook(client, auth_headers, runtime, env, sandbox):
+    from datetime import UTC, datetime
+
+    from connector.models import Renewal
+    from tests.conftest import SECRETS
+    from webhooks.registry import SOURCES
+
+    _provision(env)
+    ids = _seed_companies(sandbox, ["acct_deal"])
+    send(client, auth_headers, history_batch("acct_deal", seats=4, active_days=range(0, 40)))
+    drain(runtime)  # resolves the company
+    link = [
+        {
+            "to": {"id": ids["acct_deal"]},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341}],
+        }
+    ]
+    (deal_id,) = sandbox.seed(
+        {"deals": [{"properties": {"dealname": "Deal renewal", "dealtype": "existingbusiness", "pipeline": "default",
+                                   "dealstage": "closedwon", "closedate": "2026-11-20T00:00:00Z"},
+                    "associations": link}]}
+    )["deals"]  # fmt: skip
+    event = {
+        "eventId": 2, "subscriptionId": 8, "portalId": 62515, "appId": 54321, "attemptNumber": 0,
+        "occurredAt": int(datetime.now(UTC).timestamp() * 1000), "subscriptionType": "deal.propertyChange",
+        "objectId": int(deal_id), "propertyName": "dealstage", "propertyValue": "closedwon", "changeSource": "CRM_UI",
+    }  # fmt: skip
+    body = orjson.dumps([event])
+    headers = SOURCES["hubspot"].sign(
+        body, SECRETS["hubspot_client_secret"], "http://localhost/webhooks/hubspot", datetime.now(UTC)
+    )
+    response = client.post("/webhooks/hubspot", data=body, headers={"Content-Type": "application/json", **headers})
+    assert response.status_code == 200 and response.json["outcomes"] == ["handled"], response.json
+    drain(runtime)
+    with runtime.sessions() as session:
+        renewals = [(r.account_id, r.status, r.external_id) for r in session.scalars(select(Renewal))]
+    assert renewals == [("acct_deal", "won", deal_id)]

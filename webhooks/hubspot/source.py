@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -134,22 +135,46 @@ def parse_association_change(event: dict[str, Any], where: str, config: Config) 
     return _ticket(event, where, "fromObjectId", organization_id=text_or_none(event.get("toObjectId")))
 
 
+TASK_OBJECT_TYPE = "0-27"
+"""HubSpot's objectTypeId of tasks in generic `object.*` subscriptions."""
+OUTCOME_PROPERTIES = {
+    "deal": {"dealstage", "closedate", "hs_is_closed_won", "hs_is_closed", "amount", "pipeline", "dealtype"},
+    "task": {"hs_task_status", "hs_task_completion_date"},
+}
+
+
+def outcome_refresh(event: dict[str, Any], event_type: str) -> tuple[str, str] | None:
+    """A deal or task change that may change an outcome: which object to read again."""
+    kind = "deal" if event_type in ("deal.propertyChange", "deal.creation") else None
+    if event_type == "object.propertyChange" and str(event.get("objectTypeId")) == TASK_OBJECT_TYPE:
+        kind = "task"
+    object_id = text_or_none(event.get("objectId"))
+    if kind is None or object_id is None:
+        return None
+    name = event.get("propertyName")
+    if event_type.endswith("propertyChange") and name not in OUTCOME_PROPERTIES[kind]:
+        return None
+    return kind, object_id
+
+
 HANDLERS: dict[str, Handler] = {
     "ticket.creation": parse_ticket_creation,
     "ticket.propertyChange": parse_property_change,
     "ticket.associationChange": parse_association_change,
 }
 
+OUTCOME_EVENTS = frozenset({"deal.creation", "deal.propertyChange", "object.propertyChange"})
+"""Deal and task changes: the outcome is read again from HubSpot at once (other changes are ignored)."""
+
 # Deletion, merge and restore of tickets are not modelled yet. Deal, company, contact and generic
-# `object.*` subscriptions share this endpoint (one target URL per HubSpot app): a later issue reads
-# deal and task outcomes from them; until then they are stored raw and skipped.
+# `object.*` subscriptions share this endpoint (one target URL per HubSpot app): deal changes and
+# task (`object.propertyChange`, objectTypeId 0-27) changes to outcome properties refresh outcomes;
+# the rest is stored raw and skipped.
 IGNORED: frozenset[str] = frozenset(
     {
         "ticket.deletion",
         "ticket.merge",
         "ticket.restore",
-        "deal.creation",
-        "deal.propertyChange",
         "deal.deletion",
         "deal.associationChange",
         "deal.merge",
@@ -168,7 +193,6 @@ IGNORED: frozenset[str] = frozenset(
         "contact.restore",
         "contact.privacyDeletion",
         "object.creation",
-        "object.propertyChange",
         "object.deletion",
         "object.associationChange",
         "object.merge",
@@ -211,9 +235,12 @@ def parse(payload: Any, request: SignedRequest, config: Config) -> list[TicketDe
         delivery_id = delivery_id_of(event)
         handler = HANDLERS.get(event_type)
         ticket = handler(event, where, config) if handler else None
+        refresh = outcome_refresh(event, event_type) if event_type in OUTCOME_EVENTS else None
         if ticket is not None:
             records.append(handled(NAME, event_type, event, delivery_id, ticket))
-        elif handler is not None or event_type in IGNORED:
+        elif refresh is not None:
+            records.append(replace(handled(NAME, event_type, event, delivery_id, None), refresh=refresh))
+        elif handler is not None or event_type in IGNORED or event_type in OUTCOME_EVENTS:
             records.append(ignored(NAME, event_type, event, delivery_id))
         else:
             records.append(unsupported(NAME, event_type, event, delivery_id))
@@ -227,7 +254,7 @@ SOURCE = TicketSource(
     verify=verify,
     sign=sign,
     parse=parse,
-    handled=frozenset(HANDLERS),
+    handled=frozenset(HANDLERS) | OUTCOME_EVENTS,
     ignored=IGNORED,
     fixtures=Path(__file__).parent / "fixtures",
 )

@@ -59,7 +59,10 @@ def test_every_fixture_parses_to_records_with_a_sensible_outcome(path: Path) -> 
         assert record.source == "hubspot" and record.delivery_id and isinstance(record.payload, dict)
         if record.outcome is DeliveryOutcome.HANDLED:
             assert record.event_type in SOURCE.handled
-            assert record.ticket is not None and record.ticket.ticket_id and record.ticket.occurred_at.tzinfo
+            if record.refresh is not None:  # a deal or task change: its outcome is read again
+                assert record.ticket is None and record.refresh[0] in ("deal", "task")
+            else:
+                assert record.ticket is not None and record.ticket.ticket_id and record.ticket.occurred_at.tzinfo
         else:
             assert record.outcome is DeliveryOutcome.IGNORED
             assert record.event_type in SOURCE.ignored | SOURCE.handled
@@ -160,14 +163,23 @@ def test_removed_company_association_is_ignored() -> None:
     assert removed.outcome is DeliveryOutcome.IGNORED and removed.ticket is None
 
 
-def test_deal_contact_and_deletion_events_are_ignored_for_now() -> None:
+def test_deal_and_task_changes_ask_for_their_outcome_to_be_read_again() -> None:
+    records = parse_fixture("outcome_changes.json")
+    assert [(r.event_type, r.outcome, r.refresh) for r in records] == [
+        ("deal.propertyChange", DeliveryOutcome.HANDLED, ("deal", "17760042")),
+        ("object.propertyChange", DeliveryOutcome.HANDLED, ("task", "88120045")),
+        ("deal.creation", DeliveryOutcome.HANDLED, ("deal", "17760043")),
+    ]
+
+
+def test_other_deal_contact_and_deletion_events_are_ignored() -> None:
     records = parse_fixture("ignored_subscriptions.json")
     assert [record.event_type for record in records] == [
         "deal.propertyChange",
         "contact.creation",
         "ticket.deletion",
     ]
-    assert all(record.outcome is DeliveryOutcome.IGNORED for record in records)
+    assert all(record.outcome is DeliveryOutcome.IGNORED and record.refresh is None for record in records)
 
 
 def test_empty_batch_is_valid() -> None:
