@@ -23,6 +23,7 @@ from sqlalchemy import select
 from connector.history import AccountHistory, load_histories, lookback_days
 from connector.models import Account
 from connector.outcomes import known_losses, read_outcome_csv, stored_renewals
+from connector.report import format_rate
 from scoring.assess import assess
 from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
 from scoring.model import OpenAlert, PriorState
@@ -211,8 +212,8 @@ def _print(report: dict[str, Any]) -> None:
             table.add_row(
                 row["indicator"],
                 str(row["flagged"]),
-                _proportion(row["precision"]),
-                _proportion(row["recall"]),
+                format_rate(row["precision"]),
+                format_rate(row["recall"]),
                 "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
             )
     console.print(table)
@@ -221,9 +222,3 @@ def _print(report: dict[str, Any]) -> None:
         for row in report["score_auc"]
     )
     console.print(f"score AUC (lost vs won renewals) {aucs}")
-
-
-def _proportion(p: dict[str, Any]) -> str:
-    if not p["n"]:
-        return "-"
-    return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"

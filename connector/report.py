@@ -193,7 +193,8 @@ def _row(row: SummaryRow) -> dict[str, Any]:
     }
 
 
-def _rate(p: dict[str, Any]) -> str:
+def format_rate(p: dict[str, Any]) -> str:
+    """A Proportion (as JSON) for a table: "50% [24%-76%] (5/10)", or "-" when nothing was decided."""
     if not p["n"]:
         return "-"
     return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"
@@ -223,10 +224,10 @@ def print_report(report: dict[str, Any], console: Console, groupings: Sequence[s
                 row["key"],
                 str(treated["n"]),
                 str(treated["pending"]),
-                _rate(treated["saves"]),
-                _rate(treated["responses"]),
+                format_rate(treated["saves"]),
+                format_rate(treated["responses"]),
                 "-" if median is None else f"{median:g} ({treated['recovered']})",
-                _rate(control["saves"]),
+                format_rate(control["saves"]),
                 _uplift(row["uplift"]),
             )
         console.print(table)
@@ -245,7 +246,7 @@ def reactive_line(reactive: dict[str, Any]) -> str:
         f"a behavioural trigger {reactive['proactive']}, none {reactive['unsignalled']}"
     )
     if share["n"]:
-        text += f"; reactive share {_rate(share)}"
+        text += f"; reactive share {format_rate(share)}"
     if reactive["ratio"] is not None:
         text += f", ratio {reactive['ratio']:.2f} reactive per proactive"
     return head + text

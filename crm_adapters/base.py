@@ -47,6 +47,16 @@ class FieldMapping:
     def names(self) -> list[str]:
         return [spec.name for spec in self.fields]
 
+    def match_spec(self) -> FieldSpec:
+        """The match field as a FieldSpec, so `check` treats it like the mapped fields."""
+        return FieldSpec(
+            source="match",
+            name=self.match_field,
+            label="healthloop account id",
+            kind="text",
+            description="The product account id healthloop matches this record on",
+        )
+
 
 @dataclass(frozen=True)
 class FieldCheck:

@@ -142,14 +142,3 @@ def check_property(spec: FieldSpec, live: Mapping[str, Any] | None, *, unique: b
             f"match on a property with unique values (e.g. let `{PROVISION_COMMAND}` create healthloop_account_id)",
         )
     return FieldCheck(spec.source, spec.name, True)
-
-
-def match_field_spec(match_field: str) -> FieldSpec:
-    """The match field as a FieldSpec, so `check` treats it like the mapped fields."""
-    return FieldSpec(
-        source="match",
-        name=match_field,
-        label="healthloop account id",
-        kind="text",
-        description="The product account id healthloop matches this company on",
-    )

@@ -75,7 +75,7 @@ class HubSpotSchema:
     def check(self, mapping: FieldMapping) -> list[FieldCheck]:
         live = self.properties("companies")
         checks = [fields.check_property(spec, live.get(spec.name)) for spec in mapping.fields]
-        match = fields.match_field_spec(mapping.match_field)
+        match = mapping.match_spec()
         unique = mapping.match_by == "account_id"
         checks.append(fields.check_property(match, live.get(mapping.match_field), unique=unique))
         return checks

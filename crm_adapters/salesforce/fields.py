@@ -205,17 +205,6 @@ def check_field(
     return FieldCheck(spec.source, spec.name, True)
 
 
-def match_field_spec(match_field: str) -> FieldSpec:
-    """The match field as a FieldSpec, so `check` treats it like the mapped fields."""
-    return FieldSpec(
-        source="match",
-        name=match_field,
-        label="healthloop account id",
-        kind="text",
-        description="The product account id healthloop matches this account on",
-    )
-
-
 def encode_value(kind: FieldKind | None, value: str | None) -> Any:
     """A value as healthloop renders it (a string; None clears) in the JSON type Salesforce wants.
 

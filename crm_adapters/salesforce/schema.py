@@ -126,7 +126,7 @@ class SalesforceSchema:
         self.learn(mapping)
         live = self.describe("Account", fresh=True)
         checks = [fields.check_field(spec, live.get(spec.name)) for spec in mapping.fields]
-        match = fields.match_field_spec(mapping.match_field)
+        match = mapping.match_spec()
         checks.append(fields.check_field(match, live.get(mapping.match_field), match=True))
         return checks
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from crm_adapters.base import FieldSpec, TaskSpec
+from crm_adapters.base import FieldMapping, FieldSpec, TaskSpec
 from crm_adapters.hubspot import fields, records
 
 SCORE = FieldSpec("score", "healthloop_score", "Health score", "number")
@@ -106,7 +106,7 @@ def test_a_read_only_property_is_reported():
 
 
 def test_an_account_id_match_field_must_be_unique():
-    spec = fields.match_field_spec("healthloop_account_id")
+    spec = FieldMapping((), match_field="healthloop_account_id").match_spec()
     assert fields.check_property(spec, live("string", "text", hasUniqueValue=True), unique=True).ok
     check = fields.check_property(spec, live("string", "text", hasUniqueValue=False), unique=True)
     assert (check.ok, check.problem) == (False, "wrong_type")

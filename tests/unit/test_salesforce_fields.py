@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from crm_adapters.base import FieldSpec, NoteSpec, TaskSpec
+from crm_adapters.base import FieldMapping, FieldSpec, NoteSpec, TaskSpec
 from crm_adapters.errors import CrmConfigError
 from crm_adapters.salesforce import fields, records
 from crm_adapters.salesforce.calls import first_error
@@ -125,7 +125,7 @@ def test_a_field_the_user_cannot_update_is_read_only():
 
 
 def test_the_match_field_must_be_filterable_text():
-    match = fields.match_field_spec("Healthloop_Account_Id__c")
+    match = FieldMapping((), match_field="Healthloop_Account_Id__c").match_spec()
     assert fields.check_field(match, live("string", updateable=False), match=True).ok
     assert fields.check_field(match, live("textarea", filterable=False), match=True).problem == "wrong_type"
 
