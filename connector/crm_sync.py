@@ -554,6 +554,7 @@ class CrmSync:
                     .values(
                         enrollment_status="enrolled" if outcome.ok else ("retry" if outcome.retryable else "failed"),
                         enrollment_error=None if outcome.ok else outcome.reason[:2000],
+                        enrollment_id=outcome.remote_id if outcome.ok else None,
                     )
                 )
 

@@ -316,6 +316,11 @@ class Intervention(Base):
     """The CRM task's status as last read back (`healthloop outcomes pull`, webhooks)."""
     task_completed_at: Mapped[datetime | None]
     outcome_checked_at: Mapped[datetime | None]
+    enrollment_id: Mapped[str | None] = mapped_column(String(64))
+    """What the CRM returned for the enrollment (Salesforce: the cadence tracker or the target contact)."""
+    enrollment_state: Mapped[str | None] = mapped_column(String(64))
+    """As last read back, e.g. Running, Complete: Customer Engaged."""
+    enrollment_replied_at: Mapped[datetime | None]
 
 
 class Renewal(Base):

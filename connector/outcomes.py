@@ -97,6 +97,7 @@ class PullReport:
     tasks_missing: int = 0
     renewals: int = 0
     renewals_closed: int = 0
+    enrollments_replied: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -115,7 +116,32 @@ def pull_outcomes(sessions: sessionmaker[Session], adapter: CrmAdapter, now: dat
         records = _records(session, adapter.name)
     _read_tasks(sessions, adapter, [(i, t) for i, t in open_tasks if t], now, report)
     _read_renewals(sessions, adapter, records, list(records), now, report)
+    _read_enrollments(sessions, adapter, now, report)
     return report
+
+
+def _read_enrollments(sessions: sessionmaker[Session], adapter: CrmAdapter, now: datetime, report: PullReport) -> None:
+    """Where sequence / cadence enrollments stand; a reply is a response like a completed task."""
+    with sessions() as session:
+        waiting = list(
+            session.execute(
+                select(Intervention.id, Intervention.enrollment_id).where(
+                    Intervention.enrollment_id.is_not(None), Intervention.enrollment_replied_at.is_(None)
+                )
+            )
+        )
+    for batch in chunks(waiting, 200):
+        states = adapter.enrollment_states([enrollment_id for _, enrollment_id in batch])
+        with sessions.begin() as session:
+            for intervention_id, enrollment_id in batch:
+                status = states.get(enrollment_id)
+                if status is None:
+                    continue
+                values: dict[str, object] = {"enrollment_state": status.state[:64]}
+                if status.replied:
+                    report.enrollments_replied += 1
+                    values["enrollment_replied_at"] = now
+                session.execute(update(Intervention).where(Intervention.id == intervention_id).values(**values))
 
 
 def refresh_outcomes(
@@ -258,5 +284,6 @@ def pull_command() -> None:
         engine.dispose()
     click.echo(
         f"{report.tasks_read} open task(s) read: {report.tasks_completed} completed, {report.tasks_missing} deleted "
-        f"in the CRM; {report.renewals} renewal(s) stored ({report.renewals_closed} closed)"
+        f"in the CRM; {report.renewals} renewal(s) stored ({report.renewals_closed} closed); "
+        f"{report.enrollments_replied} enrollment(s) answered"
     )

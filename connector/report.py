@@ -68,6 +68,7 @@ def load_facts(
             trigger_ids=tuple(i.trigger_ids),
             control=i.control,
             task_completed_on=i.task_completed_at.date() if i.task_completed_at else None,
+            enrollment_replied_on=i.enrollment_replied_at.date() if i.enrollment_replied_at else None,
         )
         for i in session.scalars(query)
     ]

@@ -168,6 +168,17 @@ class EnrollmentSpec:
 
 
 @dataclass(frozen=True)
+class EnrollmentStatus:
+    """Where one enrollment stands, for measuring responses."""
+
+    enrollment_id: str
+    state: str
+    replied: bool | None = None
+    """The contact engaged (True), did not (False), or the CRM cannot say yet (None)."""
+    disposition: str | None = None
+
+
+@dataclass(frozen=True)
 class Renewal:
     record_id: str
     deal_id: str
@@ -248,6 +259,10 @@ class CrmAdapter(Protocol):
 
     def read_tasks(self, task_ids: Sequence[str]) -> dict[str, TaskStatus]:
         """Current status of tasks (absent = deleted)."""
+        ...
+
+    def enrollment_states(self, enrollment_ids: Sequence[str]) -> dict[str, EnrollmentStatus]:
+        """Where enrollments stand (the ids `enroll` returned); absent when the CRM cannot tell."""
         ...
 
     def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:

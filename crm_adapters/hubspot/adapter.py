@@ -18,6 +18,7 @@ from crm_adapters.base import (
     AccountKey,
     ApiUsage,
     EnrollmentSpec,
+    EnrollmentStatus,
     FieldCheck,
     FieldMapping,
     NoteSpec,
@@ -378,6 +379,11 @@ class HubSpotAdapter:
 
     def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
         return enroll_all(self, enrollments)
+
+    def enrollment_states(self, enrollment_ids: Sequence[str]) -> dict[str, EnrollmentStatus]:
+        """HubSpot's Sequences v4 API tells when a contact was enrolled, not whether they replied:
+        nothing to read (responses come from task completion)."""
+        return {}
 
     def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
         companies = self.associated("deals", "companies", deal_ids)

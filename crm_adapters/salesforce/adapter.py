@@ -20,6 +20,7 @@ from crm_adapters.base import (
     AccountKey,
     ApiUsage,
     EnrollmentSpec,
+    EnrollmentStatus,
     FieldCheck,
     FieldMapping,
     NoteSpec,
@@ -419,6 +420,15 @@ class SalesforceAdapter:
     def read_enrollments(self, target_ids: Sequence[str]) -> list[cadences.CadenceTracker]:
         """Cadence trackers of contacts (state, completion reason and disposition): for measuring outcomes."""
         return cadences.read_trackers(self, target_ids)
+
+    def enrollment_states(self, enrollment_ids: Sequence[str]) -> dict[str, EnrollmentStatus]:
+        """Cadence trackers by tracker id or by target contact (what `enroll` returned), newest last."""
+        ids = list(enrollment_ids)
+        found: dict[str, EnrollmentStatus] = {}
+        for tracker in cadences.read_trackers(self, ids):
+            key = tracker.tracker_id if tracker.tracker_id in ids else tracker.target_id
+            found[key] = cadences.enrollment_status(key, tracker)
+        return found
 
     def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
         rows = self.query_in("opportunities.accounts", "Id, AccountId", "Opportunity", "Id", list(deal_ids))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from simple_salesforce import format_soql
 
-from crm_adapters.base import EnrollmentSpec, FieldCheck, Outcome
+from crm_adapters.base import EnrollmentSpec, EnrollmentStatus, FieldCheck, Outcome
 from crm_adapters.errors import CrmConfigError, CrmRetryableError
 from crm_adapters.salesforce import records
 from crm_adapters.salesforce.calls import SalesforceFatalError, SalesforcePermissionError
@@ -147,6 +147,19 @@ def read_trackers(adapter: SalesforceAdapter, target_ids: Sequence[str]) -> list
         )
         for row in rows
     ]
+
+
+ENGAGED_DISPOSITIONS = frozenset({"customer engaged", "customer connected", "success", "not interested"})
+"""Completion dispositions in which the contact answered (even "not interested" is a response)."""
+
+
+def enrollment_status(enrollment_id: str, tracker: CadenceTracker) -> EnrollmentStatus:
+    disposition = tracker.completion_disposition
+    replied = None if not disposition else disposition.strip().lower() in ENGAGED_DISPOSITIONS
+    if replied is None and tracker.state.lower() in ("complete", "completed"):
+        replied = False  # finished without a disposition: no answer
+    state = tracker.state + (f": {disposition}" if disposition else "")
+    return EnrollmentStatus(enrollment_id, state, replied, disposition)
 
 
 def check_cadences(adapter: SalesforceAdapter, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:

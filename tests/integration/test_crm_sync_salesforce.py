@@ -287,3 +287,36 @@ def test_outcomes_pull_reads_task_completion_and_renewal_opportunities(client, a
         renewals = list(session.scalars(select(Renewal)))
     assert intervention.task_completed_at is not None
     assert [(r.account_id, r.status, r.amount) for r in renewals] == [("acct_opp", "won", 5000.0)]
+
+
+def test_a_cadence_answered_counts_as_a_response_in_the_report(client, auth_headers, runtime, env, sandbox, config):
+    from connector.report import build_report
+
+    playbook = config.scoring.playbook
+    sequenced = playbook.model_copy(
+        update={
+            "tiers": {k: r.model_copy(update={"channels": ["email_sequence"]}) for k, r in playbook.tiers.items()},
+            "triggers": {
+                k: r.model_copy(update={"channels": ["email_sequence"]}) for k, r in playbook.triggers.items()
+            },
+        }
+    )
+    runtime.config = config.model_copy(update={"scoring": config.scoring.model_copy(update={"playbook": sequenced})})
+    _provision(env)
+    _seed_accounts(sandbox, ["acct_cad"])
+    send(client, auth_headers, history_batch("acct_cad", seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention)).one()
+    assert intervention.enrollment_status == "enrolled" and intervention.enrollment_id
+    (tracker,) = sandbox.salesforce_state("ActionCadenceTracker")["ActionCadenceTracker"]
+    org = sandbox.salesforce
+    org.finish_tracker(tracker["Id"], reason="ManuallyRemoved", disposition="Customer Engaged", state="Complete")
+    result = CliRunner().invoke(cli, ["outcomes", "pull"], env=env)
+    assert result.exit_code == 0 and "1 enrollment(s) answered" in result.output, result.output
+    with runtime.sessions() as session:
+        intervention = session.scalars(select(Intervention)).one()
+        report = build_report(session, runtime.config.scoring, intervention.created_at.date())
+    assert intervention.enrollment_replied_at is not None and "Customer Engaged" in intervention.enrollment_state
+    (everything,) = report["groups"]["all"]
+    assert everything["treated"]["responses"]["successes"] == 1, "a reply is a response, like a completed task"

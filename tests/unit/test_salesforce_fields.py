@@ -255,3 +255,21 @@ def test_in_lists_are_chunked_by_count_and_by_size():
 def test_error_bodies_give_code_and_message():
     assert first_error([{"message": "expired", "errorCode": "INVALID_SESSION_ID"}]) == ("INVALID_SESSION_ID", "expired")
     assert first_error({"error": "invalid_grant", "error_description": "authentication failure"})[0] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("state", "disposition", "replied"),
+    [
+        ("Running", None, None),
+        ("Complete", "Customer Engaged", True),
+        ("Complete", "Not Interested", True),
+        ("Complete", "No Response", False),
+        ("Complete", None, False),
+    ],
+)
+def test_a_cadence_disposition_says_whether_the_contact_answered(state, disposition, replied):
+    from crm_adapters.salesforce.cadences import CadenceTracker, enrollment_status
+
+    tracker = CadenceTracker("t1", "77C1", "003x", state, "ManuallyRemoved", disposition)
+    status = enrollment_status("003x", tracker)
+    assert status.replied is replied and status.state.startswith(state)
