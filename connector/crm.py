@@ -69,7 +69,8 @@ def _salesforce_adapter(settings: Settings, config: Config, redis_url: str | Non
         private_key=settings.salesforce_private_key,
         session_id=settings.salesforce_session_id,
         instance_url=settings.salesforce_instance_url,
-        login_url=settings.salesforce_login_url,
+        # Unset: the adapter's default login host (only crm_adapters knows Salesforce's URLs).
+        **({"login_url": settings.salesforce_login_url} if settings.salesforce_login_url else {}),
     )
     session = requests.Session()
     if settings.salesforce_ca_bundle is not None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.bulk import insert_ignore_many
 from connector.errors import InputError
 from connector.models import CrmRecord, Intervention, Renewal
-from connector.sql import chunks
+from connector.sql import chunks, in_list
 from crm_adapters.base import CrmAdapter
 from crm_adapters.base import Renewal as CrmRenewal
 from scoring.outcomes import RenewalFact
@@ -80,13 +80,16 @@ def known_losses(session: Session) -> dict[str, tuple[date, str]]:
     return losses
 
 
-def stored_renewals(session: Session) -> list[RenewalFact]:
-    """Every stored renewal as scoring sees it (won True, lost or churned False, open None)."""
+def stored_renewals(session: Session, account_ids: Sequence[str] | None = None) -> list[RenewalFact]:
+    """Stored renewals (of `account_ids`, or all) as scoring sees them: won True, lost or churned False, open None."""
+    columns = select(Renewal.account_id, Renewal.close_date, Renewal.status)
+    queries = [columns] if account_ids is None else [
+        columns.where(in_list(session, Renewal.account_id, chunk)) for chunk in chunks(list(account_ids))
+    ]  # fmt: skip
     return [
         RenewalFact(account_id, close_date, None if status == "open" else status == "won")
-        for account_id, close_date, status in session.execute(
-            select(Renewal.account_id, Renewal.close_date, Renewal.status)
-        )
+        for query in queries
+        for account_id, close_date, status in session.execute(query)
     ]
 
 

@@ -22,7 +22,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.models import AccountScore, Alert, Intervention, Renewal, Ticket
+from connector.models import AccountScore, Alert, Intervention, Ticket
+from connector.outcomes import stored_renewals
 from connector.sql import chunks, in_list
 from scoring.indicators import TriggerFiring, reactive_ratio
 from scoring.outcomes import (
@@ -75,7 +76,6 @@ def load_facts(
     accounts = sorted({f.account_id for f in facts})
     first = min((f.created_on for f in facts), default=None)
     histories: dict[str, list[ScorePoint]] = defaultdict(list)
-    renewals: list[RenewalFact] = []
     for chunk in chunks(accounts):
         scores = select(AccountScore.account_id, AccountScore.day, AccountScore.score).where(
             in_list(session, AccountScore.account_id, chunk)
@@ -84,13 +84,7 @@ def load_facts(
             scores = scores.where(AccountScore.day >= first)
         for account_id, day, score in session.execute(scores.order_by(AccountScore.day)):
             histories[account_id].append(ScorePoint(day, score))
-        for account_id, close_date, status in session.execute(
-            select(Renewal.account_id, Renewal.close_date, Renewal.status).where(
-                in_list(session, Renewal.account_id, chunk)
-            )
-        ):
-            renewals.append(RenewalFact(account_id, close_date, None if status == "open" else status == "won"))
-    return facts, dict(histories), renewals
+    return facts, dict(histories), stored_renewals(session, accounts)
 
 
 def outcome_rules(scoring: ScoringRules) -> OutcomeRules:

@@ -85,10 +85,10 @@ class Settings(BaseSettings):
         description="Another HubSpot host, e.g. the local sandbox (http://127.0.0.1:8090).",
     )
 
-    salesforce_login_url: str = Field(
-        "https://login.salesforce.com",
+    salesforce_login_url: str | None = Field(
+        None,
         validation_alias=_env("SALESFORCE_LOGIN_URL"),
-        description="Where tokens come from (test.salesforce.com for sandboxes, or the local sandbox).",
+        description="Where tokens come from when not the adapter's default: a sandbox org, a My Domain, the sandbox.",
     )
     salesforce_instance_url: str | None = Field(
         None,

@@ -20,6 +20,7 @@ from connector.models import Alert, CrmRecord, Intervention
 from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
+from tests.integration.crm_cli import provision, sync_json
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration
@@ -98,18 +99,6 @@ def _seed_companies(sandbox: SandboxServer, accounts: list[str], owner_index: in
     return dict(zip(accounts, ids["companies"], strict=True))
 
 
-def _provision(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(cli, ["crm", "provision"], env=env)
-    assert result.exit_code == 0, result.output
-
-
-def _sync_json(env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, ["sync", *args, "--json"], env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code in (0, 1), result.output
-    return orjson.loads(result.output)
-
-
 def test_provision_creates_the_fields_once_and_check_passes(env, sandbox):
     first = CliRunner().invoke(cli, ["crm", "provision"], env=env)
     assert first.exit_code == 0, first.output
@@ -125,7 +114,7 @@ def test_provision_creates_the_fields_once_and_check_passes(env, sandbox):
 
 
 def test_events_reach_the_company_fields_and_a_task_through_the_jobs(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     ids = _seed_companies(sandbox, ["acct_quiet", "acct_busy"])
     send(client, auth_headers, history_batch("acct_quiet", seats=10, active_days=range(20, 80)))
     send(client, auth_headers, history_batch("acct_busy", seats=4, active_days=range(0, 80)))
@@ -152,12 +141,12 @@ def test_events_reach_the_company_fields_and_a_task_through_the_jobs(client, aut
 
 
 def test_a_second_sync_with_nothing_changed_makes_no_write_call(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, [f"acct_{n}" for n in range(5)])
     for n in range(5):
         send(client, auth_headers, history_batch(f"acct_{n}", seats=5, active_days=range(n, 40)))
     drain(runtime)
-    first = _sync_json(env, "--all")
+    first = sync_json(env, "--all")
     assert first["written"] == 0 and first["unchanged"] == 5, "the jobs already wrote everything"
     assert first["api"]["write_calls"] == 0
     dry = CliRunner().invoke(cli, ["sync", "--all", "--dry-run"], env=env)
@@ -168,27 +157,27 @@ def test_dry_run_prints_the_changes_and_writes_nothing(client, auth_headers, run
     runtime.settings = settings.model_copy(update={"crm": "none"})  # score without syncing
     send(client, auth_headers, history_batch("acct_dry", seats=5, active_days=range(3, 40)))
     drain(runtime)
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_dry"])
     result = CliRunner().invoke(cli, ["sync", "acct_dry", "--dry-run"], env=env)
     assert result.exit_code == 0, result.output
     assert "healthloop_score: None ->" in result.output and "1 record(s) would change" in result.output
     assert "healthloop_score" not in _companies(sandbox)["acct_dry"]["properties"]
     assert not _tasks(sandbox)
-    report = _sync_json(env, "acct_dry")
+    report = sync_json(env, "acct_dry")
     assert report["written"] == 1 and report["tasks_created"] >= 1
     assert report["api"]["write_calls"] >= 1
 
 
 def test_one_task_per_intervention_even_when_recording_it_was_lost(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_crash"])
     send(client, auth_headers, history_batch("acct_crash", seats=10, active_days=range(20, 80)))
     drain(runtime)
     assert len(_tasks(sandbox)) == 1
     with runtime.sessions.begin() as session:  # as if the worker died after HubSpot created the task
         session.execute(update(Intervention).values(crm_task_id=None, crm_status=None))
-    report = _sync_json(env, "acct_crash")
+    report = sync_json(env, "acct_crash")
     assert report["failures"] == []
     assert len(_tasks(sandbox)) == 1, "the retry found the task instead of creating a second one"
     with runtime.sessions() as session:
@@ -200,7 +189,7 @@ def test_a_task_whose_trigger_cleared_says_so(client, auth_headers, runtime, env
     runtime.config = config.model_copy(
         update={"crm": config.crm.model_copy(update={"tasks": CrmTasks(on_clear=on_clear)})}
     )
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_back"])
     send(client, auth_headers, history_batch("acct_back", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -216,7 +205,7 @@ def test_a_task_whose_trigger_cleared_says_so(client, auth_headers, runtime, env
 
 
 def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_slide"])
     send(client, auth_headers, history_batch("acct_slide", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -235,7 +224,7 @@ def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, ru
 
 
 def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_seq"])
     send(client, auth_headers, history_batch("acct_seq", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -252,7 +241,7 @@ def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_
 
 
 def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     ids = _seed_companies(sandbox, ["acct_gone", "acct_here"])
     send(client, auth_headers, history_batch("acct_gone", seats=3, active_days=range(0, 30)))
     send(client, auth_headers, history_batch("acct_here", seats=3, active_days=range(0, 30)))
@@ -260,7 +249,7 @@ def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, au
     sandbox.state.archive("companies", ids["acct_gone"])
     with runtime.sessions.begin() as session:  # something changed for both since the last sync
         session.execute(update(CrmRecord).values(synced_values={}))
-    report = _sync_json(env, "acct_gone", "acct_here")
+    report = sync_json(env, "acct_gone", "acct_here")
     assert report["written"] == 1
     assert [(f["account_id"], f["what"]) for f in report["failures"]] == [("acct_gone", "fields")]
     assert (
@@ -269,22 +258,22 @@ def test_a_company_deleted_in_hubspot_is_reported_and_looked_up_again(client, au
     with runtime.sessions() as session:
         record = session.get(CrmRecord, ("hubspot", "acct_gone"))
         assert record is not None and record.record_id is None and record.last_error
-    again = _sync_json(env, "acct_gone")
+    again = sync_json(env, "acct_gone")
     assert again["unmatched"] == ["acct_gone"] and again["failures"] == []
 
 
 def test_accounts_without_a_company_are_reported_not_failed(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     send(client, auth_headers, history_batch("acct_nowhere", seats=3, active_days=range(0, 30)))
     drain(runtime)
-    report = _sync_json(env, "acct_nowhere")
+    report = sync_json(env, "acct_nowhere")
     assert report["unmatched"] == ["acct_nowhere"] and report["failures"] == []
 
 
 def test_a_mapping_to_a_missing_property_is_caught_before_any_write(
     client, auth_headers, runtime, env, sandbox, tmp_path
 ):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_map"])
     send(client, auth_headers, history_batch("acct_map", seats=3, active_days=range(0, 30)))
     config = tmp_path / "healthloop.yaml"
@@ -306,7 +295,7 @@ def test_a_wrong_token_is_one_clear_error_naming_the_variable(env):
 
 
 def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     accounts = [f"acct_f{n:02d}" for n in range(30)]
     _seed_companies(sandbox, accounts)
     runtime.settings = runtime.settings.model_copy(update={"crm": "none"})
@@ -314,7 +303,7 @@ def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_
         send(client, auth_headers, history_batch(account, seats=5, active_days=range(n % 20, 40), users=2))
     drain(runtime)
     sandbox.set_faults(error_rate=0.3, seed=3)
-    report = _sync_json(env, "--all")
+    report = sync_json(env, "--all")
     sandbox.set_faults(error_rate=0.0)
     assert report["failures"] == [] and report["retry_later"] == []
     assert report["written"] == 30 and report["api"]["retries"] > 0, {k: v for k, v in report.items() if k != "changes"}
@@ -326,7 +315,7 @@ def test_five_percent_server_errors_slow_the_sync_but_lose_nothing(client, auth_
 
 
 def test_crm_check_validates_the_sequences_and_owners_the_playbook_names(env, sandbox, tmp_path):
-    _provision(env)
+    provision(env)
     good = _sequence(sandbox)
     owner = sandbox.state.dump()["owners"][0]
     config = tmp_path / "healthloop.yaml"
@@ -352,7 +341,7 @@ def test_crm_check_validates_the_sequences_and_owners_the_playbook_names(env, sa
 def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
     client, auth_headers, runtime, env, sandbox
 ):
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_done"])
     send(client, auth_headers, history_batch("acct_done", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -372,7 +361,7 @@ def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
 def test_outcomes_pull_reads_task_completion_and_renewals_back(client, auth_headers, runtime, env, sandbox):
     from connector.models import Renewal
 
-    _provision(env)
+    provision(env)
     ids = _seed_companies(sandbox, ["acct_out"])
     sandbox.seed(
         {
@@ -409,7 +398,7 @@ def test_control_group_interventions_are_recorded_but_never_sent(client, auth_he
         update={"playbook": config.scoring.playbook.model_copy(update={"control_share": 1.0})}
     )
     runtime.config = config.model_copy(update={"scoring": always})
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_held"])
     send(client, auth_headers, history_batch("acct_held", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -429,7 +418,7 @@ def test_a_task_completed_in_hubspot_reaches_the_outcome_through_the_webhook(
     from tests.conftest import SECRETS
     from webhooks.registry import SOURCES
 
-    _provision(env)
+    provision(env)
     _seed_companies(sandbox, ["acct_hook"])
     send(client, auth_headers, history_batch("acct_hook", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -461,7 +450,7 @@ def test_a_deal_closed_in_hubspot_reaches_the_renewals_through_the_webhook(clien
     from tests.conftest import SECRETS
     from webhooks.registry import SOURCES
 
-    _provision(env)
+    provision(env)
     ids = _seed_companies(sandbox, ["acct_deal"])
     send(client, auth_headers, history_batch("acct_deal", seats=4, active_days=range(0, 40)))
     drain(runtime)  # resolves the company

@@ -20,6 +20,7 @@ from connector.models import CrmRecord, Intervention
 from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
+from tests.integration.crm_cli import provision, sync_json
 from tests.integration.segment_calls import drain, history_batch, send
 
 pytestmark = pytest.mark.integration
@@ -87,11 +88,6 @@ def env(settings: Settings, sandbox: SandboxServer) -> dict[str, str]:
     }
 
 
-def _provision(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(cli, ["crm", "provision"], env=env)
-    assert result.exit_code == 0, result.output
-
-
 def _seed_accounts(sandbox: SandboxServer, accounts: list[str]) -> dict[str, str]:
     ben = next(u for u in _users(sandbox) if u.get("FirstName") == "Ben")
     ids = sandbox.seed_salesforce(
@@ -122,13 +118,6 @@ def _tasks(sandbox: SandboxServer) -> list[dict[str, Any]]:
     return [t for t in sandbox.salesforce_state("Task")["Task"] if not t.get("IsDeleted")]
 
 
-def _sync_json(env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, ["sync", *args, "--json"], env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code in (0, 1), result.output
-    return orjson.loads(result.output)
-
-
 def test_provision_creates_the_custom_fields_once_and_check_passes(env, sandbox):
     first = CliRunner().invoke(cli, ["crm", "provision"], env=env)
     assert first.exit_code == 0, first.output
@@ -142,7 +131,7 @@ def test_provision_creates_the_custom_fields_once_and_check_passes(env, sandbox)
 
 
 def test_events_reach_the_account_fields_and_one_task_through_the_jobs(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     ids = _seed_accounts(sandbox, ["acct_quiet", "acct_busy"])
     send(client, auth_headers, history_batch("acct_quiet", seats=10, active_days=range(20, 80)))
     send(client, auth_headers, history_batch("acct_busy", seats=4, active_days=range(0, 80)))
@@ -166,14 +155,14 @@ def test_events_reach_the_account_fields_and_one_task_through_the_jobs(client, a
     with runtime.sessions() as session:
         intervention = session.scalars(select(Intervention).where(Intervention.account_id == "acct_quiet")).first()
         assert intervention is not None and intervention.crm_task_id == task["Id"]
-    report = _sync_json(env, "--all")
+    report = sync_json(env, "--all")
     assert report["written"] == 0 and report["api"]["write_calls"] == 0, "nothing changed since the jobs ran"
 
 
 def test_one_task_after_a_lost_record_and_the_write_survives_an_expired_session(
     client, auth_headers, runtime, env, sandbox
 ):
-    _provision(env)
+    provision(env)
     _seed_accounts(sandbox, ["acct_crash"])
     send(client, auth_headers, history_batch("acct_crash", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -191,7 +180,7 @@ def test_one_task_after_a_lost_record_and_the_write_survives_an_expired_session(
 
 
 def test_sequence_plays_assign_the_accounts_contact_to_the_cadence(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_accounts(sandbox, ["acct_seq"])
     send(client, auth_headers, history_batch("acct_seq", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -205,7 +194,7 @@ def test_sequence_plays_assign_the_accounts_contact_to_the_cadence(client, auth_
 
 
 def test_a_tier_change_is_a_completed_task_that_tells_the_story(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     _seed_accounts(sandbox, ["acct_slide"])
     send(client, auth_headers, history_batch("acct_slide", seats=10, active_days=range(20, 80)))
     drain(runtime)
@@ -221,7 +210,7 @@ def test_a_tier_change_is_a_completed_task_that_tells_the_story(client, auth_hea
 
 
 def test_a_deleted_account_is_reported_and_looked_up_again(client, auth_headers, runtime, env, sandbox):
-    _provision(env)
+    provision(env)
     ids = _seed_accounts(sandbox, ["acct_gone", "acct_here"])
     send(client, auth_headers, history_batch("acct_gone", seats=3, active_days=range(0, 30)))
     send(client, auth_headers, history_batch("acct_here", seats=3, active_days=range(0, 30)))
@@ -230,7 +219,7 @@ def test_a_deleted_account_is_reported_and_looked_up_again(client, auth_headers,
     org.delete(org.records["Account"][ids["acct_gone"]])
     with runtime.sessions.begin() as session:
         session.execute(update(CrmRecord).values(synced_values={}))
-    report = _sync_json(env, "acct_gone", "acct_here")
+    report = sync_json(env, "acct_gone", "acct_here")
     assert report["written"] == 1
     assert [(f["account_id"], f["what"]) for f in report["failures"]] == [("acct_gone", "fields")]
     with runtime.sessions() as session:
@@ -267,7 +256,7 @@ def test_username_password_and_security_token_alone_log_in_through_the_soap_logi
 def test_outcomes_pull_reads_task_completion_and_renewal_opportunities(client, auth_headers, runtime, env, sandbox):
     from connector.models import Renewal
 
-    _provision(env)
+    provision(env)
     ids = _seed_accounts(sandbox, ["acct_opp"])
     org = sandbox.salesforce
     org.create(
@@ -302,7 +291,7 @@ def test_a_cadence_answered_counts_as_a_response_in_the_report(client, auth_head
         }
     )
     runtime.config = config.model_copy(update={"scoring": config.scoring.model_copy(update={"playbook": sequenced})})
-    _provision(env)
+    provision(env)
     _seed_accounts(sandbox, ["acct_cad"])
     send(client, auth_headers, history_batch("acct_cad", seats=10, active_days=range(20, 80)))
     drain(runtime)
