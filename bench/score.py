@@ -31,7 +31,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.ingest import FreshDatabase  # noqa: E402
 from connector.bulk import insert_ignore_many  # noqa: E402
-from connector.config import Config  # noqa: E402
+from connector.config.yaml_config import Config  # noqa: E402
 from connector.db import make_engine, make_sessionmaker, reader  # noqa: E402
 from connector.events import SegmentCall  # noqa: E402
 from connector.health import score_accounts  # noqa: E402

@@ -147,9 +147,9 @@ def _leads(days_by_account: dict[str, list[date]], losses: dict[str, tuple[date,
 @click.option("--json", "as_json", is_flag=True)
 def backtest_command(start: datetime | None, end: datetime | None, outcomes: Path | None, as_json: bool) -> None:
     """Replay stored history day by day: which triggers and tiers would have fired, and how early."""
-    from connector.config import load_config
+    from connector.config.settings import load_settings
+    from connector.config.yaml_config import load_config
     from connector.runtime import open_database
-    from connector.settings import load_settings
 
     settings = load_settings()
     rules = load_config(settings.config_path).scoring

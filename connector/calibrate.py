@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.config import Config, load_config
+from connector.config.yaml_config import Config, load_config
 from connector.models import AccountScore
 from connector.outcomes import stored_renewals
 from connector.sql import chunks, in_list
@@ -72,8 +72,8 @@ def _evaluation(label: str, e: Evaluation) -> str:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the proposed config here.")
 def calibrate_command(days_before: int, step: float, out: Path | None) -> None:
     """Fit signal weights and tier bands to stored outcomes; print the proposed YAML diff (never applied)."""
+    from connector.config.settings import load_settings
     from connector.runtime import open_database
-    from connector.settings import load_settings
 
     settings = load_settings()
     config = load_config(settings.config_path)

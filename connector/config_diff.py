@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.backtest import Replay, indicators, replay
-from connector.config import Config, load_config
+from connector.config.yaml_config import Config, load_config
 from connector.history import load_histories, lookback_days
 from connector.models import Account
 from connector.outcomes import stored_renewals
@@ -65,8 +65,8 @@ def compare(old: dict[str, Replay], new: dict[str, Replay], last_day: Any) -> di
 @click.option("--json", "as_json", is_flag=True)
 def diff_command(proposed: Path, days: int, as_json: bool) -> None:
     """Replay stored history under the live config and PROPOSED: tier moves, trigger volumes, indicator accuracy."""
+    from connector.config.settings import load_settings
     from connector.runtime import open_database
-    from connector.settings import load_settings
 
     settings = load_settings()
     live: Config = load_config(settings.config_path)

@@ -13,13 +13,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
-from connector.config import Config, load_config
+from connector.config.settings import Settings, load_settings
+from connector.config.yaml_config import Config, load_config
 from connector.crm_sync import CrmSync, SyncReport
 from connector.db import make_engine, make_sessionmaker
 from connector.errors import ConfigurationError
 from connector.models import AccountScore
 from connector.runtime import redis_reachable
-from connector.settings import Settings, load_settings
 from crm_adapters.base import CrmAdapter, EnrollmentSpec, FieldCheck
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.bulk import insert_ignore_many, update_many
-from connector.crm_config import CrmConfig
+from connector.config.crm_section import CrmConfig
 from connector.health import latest_scores
 from connector.models import Account, AccountScore, Alert, CrmRecord, Intervention
 from connector.sql import chunks, in_list

@@ -139,7 +139,7 @@ def db_cli() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema (safe to run repeatedly)."""
-    from connector.settings import load_settings
+    from connector.config.settings import load_settings
 
     settings = load_settings()
     engine = make_engine(settings.database_url)
@@ -152,7 +152,7 @@ def db_upgrade(revision: str) -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Show the applied migration and whether it is the latest."""
-    from connector.settings import load_settings
+    from connector.config.settings import load_settings
 
     engine = make_engine(load_settings().database_url)
     current, head = current_revision(engine), head_revision()

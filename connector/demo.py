@@ -23,10 +23,10 @@ from rich.console import Console
 from rich.table import Table
 from werkzeug.serving import make_server
 
+from connector.config.settings import Settings, load_settings
 from connector.demo_crm import start_demo_crm
 from connector.demo_data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
 from connector.runtime import Runtime, build_runtime, install
-from connector.settings import Settings, load_settings
 from scoring.rules import TIER_LABELS
 
 DEMO_WRITE_KEY = "demo-write-key"

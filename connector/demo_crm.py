@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from connector.config import Config
-from connector.crm_config import CrmConfig, SequenceTarget
+from connector.config.crm_section import CrmConfig, SequenceTarget
+from connector.config.yaml_config import Config
 from connector.demo_data import ACCOUNTS, DemoAccount
 from connector.runtime import Runtime
 from crm_adapters.sandbox import SandboxServer

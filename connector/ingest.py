@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connector.bulk import insert_ignore_many
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.events import SegmentCall
 from connector.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
 from connector.sql import chunks, upsert

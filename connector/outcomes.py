@@ -259,8 +259,8 @@ def outcomes_cli() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
     """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome (won/lost/churned)."""
+    from connector.config.settings import load_settings
     from connector.db import make_engine, make_sessionmaker
-    from connector.settings import load_settings
 
     rows = read_outcome_csv(path)
     engine = make_engine(load_settings().database_url)

@@ -277,9 +277,9 @@ def deflection_line(d: dict[str, Any]) -> str:
 )
 def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: bool, html_path: Path | None) -> None:
     """Save rate, response rate, time to recovery and uplift over the control group, with 95% intervals."""
-    from connector.config import load_config
+    from connector.config.settings import load_settings
+    from connector.config.yaml_config import load_config
     from connector.runtime import open_database
-    from connector.settings import load_settings
 
     settings = load_settings()
     scoring = load_config(settings.config_path).scoring

@@ -13,7 +13,7 @@ from datetime import UTC, date
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.events import TicketEvent
 from connector.models import Account, AccountAlias, Ticket, User
 from connector.traits import normalize_domain

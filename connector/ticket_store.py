@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketStatus
 from connector.ingest import mark_dirty
 from connector.models import Account, Ticket, TicketDelivery

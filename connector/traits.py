@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from connector.config import AccountTraitMap, UserTraitMap
+from connector.config.yaml_config import AccountTraitMap, UserTraitMap
 from connector.errors import InputError
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")

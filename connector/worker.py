@@ -12,8 +12,8 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from connector import jobs
+from connector.config.settings import load_settings
 from connector.runtime import build_runtime, install, redis_reachable
-from connector.settings import load_settings
 from connector.work_queue import QUEUE_NAME, RedisWorkQueue
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from redis import Redis
 from sqlalchemy import Engine, create_engine, text
 from werkzeug.serving import make_server
 
-from connector.config import Config
+from connector.config.settings import Settings
+from connector.config.yaml_config import Config
 from connector.db import make_engine, make_sessionmaker, upgrade
 from connector.models import Base
 from connector.runtime import Runtime, install
-from connector.settings import Settings
 from connector.work_queue import RedisWorkQueue
 from scoring.rules import ScoringRules
 

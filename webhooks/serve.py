@@ -32,7 +32,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 @click.option("--threads", default=1, show_default=True, type=int, help="Threads per worker.")
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the tracking API, ticket webhooks and health checks over HTTP."""
-    from connector.settings import load_settings
+    from connector.config.settings import load_settings
 
     settings = load_settings()  # fail fast, naming the bad variable, before forking workers
     options = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import DeliveryOutcome, TicketDeliveryRecord
 

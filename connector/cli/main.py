@@ -42,7 +42,7 @@ def _register() -> None:
     from connector.accounts import accounts_cli
     from connector.backtest import backtest_command
     from connector.calibrate import calibrate_command
-    from connector.config import config_cli
+    from connector.cli.config import config_cli
     from connector.crm import crm_cli, sync_command
     from connector.db import db_cli
     from connector.demo import demo_command

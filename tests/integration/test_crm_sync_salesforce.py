@@ -13,11 +13,11 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from connector.cli.main import cli
-from connector.config import Config
-from connector.crm_config import CrmConfig, SequenceTarget
+from connector.config.crm_section import CrmConfig, SequenceTarget
+from connector.config.settings import Settings
+from connector.config.yaml_config import Config
 from connector.crm_sync import CrmSync
 from connector.models import CrmRecord, Intervention
-from connector.settings import Settings
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
 from tests.integration.crm_cli import provision, sync_json

@@ -126,7 +126,7 @@ def test_calibrate_proposes_weights_from_stored_outcomes_and_never_changes_the_c
     """Losses are told by activity alone: the proposal moves weight to activity and ranks better held out."""
     import random
 
-    from connector.config import load_config
+    from connector.config.yaml_config import load_config
 
     rng = random.Random(8)
     close = datetime.now(UTC).date() - timedelta(days=5)

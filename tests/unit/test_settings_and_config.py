@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import Config, ConfigError, load_config
-from connector.settings import SettingsError, load_settings
+from connector.config.settings import SettingsError, load_settings
+from connector.config.yaml_config import Config, ConfigError, load_config
 
 
 def test_defaults_are_a_local_sqlite_file_and_local_redis(monkeypatch):
@@ -109,7 +109,7 @@ def test_an_empty_config_file_is_the_defaults(tmp_path: Path):
 
 
 def test_the_commented_example_config_is_exactly_the_defaults():
-    from connector.config import EXAMPLE
+    from connector.config.yaml_config import EXAMPLE
 
     assert load_config(EXAMPLE) == Config()
 
@@ -168,7 +168,7 @@ def test_each_salesforce_login_is_recognised(monkeypatch, variables, mode):
 
 
 def test_crm_field_names_default_per_crm_and_overrides_apply_to_both():
-    from connector.crm_config import CrmConfig
+    from connector.config.crm_section import CrmConfig
 
     crm = CrmConfig(fields={"reason": None, "score": "Health__c"})
     assert crm.field_names("hubspot")["tier"] == "healthloop_tier"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from connector.config import AccountTraitMap
+from connector.config.yaml_config import AccountTraitMap
 from connector.errors import InputError
 from connector.traits import account_fields, merge_traits, normalize_domain
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketPriority, TicketStatus
 from webhooks.sources import SignedRequest, TicketSource, body_digest, handled, require_header

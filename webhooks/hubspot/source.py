@@ -18,7 +18,7 @@ from hubspot.exceptions import InvalidSignatureTimestampError
 from hubspot.utils.signature import Signature
 from pydantic import ValidationError
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketPriority, TicketStatus
 from webhooks.sources import (

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketPriority, TicketStatus
 from webhooks.sources import (

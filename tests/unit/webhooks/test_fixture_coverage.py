@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from webhooks.registry import SOURCES
 from webhooks.sources import SignedRequest, load_fixture
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from connector.config import Config
+from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import DeliveryOutcome, TicketDeliveryRecord, TicketPriority, TicketStatus
 from webhooks.freshdesk import SOURCE

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from hubspot.utils.signature import Signature
 
-from connector.config import Config, ConfigError, TicketMatching, load_config
+from connector.config.yaml_config import Config, ConfigError, TicketMatching, load_config
 from connector.errors import AuthenticationError, InputError
 from connector.events import DeliveryOutcome, TicketDeliveryRecord, TicketPriority, TicketStatus
 from webhooks.hubspot import SOURCE

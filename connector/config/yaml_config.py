@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import click
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from connector.crm_config import CrmConfig
+from connector.config.crm_section import CrmConfig
+from connector.config.yaml_lines import key_lines, line_for
 from connector.errors import ConfigurationError
 from connector.events import TicketStatus
-from connector.yaml_lines import key_lines, line_for
 from scoring.rules import ScoringRules
 
 
@@ -151,27 +150,5 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: invalid config:\n  " + "\n  ".join(problems)) from None
 
 
-EXAMPLE = Path(__file__).parent / "config_example.yaml"
-
-
-@click.group("config")
-def config_cli() -> None:
-    """Check and explain the YAML config."""
-
-
-@config_cli.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--quiet", is_flag=True, help="Only the verdict, not the effective config.")
-def config_check(file: Path, quiet: bool) -> None:
-    """Validate FILE and print the effective config (your values over the defaults)."""
-    config = load_config(file)
-    if not quiet:
-        effective = config.model_dump(mode="json")
-        click.echo(yaml.safe_dump(effective, sort_keys=False, allow_unicode=True, width=110).rstrip())
-    click.echo(f"# {file}: valid; config version {config.version()}, scoring rules {config.scoring.version()}")
-
-
-@config_cli.command("example")
-def config_example() -> None:
-    """Print a commented example config (every value is the default)."""
-    click.echo(EXAMPLE.read_text(encoding="utf-8").rstrip())
+EXAMPLE = Path(__file__).parent / "example.yaml"
+"""The commented example config (every value is the default)."""
