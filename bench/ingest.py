@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.db import make_engine, upgrade  # noqa: E402
-from connector.models import Event  # noqa: E402
+from connector.store.db import make_engine, upgrade  # noqa: E402
+from connector.store.models import Event  # noqa: E402
 
 WRITE_KEY = "bench-write-key"
 BATCH = 100

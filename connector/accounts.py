@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.models import (
+from connector.store.models import (
     Account,
     AccountAlias,
     AccountScore,

@@ -21,9 +21,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.history import AccountHistory, load_histories, lookback_days
-from connector.models import Account
 from connector.outcomes import known_losses, read_outcome_csv, stored_renewals
 from connector.report import format_rate
+from connector.store.models import Account
 from scoring.assess import assess
 from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
 from scoring.model import OpenAlert, PriorState

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config, load_config
-from connector.models import AccountScore
 from connector.outcomes import stored_renewals
-from connector.sql import chunks, in_list
+from connector.store.models import AccountScore
+from connector.store.sql import chunks, in_list
 from scoring.calibrate import SIGNALS, Calibration, Evaluation, Sample, calibrate
 
 CARRY_DAYS = 7

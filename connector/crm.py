@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
 from connector.crm_sync import CrmSync, SyncReport
-from connector.db import make_engine, make_sessionmaker
 from connector.errors import ConfigurationError
-from connector.models import AccountScore
 from connector.runtime import redis_reachable
+from connector.store.db import make_engine, make_sessionmaker
+from connector.store.models import AccountScore
 from crm_adapters.base import CrmAdapter, EnrollmentSpec, FieldCheck
 
 

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.bulk import insert_ignore_many, update_many
 from connector.config.crm_section import CrmConfig
 from connector.health import latest_scores
-from connector.models import Account, AccountScore, Alert, CrmRecord, Intervention
-from connector.sql import chunks, in_list
+from connector.store.bulk import insert_ignore_many, update_many
+from connector.store.models import Account, AccountScore, Alert, CrmRecord, Intervention
+from connector.store.sql import chunks, in_list
 from crm_adapters.base import (
     AccountKey,
     ApiUsage,

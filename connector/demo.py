@@ -226,8 +226,8 @@ def _print_health(rt: Runtime, console: Console) -> None:
 )
 def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
     """Run the loop end to end on local defaults (SQLite, in-process queue without Redis, CRM sandbox)."""
-    from connector.db import upgrade
-    from connector.status import storage_status
+    from connector.store.db import upgrade
+    from connector.store.status import storage_status
 
     console = Console(width=max(120, Console().width))
     for noisy in ("werkzeug", "alembic", "segment"):

@@ -16,10 +16,10 @@ from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from connector.bulk import upsert_many
 from connector.history import AccountHistory, load_histories, lookback_days, users_lookback_days
-from connector.models import AccountScore, Alert, Intervention
-from connector.sql import chunks, in_list, insert_ignore
+from connector.store.bulk import upsert_many
+from connector.store.models import AccountScore, Alert, Intervention
+from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.assess import assess
 from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
 from scoring.rules import ScoringRules

@@ -15,8 +15,8 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.models import Account, AccountEventFirst, AccountUser, Ticket
-from connector.sql import chunks, in_list
+from connector.store.models import Account, AccountEventFirst, AccountUser, Ticket
+from connector.store.sql import chunks, in_list
 from scoring.model import AccountTimeline, DayActivity, TicketFact
 from scoring.rules import ScoringRules
 

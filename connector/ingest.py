@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connector.bulk import insert_ignore_many
 from connector.config.yaml_config import Config
 from connector.events import SegmentCall
-from connector.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
-from connector.sql import chunks, upsert
+from connector.store.bulk import insert_ignore_many
+from connector.store.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
+from connector.store.sql import chunks, upsert
 from connector.ticket_matching import rematch_unmatched_tickets
 from connector.traits import account_fields, merge_traits, user_fields
 

@@ -18,10 +18,10 @@ import click
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.bulk import insert_ignore_many
 from connector.errors import InputError
-from connector.models import CrmRecord, Intervention, Renewal
-from connector.sql import chunks, in_list
+from connector.store.bulk import insert_ignore_many
+from connector.store.models import CrmRecord, Intervention, Renewal
+from connector.store.sql import chunks, in_list
 from crm_adapters.base import CrmAdapter
 from crm_adapters.base import Renewal as CrmRenewal
 from scoring.outcomes import RenewalFact
@@ -260,7 +260,7 @@ def outcomes_cli() -> None:
 def import_command(path: Path) -> None:
     """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome (won/lost/churned)."""
     from connector.config.settings import load_settings
-    from connector.db import make_engine, make_sessionmaker
+    from connector.store.db import make_engine, make_sessionmaker
 
     rows = read_outcome_csv(path)
     engine = make_engine(load_settings().database_url)
@@ -277,7 +277,7 @@ def import_command(path: Path) -> None:
 def pull_command() -> None:
     """Read task status and renewals from the CRM now (the worker also does it every hour)."""
     from connector.crm import wiring
-    from connector.db import make_engine, make_sessionmaker
+    from connector.store.db import make_engine, make_sessionmaker
 
     settings, _, adapter = wiring()
     engine = make_engine(settings.database_url)

@@ -22,9 +22,9 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.models import AccountScore, Alert, Intervention, Ticket
 from connector.outcomes import stored_renewals
-from connector.sql import chunks, in_list
+from connector.store.models import AccountScore, Alert, Intervention, Ticket
+from connector.store.sql import chunks, in_list
 from scoring.indicators import TriggerFiring, reactive_ratio
 from scoring.outcomes import (
     AccountTicket,

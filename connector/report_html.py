@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.models import AccountScore, Alert, Renewal
-from connector.sql import chunks, in_list
+from connector.store.models import AccountScore, Alert, Renewal
+from connector.store.sql import chunks, in_list
 from scoring.indicators import IndicatorAccuracy, TriggerFiring, indicator_accuracy
 from scoring.outcomes import RenewalFact, ScorePoint
 from scoring.rules import TIER_LABELS, TIERS, ScoringRules

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from connector.models import AccountEventFirst, DailyRollup, DirtyAccountDay, Event, Ticket
-from connector.sql import dialect_insert, upsert
+from connector.store.models import AccountEventFirst, DailyRollup, DirtyAccountDay, Event, Ticket
+from connector.store.sql import dialect_insert, upsert
 
 ACTIVITY_TYPES = ("track", "page", "screen")
 

@@ -13,10 +13,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.health import score_accounts
-from connector.models import Account, DirtyAccountDay
 from connector.rollups import roll_up_outstanding
 from connector.runtime import Runtime
-from connector.sql import chunks
+from connector.store.models import Account, DirtyAccountDay
+from connector.store.sql import chunks
 from scoring.model import Assessment
 from scoring.rules import TIER_LABELS
 

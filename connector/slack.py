@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from connector import runtime
-from connector.models import Account, Intervention
+from connector.store.models import Account, Intervention
 from scoring.rules import TIER_LABELS
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
 from connector.events import TicketEvent
-from connector.models import Account, AccountAlias, Ticket, User
+from connector.store.models import Account, AccountAlias, Ticket, User
 from connector.traits import normalize_domain
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from connector.config.yaml_config import Config
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketStatus
 from connector.ingest import mark_dirty
-from connector.models import Account, Ticket, TicketDelivery
-from connector.sql import insert_ignore
+from connector.store.models import Account, Ticket, TicketDelivery
+from connector.store.sql import insert_ignore
 from connector.ticket_matching import match_ticket
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)

@@ -21,9 +21,9 @@ from werkzeug.serving import make_server
 
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
-from connector.db import make_engine, make_sessionmaker, upgrade
-from connector.models import Base
 from connector.runtime import Runtime, install
+from connector.store.db import make_engine, make_sessionmaker, upgrade
+from connector.store.models import Base
 from connector.work_queue import RedisWorkQueue
 from scoring.rules import ScoringRules
 

@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from connector.accounts import account_summary
-from connector.db import make_sessionmaker, reader
 from connector.errors import AuthenticationError, InputError
 from connector.runtime import Runtime
+from connector.store.db import make_sessionmaker, reader
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin_api", __name__, url_prefix="/api")

@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException
 
 from connector import runtime as runtime_module
-from connector.db import reader
 from connector.errors import InputError
 from connector.runtime import Runtime, build_runtime
+from connector.store.db import reader
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from connector.bulk import insert_ignore_many
-from connector.models import DirtyAccountDay, Event, User
+from connector.store.bulk import insert_ignore_many
+from connector.store.models import DirtyAccountDay, Event, User
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +76,8 @@ def test_dates_and_fill_null_upserts(runtime):
 
 
 def test_update_many_sets_exactly_what_the_orm_would_and_touches_only_the_keyed_rows(runtime):
-    from connector.bulk import update_many
-    from connector.models import CrmRecord
+    from connector.store.bulk import update_many
+    from connector.store.models import CrmRecord
 
     when = datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=timezone(timedelta(hours=-5)))
     with runtime.sessions.begin() as session:

@@ -17,7 +17,7 @@ from connector.config.crm_section import CrmConfig, CrmTasks, SequenceTarget
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
 from connector.crm_sync import CrmSync
-from connector.models import Alert, CrmRecord, Intervention
+from connector.store.models import Alert, CrmRecord, Intervention
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
 from tests.integration.crm_cli import provision, sync_json
@@ -359,7 +359,7 @@ def test_a_task_the_csm_already_completed_is_left_alone_when_its_trigger_clears(
 
 
 def test_outcomes_pull_reads_task_completion_and_renewals_back(client, auth_headers, runtime, env, sandbox):
-    from connector.models import Renewal
+    from connector.store.models import Renewal
 
     provision(env)
     ids = _seed_companies(sandbox, ["acct_out"])
@@ -446,7 +446,7 @@ def test_a_task_completed_in_hubspot_reaches_the_outcome_through_the_webhook(
 def test_a_deal_closed_in_hubspot_reaches_the_renewals_through_the_webhook(client, auth_headers, runtime, env, sandbox):
     from datetime import UTC, datetime
 
-    from connector.models import Renewal
+    from connector.store.models import Renewal
     from tests.conftest import SECRETS
     from webhooks.registry import SOURCES
 

@@ -17,7 +17,7 @@ from connector.config.crm_section import CrmConfig, SequenceTarget
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
 from connector.crm_sync import CrmSync
-from connector.models import CrmRecord, Intervention
+from connector.store.models import CrmRecord, Intervention
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
 from tests.integration.crm_cli import provision, sync_json
@@ -254,7 +254,7 @@ def test_username_password_and_security_token_alone_log_in_through_the_soap_logi
 
 
 def test_outcomes_pull_reads_task_completion_and_renewal_opportunities(client, auth_headers, runtime, env, sandbox):
-    from connector.models import Renewal
+    from connector.store.models import Renewal
 
     provision(env)
     ids = _seed_accounts(sandbox, ["acct_opp"])

@@ -6,8 +6,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from connector.db import current_revision, downgrade, head_revision, make_engine, upgrade
-from connector.models import Base
+from connector.store.db import current_revision, downgrade, head_revision, make_engine, upgrade
+from connector.store.models import Base
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from connector.cli.main import cli
-from connector.models import AccountScore, Intervention, Renewal
+from connector.store.models import AccountScore, Intervention, Renewal
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration

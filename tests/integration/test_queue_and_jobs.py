@@ -10,9 +10,9 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from connector import jobs
-from connector.db import make_engine, make_sessionmaker
-from connector.models import DailyRollup, DirtyAccountDay, Event
 from connector.runtime import Runtime, install
+from connector.store.db import make_engine, make_sessionmaker
+from connector.store.models import DailyRollup, DirtyAccountDay, Event
 from connector.work_queue import RedisWorkQueue
 
 pytestmark = pytest.mark.integration

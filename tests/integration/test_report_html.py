@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli.main import cli
-from connector.models import AccountScore, Alert, Intervention, Renewal, Ticket
+from connector.store.models import AccountScore, Alert, Intervention, Renewal, Ticket
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from connector import jobs
 from connector.cli.main import cli
-from connector.models import AccountScore, Alert, Intervention
 from connector.slack import SlackUnavailable, deliver_slack_alerts
+from connector.store.models import AccountScore, Alert, Intervention
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from segment.analytics import Client
 from sqlalchemy import func, select
 
 from connector.cli.main import cli
-from connector.db import head_revision
-from connector.models import Event
+from connector.store.db import head_revision
+from connector.store.models import Event
 from tests.conftest import WRITE_KEY
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from connector.models import Account, AccountUser, DirtyAccountDay, Event, User
+from connector.store.models import Account, AccountUser, DirtyAccountDay, Event, User
 
 pytestmark = pytest.mark.integration
 

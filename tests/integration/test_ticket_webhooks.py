@@ -9,7 +9,7 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from connector.models import DailyRollup, Ticket, TicketDelivery
+from connector.store.models import DailyRollup, Ticket, TicketDelivery
 from webhooks.registry import SOURCES
 from webhooks.sources import load_fixture
 

@@ -1,11 +1,10 @@
-"""Database engine, sessions and migrations (owns `healthloop db ...`)."""
+"""Database engine, sessions and migrations (the `healthloop db` commands live in connector/cli/db.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import click
 import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -14,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.sqlite_lock import WriterLockingConnection, writer_locking_connection
+from connector.store.sqlite_lock import WriterLockingConnection, writer_locking_connection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "healthloop_read_only"
@@ -128,33 +127,3 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
     return script.get_current_head()
-
-
-@click.group("db")
-def db_cli() -> None:
-    """Database schema: apply and inspect migrations."""
-
-
-@db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
-    """Create or migrate the schema (safe to run repeatedly)."""
-    from connector.config.settings import load_settings
-
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    before = current_revision(engine)
-    upgrade(engine, revision)
-    after = current_revision(engine)
-    click.echo(f"database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}")
-
-
-@db_cli.command("current")
-def db_current() -> None:
-    """Show the applied migration and whether it is the latest."""
-    from connector.config.settings import load_settings
-
-    engine = make_engine(load_settings().database_url)
-    current, head = current_revision(engine), head_revision()
-    state = "up to date" if current == head else f"behind (latest is {head}); run `healthloop db upgrade`"
-    click.echo(f"{current or 'no schema'}: {state}")

@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Date, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from connector.models import UTCDateTime
+from connector.store.models import UTCDateTime
 
 Converter = Callable[[Any], Any]
 

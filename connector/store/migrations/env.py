@@ -1,8 +1,8 @@
-"""Alembic environment: migrations run on the engine `connector.db.upgrade` passes in."""
+"""Alembic environment: migrations run on the engine `connector.store.db.upgrade` passes in."""
 
 from alembic import context
 
-from connector.models import Base
+from connector.store.models import Base
 
 engine = context.config.attributes["engine"]
 
