@@ -33,8 +33,8 @@ from bench.ingest import FreshDatabase  # noqa: E402
 from connector.config.yaml_config import Config  # noqa: E402
 from connector.events import SegmentCall  # noqa: E402
 from connector.health import score_accounts  # noqa: E402
-from connector.ingest import store_calls  # noqa: E402
-from connector.rollups import roll_up_outstanding  # noqa: E402
+from connector.ingest.product_events import store_calls  # noqa: E402
+from connector.ingest.rollups import roll_up_outstanding  # noqa: E402
 from connector.store.bulk import insert_ignore_many  # noqa: E402
 from connector.store.db import make_engine, make_sessionmaker, reader  # noqa: E402
 from connector.store.models import Account, AccountEventFirst, AccountScore, DailyRollup  # noqa: E402

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
-from connector.ingest import KnownRows
+from connector.ingest.product_events import KnownRows
 from connector.store.db import make_engine, make_sessionmaker, reader
 from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 from crm_adapters.base import CrmAdapter

@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.health import score_accounts
-from connector.rollups import roll_up_outstanding
+from connector.ingest.rollups import roll_up_outstanding
 from connector.runtime import Runtime
 from connector.store.models import Account, DirtyAccountDay
 from connector.store.sql import chunks

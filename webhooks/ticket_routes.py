@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from connector.errors import AuthenticationError, InputError
+from connector.ingest.json_text import parse_json_bytes
+from connector.ingest.tickets import store_deliveries
 from connector.runtime import Runtime
-from connector.ticket_store import store_deliveries
-from webhooks.body import parse_json_bytes, read_raw, require_json_content_type
+from webhooks.body import read_raw, require_json_content_type
 from webhooks.registry import SOURCES
 from webhooks.sources import SignedRequest
 

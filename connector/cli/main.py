@@ -44,10 +44,10 @@ def _register() -> None:
     from connector.calibrate import calibrate_command
     from connector.cli.config import config_cli
     from connector.cli.db import db_cli
+    from connector.cli.importer import import_command
     from connector.cli.status import status_command
     from connector.crm import crm_cli, sync_command
     from connector.demo import demo_command
-    from connector.importer import import_command
     from connector.outcomes import outcomes_cli
     from connector.report import report_command
     from connector.sandbox_cli import sandbox_cli

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connector.errors import InputError
-from webhooks.segment.messages import derived_message_id, parse_call
+from connector.ingest.segment import derived_message_id, parse_call
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import pytest
 
 from connector.config.yaml_config import AccountTraitMap
 from connector.errors import InputError
-from connector.traits import account_fields, merge_traits, normalize_domain
+from connector.ingest.traits import account_fields, merge_traits, normalize_domain
 
 
 @pytest.mark.parametrize(

@@ -19,17 +19,18 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import AuthenticationError, InputError
 from connector.events import SegmentCall
-from connector.ingest import store_calls
-from connector.runtime import Runtime
-from connector.traits import account_fields
-from webhooks.body import JsonBody, read_json, refuse_nul
-from webhooks.segment.messages import (
+from connector.ingest.json_text import refuse_nul
+from connector.ingest.product_events import store_calls
+from connector.ingest.segment import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
     MAX_EVENT_BYTES,
     batch_sent_at,
     parse_call,
 )
+from connector.ingest.traits import account_fields
+from connector.runtime import Runtime
+from webhooks.body import JsonBody, read_json
 
 log = logging.getLogger(__name__)
 bp = Blueprint("segment", __name__, url_prefix="/v1")

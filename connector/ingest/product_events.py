@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
 from connector.events import SegmentCall
+from connector.ingest.ticket_matching import rematch_unmatched_tickets
+from connector.ingest.traits import account_fields, merge_traits, user_fields
 from connector.store.bulk import insert_ignore_many
 from connector.store.models import Account, AccountAlias, AccountUser, DirtyAccountDay, Event, User
 from connector.store.sql import chunks, upsert
-from connector.ticket_matching import rematch_unmatched_tickets
-from connector.traits import account_fields, merge_traits, user_fields
 
 EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "account_id", "timestamp", "received_at", "payload",

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
 from connector.events import TicketEvent
+from connector.ingest.traits import normalize_domain
 from connector.store.models import Account, AccountAlias, Ticket, User
-from connector.traits import normalize_domain
 
 
 def _domain_of(email: str | None, config: Config) -> str | None:

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketStatus
-from connector.ingest import mark_dirty
+from connector.ingest.product_events import mark_dirty
+from connector.ingest.ticket_matching import match_ticket
 from connector.store.models import Account, Ticket, TicketDelivery
 from connector.store.sql import insert_ignore
-from connector.ticket_matching import match_ticket
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 CLOSED = {TicketStatus.SOLVED, TicketStatus.CLOSED}
