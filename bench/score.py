@@ -32,7 +32,7 @@ from sqlalchemy import select  # noqa: E402
 from bench.ingest import FreshDatabase  # noqa: E402
 from connector.config.yaml_config import Config  # noqa: E402
 from connector.events import SegmentCall  # noqa: E402
-from connector.health import score_accounts  # noqa: E402
+from connector.health.scores import score_accounts  # noqa: E402
 from connector.ingest.product_events import store_calls  # noqa: E402
 from connector.ingest.rollups import roll_up_outstanding  # noqa: E402
 from connector.store.bulk import insert_ignore_many  # noqa: E402

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from connector.history import AccountHistory, load_histories, lookback_days
+from connector.health.history import AccountHistory, load_histories, lookback_days
 from connector.outcomes import known_losses, read_outcome_csv, stored_renewals
 from connector.report import format_rate
 from connector.store.models import Account

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.crm_section import CrmConfig
-from connector.health import latest_scores
+from connector.health.scores import latest_scores
 from connector.store.bulk import insert_ignore_many, update_many
 from connector.store.models import Account, AccountScore, Alert, CrmRecord, Intervention
 from connector.store.sql import chunks, in_list

@@ -136,7 +136,7 @@ def _wait_for_queue(rt: Runtime) -> None:
 
 
 def _print_accounts(rt: Runtime, console: Console) -> None:
-    from connector.accounts import account_summary
+    from connector.health.accounts import account_summary
 
     table = Table(
         "account",
@@ -171,7 +171,7 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
 
 
 def _print_health(rt: Runtime, console: Console) -> None:
-    from connector.accounts import account_summary
+    from connector.health.accounts import account_summary
 
     table = Table(
         "account",

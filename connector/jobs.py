@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from connector import runtime
 from connector.crm_sync import CrmSync, accounts_needing_sync
-from connector.health import score_account, score_accounts
+from connector.health.scores import score_account, score_accounts
 from connector.ingest.product_events import attribute_orphans
 from connector.ingest.rollups import roll_up_outstanding
 from connector.store.models import Account, DirtyAccountDay

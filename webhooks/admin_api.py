@@ -8,8 +8,8 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from connector.accounts import account_summary
 from connector.errors import AuthenticationError, InputError
+from connector.health.accounts import account_summary
 from connector.runtime import Runtime
 from connector.store.db import make_sessionmaker, reader
 

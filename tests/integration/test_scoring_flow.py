@@ -220,8 +220,8 @@ def test_backtest_reports_triggers_tiers_and_lead_time_before_losses(
 def test_the_bulk_read_scores_exactly_like_a_full_history_read(client, auth_headers, runtime):
     """The rescore reads per-user counts only for the days that need them; nothing may change."""
     from connector.config.yaml_config import Config
-    from connector.health import assess_accounts, load_priors
-    from connector.history import load_histories
+    from connector.health.history import load_histories
+    from connector.health.scores import assess_accounts, load_priors
     from scoring.assess import assess
 
     # Nine users active until 16 days ago, two since: engagement (28 days) and idle seats (14 days)

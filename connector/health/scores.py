@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from connector.history import AccountHistory, load_histories, lookback_days, users_lookback_days
+from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.store.bulk import upsert_many
 from connector.store.models import AccountScore, Alert, Intervention
 from connector.store.sql import chunks, in_list, insert_ignore

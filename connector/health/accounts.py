@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import click
-import orjson
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -151,101 +147,21 @@ def health_summary(session: Session, account_id: str, today: date) -> dict[str, 
     }
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
-    console = Console()
-    table = Table(title=f"account {summary['account_id']}", show_header=False, title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    if summary["score"] is not None:
-        trend = summary["trend"] or {}
-        delta = "" if trend.get("delta") is None else f", {trend['delta']:+d} in 7 days, {trend['direction']}"
-        table.add_row("health", f"{summary['score']} ({summary['tier']}{delta}) on {summary['scored_on']}")
-        signals = summary["signals"].items()
-        table.add_row("signals", ", ".join(f"{name} {'-' if v is None else round(v)}" for name, v in signals))
-        table.add_row("why", summary["reason"] or "")
-        table.add_row("open triggers", ", ".join(t["id"] for t in summary["open_triggers"]) or "none")
-    for key in (
-        "name",
-        "plan",
-        "licensed_seats",
-        "renewal_date",
-        "mrr",
-        "domain",
-        "crm_match_key",
-        "event_count",
-        "last_event_at",
-        "first_seen_at",
-    ):
-        table.add_row(key, "" if summary[key] is None else str(summary[key]))
-    table.add_row("users", f"{len(summary['users'])}: " + ", ".join(summary["users"][:20]))
-    table.add_row("tickets", f"{summary['tickets']['total']} ({summary['tickets']['open']} open)")
-    if summary["aliases"]:
-        table.add_row("aliases", ", ".join(f"{k}={v}" for k, v in summary["aliases"].items()))
-    table.add_row("traits", orjson.dumps(summary["traits"]).decode())
-    console.print(table)
-    if summary["recent_days"]:
-        days = Table("day", "events", "active users", "tickets opened", title="recent days", title_justify="left")
-        for day in summary["recent_days"]:
-            days.add_row(day["day"], str(day["events"]), str(day["active_users"]), str(day["tickets_opened"]))
-        console.print(days)
-
-
-@click.group("accounts")
-def accounts_cli() -> None:
-    """Inspect stored accounts."""
-
-
-@accounts_cli.command("show")
-@click.argument("account_id")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-def accounts_show(account_id: str, as_json: bool) -> None:
-    """Traits, users, event count and recent activity of ACCOUNT_ID."""
-    from connector.runtime import open_database
-
-    with open_database() as sessions, sessions() as session:
-        summary = account_summary(session, account_id)
-    if summary is None:
-        raise click.ClickException(f"no account {account_id!r} has been stored (check the id, or send a group call)")
-    if as_json:
-        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
-    else:
-        _print_summary(summary)
-
-
-@accounts_cli.command("list")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-def accounts_list(limit: int, as_json: bool) -> None:
+def list_accounts(session: Session, limit: int) -> list[dict[str, Any]]:
     """Accounts with their event counts, most recently active first."""
-    from connector.runtime import open_database
-
-    with open_database() as sessions, sessions() as session:
-        counts = (
-            select(Event.account_id, func.count().label("events"), func.max(Event.timestamp).label("last"))
-            .where(Event.account_id.is_not(None))
-            .group_by(Event.account_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(Account.account_id, Account.name, Account.plan, counts.c.events, counts.c.last)
-            .outerjoin(counts, counts.c.account_id == Account.account_id)
-            .order_by(counts.c.last.desc().nulls_last(), Account.account_id)
-            .limit(limit)
-        ).all()
-    data = [
+    counts = (
+        select(Event.account_id, func.count().label("events"), func.max(Event.timestamp).label("last"))
+        .where(Event.account_id.is_not(None))
+        .group_by(Event.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Account.account_id, Account.name, Account.plan, counts.c.events, counts.c.last)
+        .outerjoin(counts, counts.c.account_id == Account.account_id)
+        .order_by(counts.c.last.desc().nulls_last(), Account.account_id)
+        .limit(limit)
+    ).all()
+    return [
         {"account_id": a, "name": n, "plan": p, "event_count": e or 0, "last_event_at": _iso(last)}
         for a, n, p, e, last in rows
     ]
-    if as_json:
-        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-        return
-    table = Table("account", "name", "plan", "events", "last event")
-    for row in data:
-        table.add_row(
-            row["account_id"],
-            row["name"] or "",
-            row["plan"] or "",
-            str(row["event_count"]),
-            str(row["last_event_at"] or ""),
-        )
-    Console().print(table)

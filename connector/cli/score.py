@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
@@ -12,15 +12,10 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select
 
-from connector.health import score_accounts
-from connector.ingest.rollups import roll_up_outstanding
-from connector.runtime import Runtime
-from connector.store.models import Account, DirtyAccountDay
-from connector.store.sql import chunks
-from scoring.model import Assessment
+from connector.health.backfill import score_range
+from connector.runtime import build_runtime, install
+from connector.store.models import Account
 from scoring.rules import TIER_LABELS
-
-BATCH = 500
 
 
 def _days(as_of: date | None, start: date | None, end: date | None, today: date) -> list[date]:
@@ -37,55 +32,6 @@ def _days(as_of: date | None, start: date | None, end: date | None, today: date)
     if days[-1] > today:
         raise click.UsageError(f"cannot score the future ({days[-1]} is after today, {today} UTC)")
     return days
-
-
-def score_range(
-    rt: Runtime, accounts: list[str], days: list[date], now: datetime, progress: Progress | None = None
-) -> dict[str, dict[str, Any]]:
-    """Catch up outstanding rollups, then score every day in order, in batches of accounts.
-
-    Days go oldest first so each day's stored score feeds the next day's trend, as daily
-    scoring would. Returns each account's last scored day.
-    """
-    with rt.sessions() as session:
-        waiting = set(session.scalars(select(DirtyAccountDay.account_id).distinct()))
-    for account_id in accounts:
-        if account_id in waiting:
-            with rt.sessions.begin() as session:
-                roll_up_outstanding(session, account_id, now)
-    task = progress.add_task("scoring", total=len(accounts) * len(days)) if progress else None
-    results: dict[str, dict[str, Any]] = {}
-    for day in days:
-        live = day == now.date()
-        decided_at = now if live else datetime.combine(day, time.max, tzinfo=UTC)
-        for batch in chunks(accounts, BATCH):
-            with rt.readers() as reading, rt.sessions.begin() as session:
-                scored = score_accounts(
-                    session, batch, day, rt.config.scoring, decided_at, record_interventions=live, read_session=reading
-                )
-            slack = [i for s in scored.values() for i in s.slack_interventions]
-            if slack:
-                rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", slack)
-            for account_id, result in scored.items():
-                results[account_id] = _summary(result.assessment, len(result.new_interventions))
-            if progress and task is not None:
-                progress.advance(task, len(batch))
-    return results
-
-
-def _summary(assessment: Assessment, interventions: int) -> dict[str, Any]:
-    return {
-        "account_id": assessment.account_id,
-        "as_of": assessment.as_of.isoformat(),
-        "score": assessment.score.value,
-        "tier": assessment.tier,
-        "trend": assessment.trend.delta,
-        "direction": assessment.trend.direction,
-        "fired": [hit.trigger_id for hit in assessment.fired],
-        "open": [hit.trigger_id for hit in assessment.hits],
-        "interventions": interventions,
-        "reason": assessment.reason,
-    }
 
 
 @click.command("score")
@@ -107,8 +53,6 @@ def score_command(
 
     Only today's score decides interventions; past days store score history and alerts.
     """
-    from connector.runtime import build_runtime, install
-
     if bool(account_id) == all_accounts:
         raise click.UsageError("name one ACCOUNT_ID or pass --all")
     now = datetime.now(UTC)
@@ -122,7 +66,12 @@ def score_command(
     else:
         accounts = [account_id]  # type: ignore[list-item]
     with Progress(disable=as_json or len(accounts) * len(days) < 500, transient=True) as progress:
-        results = score_range(rt, accounts, days, now, progress)
+        task = progress.add_task("scoring", total=len(accounts) * len(days))
+        results, slack = score_range(
+            rt.sessions, rt.readers, rt.config.scoring, accounts, days, now, lambda n: progress.advance(task, n)
+        )
+    if slack:
+        rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", slack)
     if account_id and account_id not in results:
         raise click.ClickException(f"no account {account_id!r} has been stored")
     _report([results[a] for a in accounts if a in results], as_json)
