@@ -111,8 +111,8 @@ from bench.ingest import FreshDatabase  # noqa: E402
 from bench.score import generate  # noqa: E402
 from connector.config.settings import Settings  # noqa: E402
 from connector.config.yaml_config import Config  # noqa: E402
-from connector.crm import build_adapter  # noqa: E402
-from connector.crm_sync import CrmSync, SyncReport  # noqa: E402
+from connector.crm.sync import CrmSync, SyncReport  # noqa: E402
+from connector.crm.wiring import build_adapter  # noqa: E402
 from connector.health.scores import latest_scores, score_accounts  # noqa: E402
 from connector.runtime import build_runtime, install  # noqa: E402
 from connector.store.db import make_engine, make_sessionmaker, reader  # noqa: E402

@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.health.history import AccountHistory, load_histories, lookback_days
-from connector.outcomes import known_losses, read_outcome_csv, stored_renewals
+from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
 from connector.report import format_rate
 from connector.store.models import Account
 from scoring.assess import assess

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config, load_config
-from connector.outcomes import stored_renewals
+from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore
 from connector.store.sql import chunks, in_list
 from scoring.calibrate import SIGNALS, Calibration, Evaluation, Sample, calibrate

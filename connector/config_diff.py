@@ -21,7 +21,7 @@ from sqlalchemy import select
 from connector.backtest import Replay, indicators, replay
 from connector.config.yaml_config import Config, load_config
 from connector.health.history import load_histories, lookback_days
-from connector.outcomes import stored_renewals
+from connector.measure.renewals import stored_renewals
 from connector.store.models import Account
 from scoring.rules import TIER_LABELS, TRIGGER_IDS
 

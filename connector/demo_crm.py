@@ -66,7 +66,7 @@ class DemoCrm:
 
     def second_sync(self, rt: Runtime, console: Console) -> None:
         """A second pass with nothing new: the diff finds nothing to write."""
-        from connector.crm_sync import CrmSync
+        from connector.crm.sync import CrmSync
 
         report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
         unmatched = ", ".join(report.unmatched) or "none"
@@ -88,7 +88,7 @@ class DemoCrm:
 
     def measure(self, rt: Runtime, console: Console, now: datetime) -> None:
         """Simulate what CSMs and customers do next, read it back like the worker does, print the report."""
-        from connector.outcomes import pull_outcomes
+        from connector.crm.outcomes import pull_outcomes
         from connector.report import build_report, print_report
 
         completed, won, lost = self.simulate_outcomes(now)

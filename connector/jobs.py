@@ -9,7 +9,7 @@ from rq import get_current_job
 from sqlalchemy import func, select
 
 from connector import runtime
-from connector.crm_sync import CrmSync, accounts_needing_sync
+from connector.crm.sync import CrmSync, accounts_needing_sync
 from connector.health.scores import score_account, score_accounts
 from connector.ingest.product_events import attribute_orphans
 from connector.ingest.rollups import roll_up_outstanding
@@ -178,7 +178,7 @@ def pull_outcomes() -> dict[str, int]:
     rt = runtime.current()
     if not rt.crm_enabled:
         return {"tasks": 0, "renewals": 0}
-    from connector.outcomes import pull_outcomes as pull
+    from connector.crm.outcomes import pull_outcomes as pull
 
     report = pull(rt.sessions, rt.crm_adapter())
     return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}
@@ -189,7 +189,7 @@ def refresh_outcomes(hints: list[list[str]]) -> dict[str, int]:
     rt = runtime.current()
     if not rt.crm_enabled:
         return {"tasks": 0, "renewals": 0}
-    from connector.outcomes import refresh_outcomes as refresh
+    from connector.crm.outcomes import refresh_outcomes as refresh
 
     tasks = sorted({object_id for kind, object_id in hints if kind == "task"})
     deals = sorted({object_id for kind, object_id in hints if kind == "deal"})

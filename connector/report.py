@@ -22,7 +22,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.outcomes import stored_renewals
+from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore, Alert, Intervention, Ticket
 from connector.store.sql import chunks, in_list
 from scoring.indicators import TriggerFiring, reactive_ratio

@@ -47,7 +47,7 @@ class Runtime:
     def crm_adapter(self) -> CrmAdapter:
         """This process's CRM adapter (built once; its rate limiter is shared through Redis)."""
         if self._crm is None:
-            from connector.crm import build_adapter
+            from connector.crm.wiring import build_adapter
 
             self._crm = build_adapter(
                 self.settings, self.config, redis_url=self.settings.redis_url if self.redis is not None else None

@@ -43,13 +43,13 @@ def _register() -> None:
     from connector.calibrate import calibrate_command
     from connector.cli.accounts import accounts_cli
     from connector.cli.config import config_cli
+    from connector.cli.crm import crm_cli, sync_command
     from connector.cli.db import db_cli
     from connector.cli.importer import import_command
+    from connector.cli.outcomes import outcomes_cli
     from connector.cli.score import score_command
     from connector.cli.status import status_command
-    from connector.crm import crm_cli, sync_command
     from connector.demo import demo_command
-    from connector.outcomes import outcomes_cli
     from connector.report import report_command
     from connector.sandbox_cli import sandbox_cli
     from connector.worker import sweep_command, worker_command

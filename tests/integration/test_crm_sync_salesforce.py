@@ -16,7 +16,7 @@ from connector.cli.main import cli
 from connector.config.crm_section import CrmConfig, SequenceTarget
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
-from connector.crm_sync import CrmSync
+from connector.crm.sync import CrmSync
 from connector.store.models import CrmRecord, Intervention
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY

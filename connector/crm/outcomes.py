@@ -1,96 +1,23 @@
-"""Read outcomes back: task completion and renewals from the CRM, past renewals from a CSV.
-
-`healthloop outcomes pull` (and the worker, hourly) reads the status of every open task healthloop
-created and the renewal deals / opportunities of every account with a CRM record; `healthloop
-outcomes import FILE` loads past renewals and churns so measurement and backtests have outcomes
-from day one. Both are idempotent: a renewal is keyed by (source, deal id) or (import, account:date).
+"""Read outcomes back from the CRM: the status of every open task healthloop created, where each
+sequence / cadence enrollment stands, and the renewal deals / opportunities of every account with a
+CRM record (`healthloop outcomes pull`, hourly in the worker, and at once for the tasks and deals a
+CRM webhook names). Idempotent: a renewal is keyed by (source, deal id).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
-import click
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.errors import InputError
 from connector.store.bulk import insert_ignore_many
 from connector.store.models import CrmRecord, Intervention, Renewal
-from connector.store.sql import chunks, in_list
+from connector.store.sql import chunks
 from crm_adapters.base import CrmAdapter
 from crm_adapters.base import Renewal as CrmRenewal
-from scoring.outcomes import RenewalFact
-
-OUTCOMES = ("won", "lost", "churned")
-STATUSES = ("open", *OUTCOMES)
-
-
-@dataclass(frozen=True)
-class OutcomeRow:
-    account_id: str
-    day: date
-    outcome: str
-
-
-def read_outcome_csv(path: Path) -> list[OutcomeRow]:
-    """Rows of `account_id,date,outcome` (won / lost / churned); a bad row names its line and the fix."""
-    rows: list[OutcomeRow] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"account_id", "date", "outcome"} - set(reader.fieldnames or ())
-        if missing:
-            raise InputError("bad_csv", f"{path}: the header needs account_id,date,outcome (missing {sorted(missing)})")
-        for number, row in enumerate(reader, start=2):
-            account, outcome = (row["account_id"] or "").strip(), (row["outcome"] or "").strip().lower()
-            try:
-                day = date.fromisoformat((row["date"] or "").strip())
-            except ValueError:
-                raise InputError("bad_csv", f"{path}:{number}: date must be YYYY-MM-DD, not {row['date']!r}") from None
-            if not account:
-                raise InputError("bad_csv", f"{path}:{number}: account_id is empty")
-            if outcome not in OUTCOMES:
-                raise InputError("bad_csv", f"{path}:{number}: outcome must be won, lost or churned, not {outcome!r}")
-            rows.append(OutcomeRow(account, day, outcome))
-    return rows
-
-
-def import_outcomes(session: Session, rows: Sequence[OutcomeRow], now: datetime) -> int:
-    """Store imported outcomes (a row already imported is left alone); returns how many were new."""
-    return insert_ignore_many(
-        session,
-        Renewal.__table__,
-        ("source", "external_id", "account_id", "close_date", "status", "updated_at"),
-        [("import", f"{r.account_id}:{r.day.isoformat()}", r.account_id, r.day, r.outcome, now) for r in rows],
-    )
-
-
-def known_losses(session: Session) -> dict[str, tuple[date, str]]:
-    """account_id -> (close date, outcome) of its latest lost or churned renewal, from every source."""
-    losses: dict[str, tuple[date, str]] = {}
-    for account_id, day, status in session.execute(
-        select(Renewal.account_id, Renewal.close_date, Renewal.status).where(Renewal.status.in_(("lost", "churned")))
-    ):
-        if account_id not in losses or day > losses[account_id][0]:
-            losses[account_id] = (day, status)
-    return losses
-
-
-def stored_renewals(session: Session, account_ids: Sequence[str] | None = None) -> list[RenewalFact]:
-    """Stored renewals (of `account_ids`, or all) as scoring sees them: won True, lost or churned False, open None."""
-    columns = select(Renewal.account_id, Renewal.close_date, Renewal.status)
-    queries = [columns] if account_ids is None else [
-        columns.where(in_list(session, Renewal.account_id, chunk)) for chunk in chunks(list(account_ids))
-    ]  # fmt: skip
-    return [
-        RenewalFact(account_id, close_date, None if status == "open" else status == "won")
-        for query in queries
-        for account_id, close_date, status in session.execute(query)
-    ]
 
 
 @dataclass
@@ -247,46 +174,4 @@ def store_renewals(
         columns,
         rows,
         replace=(("source", "external_id"), ("account_id", "name", "close_date", "status", "amount", "updated_at")),
-    )
-
-
-@click.group("outcomes")
-def outcomes_cli() -> None:
-    """Read outcomes back: task completion and renewals from the CRM, or past renewals from a CSV."""
-
-
-@outcomes_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(path: Path) -> None:
-    """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome (won/lost/churned)."""
-    from connector.config.settings import load_settings
-    from connector.store.db import make_engine, make_sessionmaker
-
-    rows = read_outcome_csv(path)
-    engine = make_engine(load_settings().database_url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            added = import_outcomes(session, rows, datetime.now(UTC))
-    finally:
-        engine.dispose()
-    accounts = len({r.account_id for r in rows})
-    click.echo(f"{len(rows)} outcome(s) for {accounts} account(s): {added} new, {len(rows) - added} already imported")
-
-
-@outcomes_cli.command("pull")
-def pull_command() -> None:
-    """Read task status and renewals from the CRM now (the worker also does it every hour)."""
-    from connector.crm import wiring
-    from connector.store.db import make_engine, make_sessionmaker
-
-    settings, _, adapter = wiring()
-    engine = make_engine(settings.database_url)
-    try:
-        report = pull_outcomes(make_sessionmaker(engine), adapter)
-    finally:
-        engine.dispose()
-    click.echo(
-        f"{report.tasks_read} open task(s) read: {report.tasks_completed} completed, {report.tasks_missing} deleted "
-        f"in the CRM; {report.renewals} renewal(s) stored ({report.renewals_closed} closed); "
-        f"{report.enrollments_replied} enrollment(s) answered"
     )
