@@ -89,7 +89,7 @@ class DemoCrm:
     def measure(self, rt: Runtime, console: Console, now: datetime) -> None:
         """Simulate what CSMs and customers do next, read it back like the worker does, print the report."""
         from connector.crm.outcomes import pull_outcomes
-        from connector.report import build_report, print_report
+        from connector.measure.report import build_report, print_report
 
         completed, won, lost = self.simulate_outcomes(now)
         pulled = pull_outcomes(rt.sessions, rt.crm_adapter(), now)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
+import orjson
 import yaml
+from rich.console import Console
+from rich.table import Table
 
-from connector.config.yaml_config import EXAMPLE, load_config
+from connector.config.settings import load_settings
+from connector.config.yaml_config import EXAMPLE, Config, load_config
+from connector.measure.config_diff import diff_configs
+from connector.runtime import open_database
+from scoring.rules import TIER_LABELS
 
 
 @click.group("config")
@@ -31,3 +40,57 @@ def config_check(file: Path, quiet: bool) -> None:
 def config_example() -> None:
     """Print a commented example config (every value is the default)."""
     click.echo(EXAMPLE.read_text(encoding="utf-8").rstrip())
+
+
+@config_cli.command("diff")
+@click.argument("proposed", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 730), help="Days of history to replay.")
+@click.option("--json", "as_json", is_flag=True)
+def diff_command(proposed: Path, days: int, as_json: bool) -> None:
+    """Replay stored history under the live config and PROPOSED: tier moves, trigger volumes, indicator accuracy."""
+    settings = load_settings()
+    live: Config = load_config(settings.config_path)
+    new: Config = load_config(proposed)
+    with open_database(settings) as sessions, sessions() as session:
+        report = diff_configs(session, live, new, days, datetime.now(UTC).date())
+    if as_json:
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    else:
+        _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    console = Console()
+    changed = ", ".join(report["changed"]) or "nothing"
+    console.print(
+        f"config diff over {report['from']} .. {report['to']} ({report['accounts']} accounts; rules "
+        f"{report['versions']['old']} -> {report['versions']['new']}); changed: {changed}"
+    )
+    console.print(f"{report['tier_changes']} account(s) would end in another tier today:")
+    for move in report["tier_moves"]:
+        console.print(f"  {TIER_LABELS[move['from']]} -> {TIER_LABELS[move['to']]}: {move['accounts']}")
+    table = Table("trigger", "firings now", "firings proposed", "change", title="trigger volume")
+    for trigger_id, row in report["triggers"].items():
+        if row["old"] or row["new"]:
+            table.add_row(trigger_id, str(row["old"]), str(row["new"]), f"{row['change']:+d}")
+    console.print(table)
+    old, new = report["indicators"]["old"], report["indicators"]["new"]
+    accuracy = Table("indicator", "precision now", "proposed", "recall now", "proposed", title="indicator accuracy")
+    proposed = {row["indicator"]: row for row in new["indicators"]}
+    for row in old["indicators"]:
+        other = proposed.get(row["indicator"])
+        if other and (row["flagged"] or other["flagged"] or row["indicator"] == "score"):
+            accuracy.add_row(
+                row["indicator"],
+                _rate(row["precision"]),
+                _rate(other["precision"]),
+                _rate(row["recall"]),
+                _rate(other["recall"]),
+            )
+    console.print(accuracy)
+    if not old["renewals"]["closed"]:
+        console.print("no closed renewals stored yet: `healthloop outcomes import FILE` or `outcomes pull`")
+
+
+def _rate(p: dict[str, Any]) -> str:
+    return "-" if not p["n"] else f"{p['value']:.0%} ({p['successes']}/{p['n']})"

@@ -39,18 +39,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from connector.backtest import backtest_command
-    from connector.calibrate import calibrate_command
     from connector.cli.accounts import accounts_cli
+    from connector.cli.backtest import backtest_command
+    from connector.cli.calibrate import calibrate_command
     from connector.cli.config import config_cli
     from connector.cli.crm import crm_cli, sync_command
     from connector.cli.db import db_cli
     from connector.cli.importer import import_command
     from connector.cli.outcomes import outcomes_cli
+    from connector.cli.report import report_command
     from connector.cli.score import score_command
     from connector.cli.status import status_command
     from connector.demo import demo_command
-    from connector.report import report_command
     from connector.sandbox_cli import sandbox_cli
     from connector.worker import sweep_command, worker_command
     from webhooks.serve import serve_command
@@ -75,9 +75,6 @@ def _register() -> None:
         sandbox_cli,
     ):
         cli.add_command(command)
-    from connector.config_diff import diff_command
-
-    config_cli.add_command(diff_command)
 
 
 _register()

@@ -279,7 +279,7 @@ def test_outcomes_pull_reads_task_completion_and_renewal_opportunities(client, a
 
 
 def test_a_cadence_answered_counts_as_a_response_in_the_report(client, auth_headers, runtime, env, sandbox, config):
-    from connector.report import build_report
+    from connector.measure.report import build_report
 
     playbook = config.scoring.playbook
     sequenced = playbook.model_copy(

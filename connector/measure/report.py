@@ -9,16 +9,10 @@ over the control group, overall and per trigger, tier, channel and owner.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import click
-import orjson
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -186,112 +180,3 @@ def _row(row: SummaryRow) -> dict[str, Any]:
         "control": asdict(row.control),
         "uplift": asdict(row.uplift),
     }
-
-
-def format_rate(p: dict[str, Any]) -> str:
-    """A Proportion (as JSON) for a table: "50% [24%-76%] (5/10)", or "-" when nothing was decided."""
-    if not p["n"]:
-        return "-"
-    return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"
-
-
-def _uplift(u: dict[str, Any]) -> str:
-    if u["difference"] is None:
-        return "-"
-    text = f"{u['difference']:+.0%} [{u['low']:+.0%} to {u['high']:+.0%}]"
-    return text + (" small sample" if u["small_sample"] else "")
-
-
-def print_report(report: dict[str, Any], console: Console, groupings: Sequence[str] = GROUPINGS) -> None:
-    console.print(
-        f"[bold]interventions measured as of {report['as_of']}[/bold]: {report['interventions']} "
-        f"({report['control']} in the control group, never sent)"
-    )
-    for by in groupings:
-        table = Table(
-            by, "n", "pending", "save rate [95% CI]", "response rate", "median days to recovery",
-            "control save rate", "uplift vs control", title=f"by {by}", title_justify="left",
-        )  # fmt: skip
-        for row in report["groups"][by]:
-            treated, control = row["treated"], row["control"]
-            median = treated["median_days_to_recovery"]
-            table.add_row(
-                row["key"],
-                str(treated["n"]),
-                str(treated["pending"]),
-                format_rate(treated["saves"]),
-                format_rate(treated["responses"]),
-                "-" if median is None else f"{median:g} ({treated['recovered']})",
-                format_rate(control["saves"]),
-                _uplift(row["uplift"]),
-            )
-        console.print(table)
-    console.print(reactive_line(report["reactive"]))
-    console.print(deflection_line(report["deflection"]))
-
-
-def reactive_line(reactive: dict[str, Any]) -> str:
-    """One sentence: how many at-risk entries the customer announced before our triggers did."""
-    head = f"reactive vs proactive ({reactive['from']} .. {reactive['to']}): "
-    if not reactive["entries"]:
-        return head + "no account entered At Risk or worse"
-    share = reactive["reactive_share"]
-    text = (
-        f"{reactive['entries']} at-risk entries; first signal a ticket/escalation {reactive['reactive']}, "
-        f"a behavioural trigger {reactive['proactive']}, none {reactive['unsignalled']}"
-    )
-    if share["n"]:
-        text += f"; reactive share {format_rate(share)}"
-    if reactive["ratio"] is not None:
-        text += f", ratio {reactive['ratio']:.2f} reactive per proactive"
-    return head + text
-
-
-def deflection_line(d: dict[str, Any]) -> str:
-    """One sentence: tickets per account-month after outreach vs after a held-back intervention."""
-
-    def rate(value: float | None) -> str:
-        return "-" if value is None else f"{value:.2f}"
-
-    text = (
-        f"ticket deflection: treated {rate(d['treated_rate'])} tickets/account-month "
-        f"({d['treated_tickets']} tickets, n={d['treated_accounts']} accounts) vs control {rate(d['control_rate'])} "
-        f"({d['control_tickets']} tickets, n={d['control_accounts']} accounts)"
-    )
-    if d["ratio"] is not None:
-        text += f"; rate ratio {d['ratio']:.2f}"
-        if d["low"] is not None:
-            text += f" [{d['low']:.2f}-{d['high']:.2f}]"
-    return text + (" small sample" if d["small_sample"] else "")
-
-
-@click.command("report")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only interventions created on or after this day.")
-@click.option("--by", "groupings", multiple=True, type=click.Choice(GROUPINGS), help="Tables to print (default all).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write a self-contained HTML page (charts inline) to this file.",
-)
-def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: bool, html_path: Path | None) -> None:
-    """Save rate, response rate, time to recovery and uplift over the control group, with 95% intervals."""
-    from connector.config.settings import load_settings
-    from connector.config.yaml_config import load_config
-    from connector.runtime import open_database
-
-    settings = load_settings()
-    scoring = load_config(settings.config_path).scoring
-    with open_database(settings) as sessions, sessions() as session:
-        measured = measure_report(session, scoring, datetime.now(UTC).date(), since.date() if since else None)
-        report = measured.report
-        if html_path is not None:
-            from connector.report_html import write_html
-
-            write_html(html_path, session, scoring, measured)
-            click.echo(f"wrote {html_path}", err=True)
-    if as_json:
-        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
-    else:
-        print_report(report, Console(width=max(140, Console().width)), groupings or GROUPINGS)

@@ -15,19 +15,18 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.measure.report import Measured
+from connector.measure.report_text import deflection_line, reactive_line
 from connector.store.models import AccountScore, Alert, Renewal
 from connector.store.sql import chunks, in_list
 from scoring.indicators import IndicatorAccuracy, TriggerFiring, indicator_accuracy
 from scoring.outcomes import RenewalFact, ScorePoint
 from scoring.rules import TIER_LABELS, TIERS, ScoringRules
-
-if TYPE_CHECKING:
-    from connector.report import Measured
 
 TIER_HISTORY_WEEKS = 26
 """The tier chart covers the last half year (or from `--since`, whichever is later)."""
@@ -285,8 +284,6 @@ def _p(p: Any) -> dict[str, Any]:
 
 
 def _kpis(report: dict[str, Any]) -> str:
-    from connector.report import deflection_line, reactive_line
-
     reactive, deflected = report["reactive"], report["deflection"]
     share = reactive["reactive_share"]
     share_text = "-" if not share["n"] else f"{share['value']:.0%}"

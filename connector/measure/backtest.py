@@ -14,21 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import click
-import orjson
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connector.health.history import AccountHistory, load_histories, lookback_days
 from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
-from connector.report import format_rate
 from connector.store.models import Account
 from scoring.assess import assess
 from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
 from scoring.model import OpenAlert, PriorState
 from scoring.outcomes import RenewalFact, ScorePoint
-from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS, ScoringRules
+from scoring.rules import TIERS, TRIGGER_IDS, ScoringRules
 
 LEAD_HORIZON_DAYS = 180
 """A firing counts as a warning of a loss only if it came at most this long before it."""
@@ -136,89 +132,19 @@ def _leads(days_by_account: dict[str, list[date]], losses: dict[str, tuple[date,
     }
 
 
-@click.command("backtest")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago).")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
-@click.option(
-    "--outcomes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of account_id,date,outcome (won/lost/churned) to measure lead time before losses.",
-)
-@click.option("--json", "as_json", is_flag=True)
-def backtest_command(start: datetime | None, end: datetime | None, outcomes: Path | None, as_json: bool) -> None:
-    """Replay stored history day by day: which triggers and tiers would have fired, and how early."""
-    from connector.config.settings import load_settings
-    from connector.config.yaml_config import load_config
-    from connector.runtime import open_database
-
-    settings = load_settings()
-    rules = load_config(settings.config_path).scoring
-    last = end.date() if end else datetime.now(UTC).date()
-    first = start.date() if start else last - timedelta(days=89)
-    if first > last:
-        raise click.UsageError(f"--from {first} is after --to {last}")
+def run_backtest(
+    session: Session, rules: ScoringRules, first: date, last: date, outcomes: Path | None
+) -> dict[str, Any]:
+    """Replay every stored account from `first` to `last` under `rules` and measure it against the
+    stored renewals (CRM and `outcomes import`), plus the CSV `outcomes` on top when given."""
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    with open_database(settings) as sessions, sessions() as session:
-        accounts = list(session.scalars(select(Account.account_id)))
-        histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
-        stored = known_losses(session)
-        renewals = stored_renewals(session)
+    accounts = list(session.scalars(select(Account.account_id)))
+    histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
+    stored = known_losses(session)
+    renewals = stored_renewals(session)
     replays = {account: replay(history, days, rules) for account, history in histories.items()}
-    # Stored renewals (CRM and `outcomes import`), and a CSV on top when given.
     report = summarize(replays, stored | (read_outcomes(outcomes) if outcomes else {}))
     if outcomes:
         renewals += [RenewalFact(r.account_id, r.day, r.outcome == "won") for r in read_outcome_csv(outcomes)]
     report |= indicators(replays, renewals, rules)
-    report |= {"from": first.isoformat(), "to": last.isoformat(), "config_version": rules.version()}
-    if as_json:
-        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
-    else:
-        _print(report)
-
-
-def _print(report: dict[str, Any]) -> None:
-    console = Console()
-    console.print(
-        f"backtest {report['from']} .. {report['to']}: {report['accounts']} account(s), "
-        f"{report['losses']} known loss(es); rules {report['config_version']}"
-    )
-    triggers = Table("trigger", "accounts", "firings", "losses warned", "median lead (days)", title="triggers")
-    for trigger_id, row in report["triggers"].items():
-        triggers.add_row(
-            trigger_id,
-            str(row["accounts"]),
-            str(row["firings"]),
-            str(row["losses_warned"]),
-            "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
-        )
-    console.print(triggers)
-    tiers = Table("tier", "accounts", "account-days", "losses warned", "median lead (days)", title="tiers")
-    for tier, row in report["tiers"].items():
-        tiers.add_row(
-            TIER_LABELS[tier],
-            str(row["accounts"]),
-            str(row["account_days"]),
-            str(row["losses_warned"]),
-            "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
-        )
-    console.print(tiers)
-    closed = report["renewals"]["closed"]
-    console.print(
-        f"indicators against {closed} closed renewal(s) ({report['renewals']['lost']} lost), 90-day lookback:"
-    )
-    table = Table("indicator", "flagged", "precision [95% CI]", "recall [95% CI]", "median lead (days)")
-    for row in report["indicators"]:
-        if row["flagged"] or row["indicator"] == "score":
-            table.add_row(
-                row["indicator"],
-                str(row["flagged"]),
-                format_rate(row["precision"]),
-                format_rate(row["recall"]),
-                "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
-            )
-    console.print(table)
-    aucs = ", ".join(
-        f"{row['days_before']} days before: " + ("-" if row["auc"] is None else f"{row['auc']:.2f}")
-        for row in report["score_auc"]
-    )
-    console.print(f"score AUC (lost vs won renewals) {aucs}")
+    return report | {"from": first.isoformat(), "to": last.isoformat(), "config_version": rules.version()}
