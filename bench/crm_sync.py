@@ -114,7 +114,7 @@ from connector.config.yaml_config import Config  # noqa: E402
 from connector.crm.sync import CrmSync, SyncReport  # noqa: E402
 from connector.crm.wiring import build_adapter  # noqa: E402
 from connector.health.scores import latest_scores, score_accounts  # noqa: E402
-from connector.runtime import build_runtime, install  # noqa: E402
+from connector.jobs.runtime import build_runtime, install  # noqa: E402
 from connector.store.db import make_engine, make_sessionmaker, reader  # noqa: E402
 from connector.store.models import AccountScore, Alert, CrmRecord, DailyRollup, Intervention  # noqa: E402
 from connector.store.sql import chunks  # noqa: E402

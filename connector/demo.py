@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from connector.config.settings import Settings, load_settings
 from connector.demo_crm import start_demo_crm
 from connector.demo_data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
-from connector.runtime import Runtime, build_runtime, install
+from connector.jobs.runtime import Runtime, build_runtime, install
 from scoring.rules import TIER_LABELS
 
 DEMO_WRITE_KEY = "demo-write-key"
@@ -125,7 +125,7 @@ def _retry_once(base_url: str) -> dict[str, Any]:
 
 
 def _wait_for_queue(rt: Runtime) -> None:
-    from connector.work_queue import InProcessWorkQueue
+    from connector.jobs.work_queue import InProcessWorkQueue
 
     if isinstance(rt.queue, InProcessWorkQueue):
         rt.queue.join()

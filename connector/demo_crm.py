@@ -16,7 +16,7 @@ from rich.table import Table
 from connector.config.crm_section import CrmConfig, SequenceTarget
 from connector.config.yaml_config import Config
 from connector.demo_data import ACCOUNTS, DemoAccount
-from connector.runtime import Runtime
+from connector.jobs.runtime import Runtime
 from crm_adapters.sandbox import SandboxServer
 from scoring.rules import TIER_LABELS
 

@@ -21,10 +21,10 @@ from werkzeug.serving import make_server
 
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
-from connector.runtime import Runtime, install
+from connector.jobs.runtime import Runtime, install
+from connector.jobs.work_queue import RedisWorkQueue
 from connector.store.db import make_engine, make_sessionmaker, upgrade
 from connector.store.models import Base
-from connector.work_queue import RedisWorkQueue
 from scoring.rules import ScoringRules
 
 POSTGRES_ADMIN_URL = os.environ.get("HEALTHLOOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

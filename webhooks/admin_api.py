@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import AuthenticationError, InputError
 from connector.health.accounts import account_summary
-from connector.runtime import Runtime
+from connector.jobs.runtime import Runtime
 from connector.store.db import make_sessionmaker, reader
 
 log = logging.getLogger(__name__)

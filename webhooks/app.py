@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from connector import runtime as runtime_module
 from connector.errors import InputError
-from connector.runtime import Runtime, build_runtime
+from connector.jobs import runtime as runtime_module
+from connector.jobs.runtime import Runtime, build_runtime
 from connector.store.db import reader
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,13 @@
-"""`healthloop serve`: run the web app under gunicorn (the same server production uses)."""
+"""Run the web app under gunicorn (the same server production uses); `healthloop serve` calls `serve`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import click
 from gunicorn.app.base import BaseApplication
+
+from connector.config.settings import Settings
+from webhooks.app import create_app
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -20,21 +22,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from webhooks.app import create_app
-
         return create_app()
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes.")
-@click.option("--threads", default=1, show_default=True, type=int, help="Threads per worker.")
-def serve_command(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the tracking API, ticket webhooks and health checks over HTTP."""
-    from connector.config.settings import load_settings
-
-    settings = load_settings()  # fail fast, naming the bad variable, before forking workers
+def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+    """Run gunicorn in the foreground with these options; each worker builds its own app after the fork."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from connector.errors import AuthenticationError, InputError
 from connector.ingest.json_text import parse_json_bytes
 from connector.ingest.tickets import store_deliveries
-from connector.runtime import Runtime
+from connector.jobs.runtime import Runtime
 from webhooks.body import read_raw, require_json_content_type
 from webhooks.registry import SOURCES
 from webhooks.sources import SignedRequest
@@ -69,7 +69,7 @@ def receive(source_name: str) -> ResponseReturnValue:
     rt.queue.request_rescore(result.accounts)
     if result.refresh and rt.crm_enabled:
         # A task completed or a deal closed in the CRM: read that outcome back now, not at the next hourly pull.
-        rt.queue.enqueue_call("connector.jobs.refresh_outcomes", [list(hint) for hint in result.refresh])
+        rt.queue.enqueue_call("connector.jobs.tasks.refresh_outcomes", [list(hint) for hint in result.refresh])
     return jsonify(
         status="ok",
         stored=result.stored,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.health.accounts import account_summary, list_accounts
-from connector.runtime import open_database
+from connector.jobs.runtime import open_database
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -13,9 +13,9 @@ from rich.table import Table
 
 from connector.config.settings import load_settings
 from connector.config.yaml_config import load_config
+from connector.jobs.runtime import open_database
 from connector.measure.backtest import run_backtest
 from connector.measure.report_text import format_rate
-from connector.runtime import open_database
 from scoring.rules import TIER_LABELS
 
 

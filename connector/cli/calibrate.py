@@ -10,8 +10,8 @@ import yaml
 
 from connector.config.settings import load_settings
 from connector.config.yaml_config import load_config
+from connector.jobs.runtime import open_database
 from connector.measure.calibrate import load_samples, proposed_yaml
-from connector.runtime import open_database
 from scoring.calibrate import Evaluation, calibrate
 
 

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from connector.config.settings import load_settings
 from connector.config.yaml_config import EXAMPLE, Config, load_config
+from connector.jobs.runtime import open_database
 from connector.measure.config_diff import diff_configs
-from connector.runtime import open_database
 from scoring.rules import TIER_LABELS
 
 

@@ -17,7 +17,7 @@ from connector.config.yaml_config import Config, load_config
 from connector.crm.sync import CrmSync, SyncReport
 from connector.crm.wiring import build_adapter, playbook_checks
 from connector.errors import ConfigurationError
-from connector.runtime import redis_reachable
+from connector.jobs.runtime import redis_reachable
 from connector.store.db import make_engine, make_sessionmaker
 from connector.store.models import AccountScore
 from crm_adapters.base import CrmAdapter

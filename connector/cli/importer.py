@@ -9,8 +9,8 @@ import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from connector.ingest.importer import import_file
-from connector.runtime import build_runtime, install
-from connector.work_queue import InProcessWorkQueue
+from connector.jobs.runtime import build_runtime, install
+from connector.jobs.work_queue import InProcessWorkQueue
 
 
 @click.command("import")

@@ -48,12 +48,11 @@ def _register() -> None:
     from connector.cli.importer import import_command
     from connector.cli.outcomes import outcomes_cli
     from connector.cli.report import report_command
+    from connector.cli.run import serve_command, sweep_command, worker_command
     from connector.cli.score import score_command
     from connector.cli.status import status_command
     from connector.demo import demo_command
     from connector.sandbox_cli import sandbox_cli
-    from connector.worker import sweep_command, worker_command
-    from webhooks.serve import serve_command
 
     for command in (
         db_cli,

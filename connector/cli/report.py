@@ -11,10 +11,10 @@ from rich.console import Console
 
 from connector.config.settings import load_settings
 from connector.config.yaml_config import load_config
+from connector.jobs.runtime import open_database
 from connector.measure.report import GROUPINGS, measure_report
 from connector.measure.report_html import write_html
 from connector.measure.report_text import print_report
-from connector.runtime import open_database
 
 
 @click.command("report")

@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.health.backfill import score_range
-from connector.runtime import build_runtime, install
+from connector.jobs.runtime import build_runtime, install
 from connector.store.models import Account
 from scoring.rules import TIER_LABELS
 
@@ -71,7 +71,7 @@ def score_command(
             rt.sessions, rt.readers, rt.config.scoring, accounts, days, now, lambda n: progress.advance(task, n)
         )
     if slack:
-        rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", slack)
+        rt.queue.enqueue_call("connector.jobs.slack.deliver_slack_alerts", slack)
     if account_id and account_id not in results:
         raise click.ClickException(f"no account {account_id!r} has been stored")
     _report([results[a] for a in accounts if a in results], as_json)

@@ -7,7 +7,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from connector.runtime import open_database
+from connector.jobs.runtime import open_database
 from connector.store.db import current_revision, head_revision
 from connector.store.status import storage_status
 

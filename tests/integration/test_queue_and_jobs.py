@@ -9,11 +9,11 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from connector import jobs
-from connector.runtime import Runtime, install
+from connector.jobs import tasks as jobs
+from connector.jobs.runtime import Runtime, install
+from connector.jobs.work_queue import RedisWorkQueue
 from connector.store.db import make_engine, make_sessionmaker
 from connector.store.models import DailyRollup, DirtyAccountDay, Event
-from connector.work_queue import RedisWorkQueue
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from connector import jobs
 from connector.cli.main import cli
-from connector.slack import SlackUnavailable, deliver_slack_alerts
+from connector.jobs import tasks as jobs
+from connector.jobs.slack import SlackUnavailable, deliver_slack_alerts
 from connector.store.models import AccountScore, Alert, Intervention
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
@@ -144,9 +144,9 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def slack_receiver(monkeypatch) -> Iterator[type[_Receiver]]:  # type: ignore[no-untyped-def]
-    import connector.slack
+    import connector.jobs.slack
 
-    monkeypatch.setattr(connector.slack, "PACE_SECONDS", 0)
+    monkeypatch.setattr(connector.jobs.slack, "PACE_SECONDS", 0)
     _Receiver.status, _Receiver.received = 200, []
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()

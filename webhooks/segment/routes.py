@@ -29,7 +29,7 @@ from connector.ingest.segment import (
     parse_call,
 )
 from connector.ingest.traits import account_fields
-from connector.runtime import Runtime
+from connector.jobs.runtime import Runtime
 from webhooks.body import JsonBody, read_json
 
 log = logging.getLogger(__name__)

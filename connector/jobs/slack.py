@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
-from connector import runtime
+from connector.jobs import runtime
 from connector.store.models import Account, Intervention
 from scoring.rules import TIER_LABELS
 

@@ -30,7 +30,10 @@ PENDING_KEY = "healthloop:{queue}:pending-rescore:{account_id}"
 PENDING_TTL_SECONDS = 24 * 3600
 SYNC_SET_KEY = "healthloop:{queue}:sync-pending"
 SYNC_SCHEDULED_KEY = "healthloop:{queue}:sync-scheduled"
-SYNC_JOB = "connector.jobs.sync_pending"
+SYNC_JOB = "connector.jobs.tasks.sync_pending"
+RESCORE_JOB = "connector.jobs.tasks.rescore_accounts"
+RESCORE_ONE_JOB = "connector.jobs.tasks.rescore_account"
+"""Jobs are named by dotted path, as RQ names them, so the queue never imports the jobs it runs."""
 RESCORE_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALL_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
 
@@ -114,7 +117,7 @@ class RedisWorkQueue:
                 if won:
                     claimed = [chunk[int(index) - 1] for index in won]
                     self.queue.enqueue(
-                        "connector.jobs.rescore_accounts",
+                        RESCORE_JOB,
                         args=(claimed,),
                         job_id=job_id,
                         retry=RESCORE_RETRY,
@@ -217,8 +220,8 @@ class InProcessWorkQueue:
 
     name = "in-process"
 
-    def __init__(self, run: Callable[[str], object]) -> None:
-        self._run = run
+    def __init__(self, rescore: str = RESCORE_ONE_JOB) -> None:
+        self._rescore = rescore
         self._queue: stdlib_queue.Queue[Callable[[], object]] = stdlib_queue.Queue()
         self._pending: set[str] = set()
         self._sync: set[str] = set()
@@ -232,7 +235,7 @@ class InProcessWorkQueue:
             for account in sorted(set(account_ids)):
                 if account not in self._pending:
                     self._pending.add(account)
-                    self._queue.put(partial(self._run, account))
+                    self._queue.put(partial(_resolve(self._rescore), account))
                     added += 1
         return added
 
@@ -250,8 +253,7 @@ class InProcessWorkQueue:
         return taken
 
     def enqueue_call(self, function: str, *args: Any) -> bool:
-        module, _, name = function.rpartition(".")
-        self._queue.put(partial(getattr(importlib.import_module(module), name), *args))
+        self._queue.put(partial(_resolve(function), *args))
         return True
 
     def started(self, account_ids: Iterable[str], job_id: str | None) -> None:
@@ -278,3 +280,9 @@ class InProcessWorkQueue:
                 log.exception("in-process job %r failed; the sweeper will retry what it left", work)
             finally:
                 self._queue.task_done()
+
+
+def _resolve(function: str) -> Callable[..., object]:
+    """The job function a dotted path names (what RQ does with a job's `func_name`)."""
+    module, _, name = function.rpartition(".")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 from rq import get_current_job
 from sqlalchemy import func, select
 
-from connector import runtime
+from connector.crm import outcomes as crm_outcomes
 from connector.crm.sync import CrmSync, accounts_needing_sync
 from connector.health.scores import score_account, score_accounts
 from connector.ingest.product_events import attribute_orphans
 from connector.ingest.rollups import roll_up_outstanding
+from connector.jobs import runtime
+from connector.jobs.work_queue import RedisWorkQueue
 from connector.store.models import Account, DirtyAccountDay
-from connector.work_queue import RedisWorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def sync_pending() -> dict[str, int]:
 
 def _alert_on_slack(rt: runtime.Runtime, intervention_ids: list[int]) -> None:
     if intervention_ids:
-        rt.queue.enqueue_call("connector.slack.deliver_slack_alerts", intervention_ids)
+        rt.queue.enqueue_call("connector.jobs.slack.deliver_slack_alerts", intervention_ids)
 
 
 class RescoreFailed(Exception):
@@ -178,9 +179,7 @@ def pull_outcomes() -> dict[str, int]:
     rt = runtime.current()
     if not rt.crm_enabled:
         return {"tasks": 0, "renewals": 0}
-    from connector.crm.outcomes import pull_outcomes as pull
-
-    report = pull(rt.sessions, rt.crm_adapter())
+    report = crm_outcomes.pull_outcomes(rt.sessions, rt.crm_adapter())
     return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}
 
 
@@ -189,9 +188,7 @@ def refresh_outcomes(hints: list[list[str]]) -> dict[str, int]:
     rt = runtime.current()
     if not rt.crm_enabled:
         return {"tasks": 0, "renewals": 0}
-    from connector.crm.outcomes import refresh_outcomes as refresh
-
     tasks = sorted({object_id for kind, object_id in hints if kind == "task"})
     deals = sorted({object_id for kind, object_id in hints if kind == "deal"})
-    report = refresh(rt.sessions, rt.crm_adapter(), tasks, deals)
+    report = crm_outcomes.refresh_outcomes(rt.sessions, rt.crm_adapter(), tasks, deals)
     return {"tasks": report.tasks_read, "completed": report.tasks_completed, "renewals": report.renewals}

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
+from connector.crm.wiring import build_adapter
 from connector.ingest.product_events import KnownRows
+from connector.jobs.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 from connector.store.db import make_engine, make_sessionmaker, reader
-from connector.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 from crm_adapters.base import CrmAdapter
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ class Runtime:
     def crm_adapter(self) -> CrmAdapter:
         """This process's CRM adapter (built once; its rate limiter is shared through Redis)."""
         if self._crm is None:
-            from connector.crm.wiring import build_adapter
-
             self._crm = build_adapter(
                 self.settings, self.config, redis_url=self.settings.redis_url if self.redis is not None else None
             )
@@ -94,9 +93,7 @@ def build_runtime(
             )
         redis.close()
         redis = None
-        from connector.jobs import rescore_account
-
-        queue = InProcessWorkQueue(rescore_account)
+        queue = InProcessWorkQueue()
     else:
         queue = RedisWorkQueue(redis, queue_name)
     return Runtime(settings, config, engine, sessions, queue, redis)
