@@ -1,4 +1,4 @@
-"""The `healthloop` command line: one group, each resource registering its own commands."""
+"""The `healthloop` command line: one group; each command group lives in its own module of this package."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ from typing import Any
 
 import click
 
+from connector.cli.accounts import accounts_cli
+from connector.cli.backtest import backtest_command
+from connector.cli.calibrate import calibrate_command
+from connector.cli.config import config_cli
+from connector.cli.crm import crm_cli, sync_command
+from connector.cli.db import db_cli
+from connector.cli.demo import demo_command
+from connector.cli.importer import import_command
+from connector.cli.outcomes import outcomes_cli
+from connector.cli.report import report_command
+from connector.cli.run import serve_command, sweep_command, worker_command
+from connector.cli.sandbox import sandbox_cli
+from connector.cli.score import score_command
+from connector.cli.status import status_command
 from connector.errors import HealthloopError
 from crm_adapters.errors import CrmError
 
@@ -38,42 +52,23 @@ def cli() -> None:
     )
 
 
-def _register() -> None:
-    from connector.cli.accounts import accounts_cli
-    from connector.cli.backtest import backtest_command
-    from connector.cli.calibrate import calibrate_command
-    from connector.cli.config import config_cli
-    from connector.cli.crm import crm_cli, sync_command
-    from connector.cli.db import db_cli
-    from connector.cli.importer import import_command
-    from connector.cli.outcomes import outcomes_cli
-    from connector.cli.report import report_command
-    from connector.cli.run import serve_command, sweep_command, worker_command
-    from connector.cli.score import score_command
-    from connector.cli.status import status_command
-    from connector.demo import demo_command
-    from connector.sandbox_cli import sandbox_cli
-
-    for command in (
-        db_cli,
-        config_cli,
-        accounts_cli,
-        import_command,
-        score_command,
-        crm_cli,
-        sync_command,
-        outcomes_cli,
-        report_command,
-        backtest_command,
-        calibrate_command,
-        serve_command,
-        worker_command,
-        sweep_command,
-        status_command,
-        demo_command,
-        sandbox_cli,
-    ):
-        cli.add_command(command)
-
-
-_register()
+for command in (
+    db_cli,
+    config_cli,
+    accounts_cli,
+    import_command,
+    score_command,
+    crm_cli,
+    sync_command,
+    outcomes_cli,
+    report_command,
+    backtest_command,
+    calibrate_command,
+    serve_command,
+    worker_command,
+    sweep_command,
+    status_command,
+    demo_command,
+    sandbox_cli,
+):
+    cli.add_command(command)

@@ -15,8 +15,12 @@ from rich.table import Table
 
 from connector.config.crm_section import CrmConfig, SequenceTarget
 from connector.config.yaml_config import Config
-from connector.demo_data import ACCOUNTS, DemoAccount
+from connector.crm.outcomes import pull_outcomes
+from connector.crm.sync import CrmSync
+from connector.demo.data import ACCOUNTS, DemoAccount
 from connector.jobs.runtime import Runtime
+from connector.measure.report import build_report
+from connector.measure.report_text import print_report
 from crm_adapters.sandbox import SandboxServer
 from scoring.rules import TIER_LABELS
 
@@ -66,7 +70,6 @@ class DemoCrm:
 
     def second_sync(self, rt: Runtime, console: Console) -> None:
         """A second pass with nothing new: the diff finds nothing to write."""
-        from connector.crm.sync import CrmSync
 
         report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
         unmatched = ", ".join(report.unmatched) or "none"
@@ -88,8 +91,6 @@ class DemoCrm:
 
     def measure(self, rt: Runtime, console: Console, now: datetime) -> None:
         """Simulate what CSMs and customers do next, read it back like the worker does, print the report."""
-        from connector.crm.outcomes import pull_outcomes
-        from connector.measure.report import build_report, print_report
 
         completed, won, lost = self.simulate_outcomes(now)
         pulled = pull_outcomes(rt.sessions, rt.crm_adapter(), now)

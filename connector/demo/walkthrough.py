@@ -1,4 +1,4 @@
-"""`healthloop demo`: the whole loop end to end on embedded defaults, over real HTTP.
+"""The demo walkthrough: the whole loop end to end on embedded defaults, over real HTTP.
 
 It serves the real app on a local port, sends a synthetic book of business through the
 official Segment Python SDK, posts signed ticket webhooks from every supported source,
@@ -17,17 +17,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import click
 import requests
 from rich.console import Console
 from rich.table import Table
+from rq import SimpleWorker
+from segment.analytics import Client
 from werkzeug.serving import make_server
 
 from connector.config.settings import Settings, load_settings
-from connector.demo_crm import start_demo_crm
-from connector.demo_data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
+from connector.demo.crm import start_demo_crm
+from connector.demo.data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
+from connector.health.accounts import account_summary
 from connector.jobs.runtime import Runtime, build_runtime, install
+from connector.jobs.work_queue import InProcessWorkQueue
+from connector.store.db import upgrade
+from connector.store.status import storage_status
 from scoring.rules import TIER_LABELS
+from webhooks.app import create_app
+from webhooks.registry import SOURCES
+from webhooks.sources import load_fixture
 
 DEMO_WRITE_KEY = "demo-write-key"
 DEMO_SECRETS = {
@@ -49,7 +57,6 @@ def demo_settings(database_url: str, crm: dict[str, Any] | None = None) -> Setti
 @contextmanager
 def serve_in_thread(rt: Runtime, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the real app over HTTP from a background thread; yields its base URL."""
-    from webhooks.app import create_app
 
     server = make_server(host, port, create_app(rt), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="healthloop-demo-http", daemon=True)
@@ -63,7 +70,6 @@ def serve_in_thread(rt: Runtime, host: str = "127.0.0.1", port: int = 0) -> Iter
 
 def send_product_events(base_url: str, calls: list[dict[str, Any]]) -> list[str]:
     """Send calls through segment-analytics-python exactly as a customer's backend would."""
-    from segment.analytics import Client
 
     errors: list[str] = []
     client = Client(
@@ -90,8 +96,6 @@ def send_product_events(base_url: str, calls: list[dict[str, Any]]) -> list[str]
 
 def send_ticket_webhooks(base_url: str) -> list[tuple[str, str, int, dict[str, Any]]]:
     """Post every source's sample payloads, signed as the vendor would sign them."""
-    from webhooks.registry import SOURCES
-    from webhooks.sources import load_fixture
 
     results = []
     for name, source in SOURCES.items():
@@ -125,18 +129,15 @@ def _retry_once(base_url: str) -> dict[str, Any]:
 
 
 def _wait_for_queue(rt: Runtime) -> None:
-    from connector.jobs.work_queue import InProcessWorkQueue
 
     if isinstance(rt.queue, InProcessWorkQueue):
         rt.queue.join()
         return
-    from rq import SimpleWorker
 
     SimpleWorker([rt.queue.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")  # type: ignore[attr-defined]
 
 
 def _print_accounts(rt: Runtime, console: Console) -> None:
-    from connector.health.accounts import account_summary
 
     table = Table(
         "account",
@@ -171,7 +172,6 @@ def _print_accounts(rt: Runtime, console: Console) -> None:
 
 
 def _print_health(rt: Runtime, console: Console) -> None:
-    from connector.health.accounts import account_summary
 
     table = Table(
         "account",
@@ -214,20 +214,8 @@ def _print_health(rt: Runtime, console: Console) -> None:
             console.print(f"  - {trigger['explanation']}")
 
 
-@click.command("demo")
-@click.option("--database-url", default=None, help="Default: HEALTHLOOP_DATABASE_URL, else ./healthloop-demo.db.")
-@click.option("--keep", is_flag=True, help="Keep an existing demo SQLite file instead of starting fresh.")
-@click.option(
-    "--crm",
-    type=click.Choice(["hubspot", "salesforce", "none"]),
-    default="hubspot",
-    show_default=True,
-    help="Write to a local HubSpot or Salesforce sandbox this demo starts; none: score only.",
-)
-def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
+def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     """Run the loop end to end on local defaults (SQLite, in-process queue without Redis, CRM sandbox)."""
-    from connector.store.db import upgrade
-    from connector.store.status import storage_status
 
     console = Console(width=max(120, Console().width))
     for noisy in ("werkzeug", "alembic", "segment"):
