@@ -111,7 +111,8 @@ from bench.ingest import FreshDatabase  # noqa: E402
 from bench.score import generate  # noqa: E402
 from connector.config.settings import Settings  # noqa: E402
 from connector.config.yaml_config import Config  # noqa: E402
-from connector.crm.sync import CrmSync, SyncReport  # noqa: E402
+from connector.crm.sync import CrmSync  # noqa: E402
+from connector.crm.sync_report import SyncReport  # noqa: E402
 from connector.crm.wiring import build_adapter  # noqa: E402
 from connector.health.scores import latest_scores, score_accounts  # noqa: E402
 from connector.jobs.runtime import build_runtime, install  # noqa: E402

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
-from connector.crm.sync import CrmSync, SyncReport
+from connector.crm.sync import CrmSync
+from connector.crm.sync_report import SyncReport
 from connector.crm.wiring import build_adapter, playbook_checks
 from connector.errors import ConfigurationError
 from connector.jobs.runtime import redis_reachable

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,16 +20,24 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.crm_section import CrmConfig
+from connector.crm.record_values import (
+    diff,
+    health_values,
+    story_of,
+    task_body,
+    task_key,
+    task_type,
+    tier_note,
+)
+from connector.crm.sync_report import Failure, SyncReport, used_since
 from connector.health.scores import latest_scores
 from connector.store.bulk import insert_ignore_many, update_many
 from connector.store.models import Account, AccountScore, Alert, CrmRecord, Intervention
 from connector.store.sql import chunks, in_list
 from crm_adapters.base import (
     AccountKey,
-    ApiUsage,
     CrmAdapter,
     EnrollmentSpec,
-    FieldMapping,
     NoteSpec,
     Outcome,
     RecordUpdate,
@@ -48,121 +56,6 @@ RESOLVE_AGAIN_AFTER = timedelta(hours=1)
 TASK_MAX_AGE = timedelta(days=14)
 """Interventions older than this when first seen by a sync get no task (connecting a CRM late must
 not flood CSMs with stale work)."""
-SIGNALS = ("activity", "engagement", "milestones", "recency")
-ALWAYS_WITH_CHANGES = {"scored_at"}
-"""Values written only together with a real change: a daily rescore that changes nothing costs no call."""
-
-
-@dataclass
-class Failure:
-    account_id: str
-    record_id: str | None
-    what: str
-    reason: str
-
-
-@dataclass
-class SyncReport:
-    dry_run: bool = False
-    accounts: int = 0
-    unmatched: list[str] = field(default_factory=list)
-    written: int = 0
-    unchanged: int = 0
-    changes: list[tuple[str, str, dict[str, tuple[str | None, str | None]]]] = field(default_factory=list)
-    """(account_id, record_id, {field: (old, new)}) for every record that needs (dry run) or got a write."""
-    tasks_created: int = 0
-    tasks_updated: int = 0
-    notes: int = 0
-    enrolled: int = 0
-    failures: list[Failure] = field(default_factory=list)
-    retry_later: list[str] = field(default_factory=list)
-    usage: ApiUsage = field(default_factory=ApiUsage)
-
-    def merge(self, other: SyncReport) -> None:
-        self.accounts += other.accounts
-        self.unmatched += other.unmatched
-        self.written += other.written
-        self.unchanged += other.unchanged
-        self.changes += other.changes
-        self.tasks_created += other.tasks_created
-        self.tasks_updated += other.tasks_updated
-        self.notes += other.notes
-        self.enrolled += other.enrolled
-        self.failures += other.failures
-        self.retry_later += other.retry_later
-
-
-def _number(value: Any) -> str | None:
-    return None if value is None else str(round(float(value)))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def health_values(row: Any, open_triggers: Iterable[str]) -> dict[str, str | None]:
-    """Our values for one account's latest score row, as strings (None clears the field)."""
-    signals = row.signals or {}
-    triggers = sorted(set(open_triggers))
-    values: dict[str, str | None] = {
-        "score": str(row.score),
-        "tier": row.tier,
-        "trend": row.trend_direction,
-        "trend_delta": None if row.trend_delta is None else str(row.trend_delta),
-        "scored_at": _iso(row.scored_at),
-        "open_triggers": ";".join(triggers) if triggers else None,
-        "reason": (row.reason or "").splitlines()[0][:500] if row.reason else None,
-    }
-    for name in SIGNALS:
-        values[name] = _number((signals.get(name) or {}).get("value"))
-    return values
-
-
-def story_of(row: Any, idle_seats: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What a tier-change note compares: tier, score, signals, and idle seats when that trigger is open."""
-    signals = row.signals or {}
-    return {
-        "tier": row.tier,
-        "score": row.score,
-        "day": row.day.isoformat(),
-        "signals": {name: (signals.get(name) or {}).get("value") for name in SIGNALS},
-        "idle_seats": idle_seats,
-    }
-
-
-def diff(mapping: FieldMapping, values: dict[str, str | None], synced: dict[str, Any]) -> dict[str, str | None]:
-    """The fields whose value differs from what the record last got (all of them on a first sync)."""
-    first = not synced
-    changed: dict[str, str | None] = {}
-    for spec in mapping.fields:
-        new = values.get(spec.source)
-        if spec.source in ALWAYS_WITH_CHANGES:
-            continue
-        if first or synced.get(spec.name) != new:
-            changed[spec.name] = new
-    if changed:
-        for spec in mapping.fields:
-            if spec.source in ALWAYS_WITH_CHANGES:
-                changed[spec.name] = values.get(spec.source)
-    return changed
-
-
-def tier_note(account_name: str, before: dict[str, Any], after: dict[str, Any]) -> str:
-    """The story of a tier change, e.g.
-    "Monitor → At Risk: score 66 → 52; Activity 72 → 41; 4 of 5 seats idle 14 days"."""
-    parts = [f"score {before.get('score')} → {after.get('score')}"]
-    old_signals, new_signals = before.get("signals") or {}, after.get("signals") or {}
-    moves = []
-    for name in SIGNALS:
-        old, new = old_signals.get(name), new_signals.get(name)
-        if old is not None and new is not None and abs(new - old) >= 5:
-            moves.append((abs(new - old), f"{name.title()} {round(old)} → {round(new)}"))
-    parts += [text for _, text in sorted(moves, reverse=True)]
-    idle = after.get("idle_seats")
-    if idle:
-        parts.append(f"{idle.get('idle_seats')} of {idle.get('seats')} seats idle {idle.get('window_days')} days")
-    head = f"{TIER_LABELS.get(before['tier'], before['tier'])} → {TIER_LABELS.get(after['tier'], after['tier'])}"
-    return f"{account_name}: {head}: " + "; ".join(parts) + "."
 
 
 @dataclass(frozen=True)
@@ -213,7 +106,7 @@ class CrmSync:
                 progress(len(batch))
         self._flush(self._buffer, report)
         self._buffer = []
-        report.usage = _used_since(before, self.adapter.usage)
+        report.usage = used_since(before, self.adapter.usage)
         return report
 
     # --- one batch ------------------------------------------------------------------------
@@ -468,16 +361,16 @@ class CrmSync:
     def _create_tasks(self, interventions: list[Intervention], record_ids: dict[str, str], report: SyncReport) -> None:
         owners = self.adapter.record_owners(sorted({record_ids[i.account_id] for i in interventions}))
         specs = {
-            _task_key(i): (
+            task_key(i): (
                 i,
                 TaskSpec(
-                    key=_task_key(i),
+                    key=task_key(i),
                     record_id=record_ids[i.account_id],
                     subject=i.subject[:255],
-                    body=_task_body(i),
+                    body=task_body(i),
                     due_at=i.due_at,
                     priority=i.priority.upper(),  # type: ignore[arg-type]
-                    task_type=_task_type(i.channels),
+                    task_type=task_type(i.channels),
                     owner_id=self._owner_for(i, owners, record_ids[i.account_id]),
                 ),
             )
@@ -526,7 +419,7 @@ class CrmSync:
                 (
                     intervention,
                     EnrollmentSpec(
-                        _task_key(intervention),
+                        task_key(intervention),
                         spec.record_id,
                         target.sequence_id,
                         sender_email=target.sender_email,
@@ -595,36 +488,6 @@ class CrmSync:
                     )
                 elif outcome is not None and not outcome.retryable:
                     report.failures.append(Failure(intervention.account_id, None, "task update", outcome.reason))
-
-
-def _used_since(before: ApiUsage, after: ApiUsage) -> ApiUsage:
-    """This run's calls (an adapter lives across runs in a worker); quota figures are the latest seen."""
-    return ApiUsage(
-        calls=after.calls - before.calls,
-        write_calls=after.write_calls - before.write_calls,
-        retries=after.retries - before.retries,
-        by_kind={k: n - before.by_kind.get(k, 0) for k, n in after.by_kind.items() if n != before.by_kind.get(k, 0)},
-        remaining=after.remaining,
-        daily_remaining=after.daily_remaining,
-        interval_max=after.interval_max,
-        daily_max=after.daily_max,
-    )
-
-
-def _task_key(intervention: Intervention) -> str:
-    return f"{intervention.account_id}:{intervention.key}"
-
-
-def _task_type(channels: Sequence[str]) -> str:
-    if "call" in channels:
-        return "CALL"
-    if any(channel in channels for channel in ("email", "executive_email", "email_sequence")):
-        return "EMAIL"
-    return "TODO"
-
-
-def _task_body(intervention: Intervention) -> str:
-    return f"{intervention.body}\n\n(healthloop intervention {intervention.key})"
 
 
 def accounts_needing_sync(session: Session, crm: str, limit: int = 5000) -> list[str]:

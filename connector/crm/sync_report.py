@@ -1,0 +1,60 @@
+"""What one CRM sync did (or, in a dry run, would do): writes, tasks, notes, enrollments, failures, API calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm_adapters.base import ApiUsage
+
+
+@dataclass
+class Failure:
+    account_id: str
+    record_id: str | None
+    what: str
+    reason: str
+
+
+@dataclass
+class SyncReport:
+    dry_run: bool = False
+    accounts: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    written: int = 0
+    unchanged: int = 0
+    changes: list[tuple[str, str, dict[str, tuple[str | None, str | None]]]] = field(default_factory=list)
+    """(account_id, record_id, {field: (old, new)}) for every record that needs (dry run) or got a write."""
+    tasks_created: int = 0
+    tasks_updated: int = 0
+    notes: int = 0
+    enrolled: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    retry_later: list[str] = field(default_factory=list)
+    usage: ApiUsage = field(default_factory=ApiUsage)
+
+    def merge(self, other: SyncReport) -> None:
+        self.accounts += other.accounts
+        self.unmatched += other.unmatched
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.changes += other.changes
+        self.tasks_created += other.tasks_created
+        self.tasks_updated += other.tasks_updated
+        self.notes += other.notes
+        self.enrolled += other.enrolled
+        self.failures += other.failures
+        self.retry_later += other.retry_later
+
+
+def used_since(before: ApiUsage, after: ApiUsage) -> ApiUsage:
+    """This run's calls (an adapter lives across runs in a worker); quota figures are the latest seen."""
+    return ApiUsage(
+        calls=after.calls - before.calls,
+        write_calls=after.write_calls - before.write_calls,
+        retries=after.retries - before.retries,
+        by_kind={k: n - before.by_kind.get(k, 0) for k, n in after.by_kind.items() if n != before.by_kind.get(k, 0)},
+        remaining=after.remaining,
+        daily_remaining=after.daily_remaining,
+        interval_max=after.interval_max,
+        daily_max=after.daily_max,
+    )
