@@ -6,9 +6,10 @@ without a CRM account. Salesforce is served over HTTPS (`SandboxServer(tls=True)
 """
 
 from crm_adapters.sandbox.faults import FaultConfig, RateLimitConfig
+from crm_adapters.sandbox.hubspot.state import SandboxState
+from crm_adapters.sandbox.hubspot.tokens import OAuthApp
 from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg, SalesforceSettings
 from crm_adapters.sandbox.server import DEFAULT_TOKEN, SandboxServer, create_sandbox_app
-from crm_adapters.sandbox.state import OAuthApp, SandboxState
 from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 
 __all__ = [

@@ -23,7 +23,7 @@ import jwt
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from crm_adapters.sandbox.hubspot import respond
+from crm_adapters.sandbox.http_json import respond
 from crm_adapters.sandbox.salesforce_ids import (
     API_VERSION,
     MAX_COLLECTION_RECORDS,

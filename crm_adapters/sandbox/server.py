@@ -18,23 +18,33 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from crm_adapters.sandbox.control import bp as control_bp
-from crm_adapters.sandbox.control import reset_sandbox, seed, seed_defaults
+from crm_adapters.sandbox.control import reset_sandbox
 from crm_adapters.sandbox.errors import SandboxError
 from crm_adapters.sandbox.faults import FaultInjector, RateLimitConfig, RateLimiter, rate_limit_error, server_error
-from crm_adapters.sandbox.hubspot import bp as hubspot_bp
-from crm_adapters.sandbox.hubspot import respond
-from crm_adapters.sandbox.hubspot_links import bp as links_bp
+from crm_adapters.sandbox.http_json import respond
+from crm_adapters.sandbox.hubspot import (
+    association_routes,
+    control_routes,
+    object_routes,
+    portal_routes,
+    property_routes,
+    sequence_routes,
+)
+from crm_adapters.sandbox.hubspot.seeding import seed, seed_defaults
+from crm_adapters.sandbox.hubspot.state import SandboxState
+from crm_adapters.sandbox.hubspot.tokens import OAuthApp
+from crm_adapters.sandbox.request_log import RequestLog
 from crm_adapters.sandbox.salesforce import bp as salesforce_bp
 from crm_adapters.sandbox.salesforce import control_bp as salesforce_control_bp
 from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg
-from crm_adapters.sandbox.state import OAuthApp, SandboxState
 from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 
 log = logging.getLogger(__name__)
 DEFAULT_TOKEN = "sandbox-token"
-_HUBSPOT_BLUEPRINTS = ("hubspot", "hubspot_links")
+_HUBSPOT_ROUTES = (object_routes, property_routes, portal_routes, association_routes, sequence_routes)
+_HUBSPOT_BLUEPRINTS = tuple(module.bp.name for module in _HUBSPOT_ROUTES)
 # The Salesforce blueprint guards itself (sessions, API allocation, faults); its control routes share ours.
-_CONTROL_BLUEPRINTS = ("control", "salesforce_control")
+_CONTROL_BLUEPRINTS = ("control", control_routes.bp.name, "salesforce_control")
 _UNAUTHENTICATED = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
     "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -59,7 +69,7 @@ def _authenticate(app: Flask) -> str:
     token = _bearer()
     if token and token == app.extensions["sandbox.token"]:
         return "private-app"
-    status = app.extensions["sandbox.state"].access_token_status(token) if token else "unknown"
+    status = app.extensions["sandbox.state"].tokens.status(token) if token else "unknown"
     if status == "valid":
         return "oauth-app"
     if status == "expired":
@@ -92,7 +102,7 @@ def _install_guards(app: Flask) -> None:
         if request.blueprint not in _HUBSPOT_BLUEPRINTS:
             return None  # no route: werkzeug's 404/405 is rendered below
         guards: Guards = app.extensions["sandbox.guards"]
-        if request.endpoint != "hubspot.oauth_token":
+        if request.endpoint != "hubspot_portal.oauth_token":
             key = _authenticate(app)
             verdict = guards.limiter.check(key, search=request.endpoint == "hubspot.search")
             g.rate_headers = verdict.headers
@@ -119,7 +129,7 @@ def _install_guards(app: Flask) -> None:
             response = respond(server_error(injected).body(), injected)
         for name, value in g.get("rate_headers", {}).items():
             response.headers[name] = value
-        app.extensions["sandbox.state"].requests.record(_route_key(), response.status_code)
+        app.extensions["sandbox.requests"].record(_route_key(), response.status_code)
         return response
 
 
@@ -170,11 +180,13 @@ def create_sandbox_app(
             seed_defaults(state)
     app.extensions["sandbox.token"] = token
     app.extensions["sandbox.state"] = state
+    app.extensions["sandbox.requests"] = RequestLog()
     app.extensions["sandbox.guards"] = Guards(rate_limit, fault_seed)
     app.extensions["sandbox.seed"] = seed
-    app.register_blueprint(hubspot_bp)
-    app.register_blueprint(links_bp)
+    for module in _HUBSPOT_ROUTES:
+        app.register_blueprint(module.bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(control_routes.bp)
     app.extensions["salesforce.org"] = salesforce or SalesforceOrg(seed_defaults=seed)
     app.extensions["salesforce.instance_url"] = salesforce_instance_url
     app.register_blueprint(salesforce_bp)
@@ -221,6 +233,7 @@ class SandboxServer:
             token, rate_limit=rate_limit, oauth=oauth, fault_seed=fault_seed, seed=seed, salesforce=self.salesforce
         )
         self.state: SandboxState = self.app.extensions["sandbox.state"]
+        self.requests: RequestLog = self.app.extensions["sandbox.requests"]
         self.guards: Guards = self.app.extensions["sandbox.guards"]
         self.certificate: SandboxCertificate | None = create_certificate() if tls else None
         self._server: BaseWSGIServer | None = None
@@ -297,10 +310,10 @@ class SandboxServer:
 
     def expire_tokens(self) -> None:
         """Make every OAuth-issued access token expired (the configured token keeps working)."""
-        self.state.expire_access_tokens()
+        self.state.tokens.expire_all()
 
     def request_counts(self) -> dict[str, Any]:
-        return self.state.requests.snapshot()
+        return self.requests.snapshot()
 
     def reset(self) -> None:
         """Empty portal and org (re-seeded with their defaults), no faults, fresh counters."""
