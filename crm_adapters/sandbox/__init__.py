@@ -8,7 +8,8 @@ without a CRM account. Salesforce is served over HTTPS (`SandboxServer(tls=True)
 from crm_adapters.sandbox.faults import FaultConfig, RateLimitConfig
 from crm_adapters.sandbox.hubspot.state import SandboxState
 from crm_adapters.sandbox.hubspot.tokens import OAuthApp
-from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg, SalesforceSettings
+from crm_adapters.sandbox.salesforce.org import SalesforceOrg
+from crm_adapters.sandbox.salesforce.settings import SalesforceCredentials, SalesforceSettings
 from crm_adapters.sandbox.server import DEFAULT_TOKEN, SandboxServer, create_sandbox_app
 from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 

@@ -24,27 +24,31 @@ from crm_adapters.sandbox.faults import FaultInjector, RateLimitConfig, RateLimi
 from crm_adapters.sandbox.http_json import respond
 from crm_adapters.sandbox.hubspot import (
     association_routes,
-    control_routes,
     object_routes,
     portal_routes,
     property_routes,
     sequence_routes,
 )
+from crm_adapters.sandbox.hubspot import control_routes as hubspot_control
 from crm_adapters.sandbox.hubspot.seeding import seed, seed_defaults
 from crm_adapters.sandbox.hubspot.state import SandboxState
 from crm_adapters.sandbox.hubspot.tokens import OAuthApp
 from crm_adapters.sandbox.request_log import RequestLog
-from crm_adapters.sandbox.salesforce import bp as salesforce_bp
-from crm_adapters.sandbox.salesforce import control_bp as salesforce_control_bp
-from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg
+from crm_adapters.sandbox.salesforce import action_routes, oauth_routes, query_routes, sobject_routes
+from crm_adapters.sandbox.salesforce import control_routes as salesforce_control
+from crm_adapters.sandbox.salesforce.org import SalesforceOrg
+from crm_adapters.sandbox.salesforce.seeding import seed as seed_org
+from crm_adapters.sandbox.salesforce.settings import SalesforceCredentials
 from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
 
 log = logging.getLogger(__name__)
 DEFAULT_TOKEN = "sandbox-token"
 _HUBSPOT_ROUTES = (object_routes, property_routes, portal_routes, association_routes, sequence_routes)
 _HUBSPOT_BLUEPRINTS = tuple(module.bp.name for module in _HUBSPOT_ROUTES)
-# The Salesforce blueprint guards itself (sessions, API allocation, faults); its control routes share ours.
-_CONTROL_BLUEPRINTS = ("control", control_routes.bp.name, "salesforce_control")
+# The Salesforce blueprints guard themselves (sessions, API allocation, faults): `salesforce/http.py`.
+_SALESFORCE_ROUTES = (sobject_routes, oauth_routes, query_routes, action_routes)
+# Control routes: the sandbox token, never limited or faulted.
+_CONTROL_BLUEPRINTS = (control_bp.name, hubspot_control.bp.name, salesforce_control.bp.name)
 _UNAUTHENTICATED = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
     "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -186,11 +190,12 @@ def create_sandbox_app(
     for module in _HUBSPOT_ROUTES:
         app.register_blueprint(module.bp)
     app.register_blueprint(control_bp)
-    app.register_blueprint(control_routes.bp)
+    app.register_blueprint(hubspot_control.bp)
     app.extensions["salesforce.org"] = salesforce or SalesforceOrg(seed_defaults=seed)
     app.extensions["salesforce.instance_url"] = salesforce_instance_url
-    app.register_blueprint(salesforce_bp)
-    app.register_blueprint(salesforce_control_bp)
+    for module in _SALESFORCE_ROUTES:
+        app.register_blueprint(module.bp)
+    app.register_blueprint(salesforce_control.bp)
     _install_guards(app)
     _install_error_handlers(app)
     return app
@@ -342,7 +347,7 @@ class SandboxServer:
 
     def seed_salesforce(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Bulk-create users, accounts, contacts, opportunities, tasks, cadences, custom_fields; returns ids."""
-        return self.salesforce.seed(payload)
+        return seed_org(self.salesforce, payload)
 
     def salesforce_state(self, sobject: str | None = None) -> dict[str, Any]:
         return self.salesforce.dump(sobject)
@@ -353,8 +358,8 @@ class SandboxServer:
 
     def expire_sessions(self) -> None:
         """Make every issued Salesforce session expired (the next REST call answers 401 INVALID_SESSION_ID)."""
-        self.salesforce.expire_sessions()
+        self.salesforce.access.expire_sessions()
 
     def issue_salesforce_session(self) -> str:
         """A valid session id without the token endpoint (the tests of the OAuth flow use the endpoint)."""
-        return self.salesforce.issue_session()
+        return self.salesforce.access.issue_session()
