@@ -1,6 +1,6 @@
 """The CRM object routes healthloop uses: single objects, the batch endpoints and search.
 
-Every route runs behind the guards in `crm_adapters/sandbox/server.py` (auth, rate limit, injected faults)
+Every route runs behind the guards in `crm_adapters/sandbox/app.py` (auth, rate limit, injected faults)
 and answers errors with HubSpot's `Error` body.
 """
 

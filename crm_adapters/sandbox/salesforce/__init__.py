@@ -3,6 +3,6 @@ fields, cadence trackers) and the REST routes healthloop's Salesforce adapter ca
 Salesforce answers them (served over HTTPS, as simple-salesforce needs).
 
 May import the shared sandbox module `http_json` (the shared fault injector is read from the app, not
-imported) and its own modules; never the HubSpot side, the app assembly (`server`, `control`) or
+imported) and its own modules; never the HubSpot side, the app assembly (`app`, `control`, `server`) or
 `crm_adapters/salesforce/`.
 """
