@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import requests
 
@@ -34,7 +34,7 @@ from crm_adapters.errors import CrmRetryableError
 from crm_adapters.hubspot import records
 from crm_adapters.hubspot.calls import HubSpotCalls, HubSpotFatalError
 from crm_adapters.hubspot.client import HubSpotClient, HubSpotCredentials
-from crm_adapters.hubspot.enrollment import check_owners, check_sequences, enroll_all
+from crm_adapters.hubspot.enrollment import EnrollContact, check_owners, check_sequences, enroll_all
 from crm_adapters.hubspot.records import BATCH_LIMIT, chunks, unique
 from crm_adapters.hubspot.schema import HubSpotSchema
 from crm_adapters.ratelimit import RateLimiter
@@ -59,7 +59,7 @@ class HubSpotOptions:
     backoff_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
     timeout_seconds: float = 30.0
-    enroll_contact: Literal["first", "owner_email_domain"] = "first"
+    enroll_contact: EnrollContact = "first"
     """first: the company's lowest-id contact. owner_email_domain: its first contact whose email is at the
     company's own domain (skips resellers and agencies associated with the company)."""
     renewal_pipeline: str | None = None
@@ -245,7 +245,7 @@ class HubSpotAdapter:
         return outcomes
 
     def check_playbook(self, sequences: Mapping[str, EnrollmentSpec], owners: Mapping[str, str]) -> list[FieldCheck]:
-        return check_sequences(self, sequences) + check_owners(self, owners)
+        return check_sequences(self.calls, sequences) + check_owners(self.calls, owners)
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
         found = self.read_objects("companies", record_ids, ["hubspot_owner_id"])
@@ -378,7 +378,7 @@ class HubSpotAdapter:
     # --- sequences and renewals ----------------------------------------------------------------
 
     def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
-        return enroll_all(self, enrollments)
+        return enroll_all(self.calls, self, enrollments, self.options.enroll_contact)
 
     def enrollment_states(self, enrollment_ids: Sequence[str]) -> dict[str, EnrollmentStatus]:
         """HubSpot's Sequences v4 API tells when a contact was enrolled, not whether they replied:

@@ -1,28 +1,41 @@
 """Sequence enrollment (automation v4, absent from hubspot-api-client 12, so sent as a raw request).
 
 Misconfiguration (unknown sequence, sender that is not the user's inbox, no contact) is a
-non-retryable Outcome whose reason says what to fix; "already enrolled" counts as done.
+non-retryable Outcome whose reason says what to fix; "already enrolled" counts as done. These
+functions take the `HubSpotCalls` they send through and, to pick contacts, a `RecordReader` (the
+adapter is one); the adapter calls them, never the other way round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Literal, Protocol
 
 from crm_adapters.base import EnrollmentSpec, FieldCheck, Outcome
 from crm_adapters.errors import CrmAuthError, CrmRetryableError
 from crm_adapters.hubspot import records
-from crm_adapters.hubspot.calls import HubSpotFatalError
-
-if TYPE_CHECKING:
-    from crm_adapters.hubspot.adapter import HubSpotAdapter
+from crm_adapters.hubspot.calls import HubSpotCalls, HubSpotFatalError
 
 ENROLL_PATH = "/automation/v4/sequences/enrollments"
 SEQUENCES_PATH = "/automation/v4/sequences"
+EnrollContact = Literal["first", "owner_email_domain"]
+"""Which of a company's contacts to enroll; see `HubSpotOptions.enroll_contact`."""
 
 
-def enroll_all(adapter: HubSpotAdapter, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
-    contacts = pick_contacts(adapter, [e.record_id for e in enrollments if not e.contact_id])
+class RecordReader(Protocol):
+    """The two reads that picking a company's contact needs (`HubSpotAdapter` has both)."""
+
+    def associated(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]: ...
+
+    def read_objects(
+        self, object_type: str, ids: Sequence[str], properties: list[str], *, id_property: str | None = None
+    ) -> dict[str, dict[str, Any]]: ...
+
+
+def enroll_all(
+    calls: HubSpotCalls, reader: RecordReader, enrollments: Sequence[EnrollmentSpec], enroll_contact: EnrollContact
+) -> list[Outcome]:
+    contacts = pick_contacts(reader, [e.record_id for e in enrollments if not e.contact_id], enroll_contact)
     outcomes: list[Outcome] = []
     outage: CrmRetryableError | None = None
     for spec in enrollments:
@@ -30,14 +43,17 @@ def enroll_all(adapter: HubSpotAdapter, enrollments: Sequence[EnrollmentSpec]) -
             outcomes.append(Outcome(spec.key, False, retryable=True, reason=str(outage)))
             continue
         try:
-            outcomes.append(enroll_one(adapter, spec, spec.contact_id or contacts.get(spec.record_id)))
+            contact_id = spec.contact_id or contacts.get(spec.record_id)
+            outcomes.append(enroll_one(calls, spec, contact_id, enroll_contact))
         except CrmRetryableError as exc:
             outage = exc  # out of retries: the rest wait for the next run instead of hammering HubSpot
             outcomes.append(Outcome(spec.key, False, retryable=True, reason=str(exc)))
     return outcomes
 
 
-def enroll_one(adapter: HubSpotAdapter, spec: EnrollmentSpec, contact_id: str | None) -> Outcome:
+def enroll_one(
+    calls: HubSpotCalls, spec: EnrollmentSpec, contact_id: str | None, enroll_contact: EnrollContact
+) -> Outcome:
     def refused(reason: str) -> Outcome:
         return Outcome(spec.key, False, reason=reason)
 
@@ -48,10 +64,10 @@ def enroll_one(adapter: HubSpotAdapter, spec: EnrollmentSpec, contact_id: str | 
             f"sequence {spec.sequence_id} has no sender_email: set user {spec.user_id}'s inbox in crm.sequences"
         )
     if not contact_id:
-        return refused(_no_contact_reason(adapter, spec.record_id))
+        return refused(_no_contact_reason(enroll_contact, spec.record_id))
     body = {"contactId": contact_id, "sequenceId": spec.sequence_id, "senderEmail": spec.sender_email}
     try:
-        response = adapter.calls.request(
+        response = calls.request(
             "sequences.enroll", "POST", ENROLL_PATH, body=body, qs={"userId": spec.user_id}, write=True
         )
     except HubSpotFatalError as exc:
@@ -87,15 +103,15 @@ def _refusal(spec: EnrollmentSpec, contact_id: str, exc: HubSpotFatalError) -> O
     return Outcome(spec.key, False, reason=f"HubSpot refused the enrollment ({exc.status}): {exc.body.get('message')}")
 
 
-def pick_contacts(adapter: HubSpotAdapter, record_ids: Sequence[str]) -> dict[str, str]:
-    """record id -> the contact to enroll, by the adapter's `enroll_contact` rule."""
+def pick_contacts(reader: RecordReader, record_ids: Sequence[str], enroll_contact: EnrollContact) -> dict[str, str]:
+    """record id -> the contact to enroll, by the `enroll_contact` rule."""
     if not record_ids:
         return {}
-    contacts_of = adapter.associated("companies", "contacts", record_ids)
-    if adapter.options.enroll_contact == "first":
+    contacts_of = reader.associated("companies", "contacts", record_ids)
+    if enroll_contact == "first":
         return {rid: ids[0] for rid, ids in contacts_of.items() if ids}
-    companies = adapter.read_objects("companies", list(contacts_of), ["domain"])
-    emails = adapter.read_objects("contacts", [c for ids in contacts_of.values() for c in ids], ["email"])
+    companies = reader.read_objects("companies", list(contacts_of), ["domain"])
+    emails = reader.read_objects("contacts", [c for ids in contacts_of.values() for c in ids], ["email"])
     picked: dict[str, str] = {}
     for rid, ids in contacts_of.items():
         domain = records.normalize_domain(((companies.get(rid) or {}).get("properties") or {}).get("domain"))
@@ -107,13 +123,13 @@ def pick_contacts(adapter: HubSpotAdapter, record_ids: Sequence[str]) -> dict[st
     return picked
 
 
-def _no_contact_reason(adapter: HubSpotAdapter, record_id: str) -> str:
-    if adapter.options.enroll_contact == "owner_email_domain":
+def _no_contact_reason(enroll_contact: EnrollContact, record_id: str) -> str:
+    if enroll_contact == "owner_email_domain":
         return f"no contact to enroll on company {record_id} (none has an email at the company's domain)"
     return f"no contact to enroll on company {record_id}"
 
 
-def check_sequences(adapter: HubSpotAdapter, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:
+def check_sequences(calls: HubSpotCalls, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:
     """Each configured sequence exists for its user, and its sender is that user's inbox."""
     checks = []
     for row, spec in targets.items():
@@ -126,9 +142,7 @@ def check_sequences(adapter: HubSpotAdapter, targets: Mapping[str, EnrollmentSpe
             checks.append(problem("incomplete", "user_id and sender_email are required", "set both in crm.sequences"))
             continue
         try:
-            adapter.calls.request(
-                "sequences.read", "GET", f"{SEQUENCES_PATH}/{spec.sequence_id}", qs={"userId": spec.user_id}
-            )
+            calls.request("sequences.read", "GET", f"{SEQUENCES_PATH}/{spec.sequence_id}", qs={"userId": spec.user_id})
         except HubSpotFatalError as exc:
             if exc.status != 404:
                 raise
@@ -140,7 +154,7 @@ def check_sequences(adapter: HubSpotAdapter, targets: Mapping[str, EnrollmentSpe
                 )
             )
             continue
-        owners = adapter.calls.request("owners.read", "GET", "/crm/v3/owners", qs={"email": spec.sender_email})
+        owners = calls.request("owners.read", "GET", "/crm/v3/owners", qs={"email": spec.sender_email})
         users = {str(o.get("userId")) for o in (owners.body or {}).get("results", [])}
         if str(spec.user_id) not in users:
             checks.append(
@@ -155,12 +169,12 @@ def check_sequences(adapter: HubSpotAdapter, targets: Mapping[str, EnrollmentSpe
     return checks
 
 
-def check_owners(adapter: HubSpotAdapter, owners: Mapping[str, str]) -> list[FieldCheck]:
+def check_owners(calls: HubSpotCalls, owners: Mapping[str, str]) -> list[FieldCheck]:
     """Each configured escalation / executive owner id is a HubSpot owner."""
     checks = []
     for role, owner_id in owners.items():
         try:
-            adapter.calls.request("owners.read", "GET", f"/crm/v3/owners/{owner_id}")
+            calls.request("owners.read", "GET", f"/crm/v3/owners/{owner_id}")
         except HubSpotFatalError as exc:
             if exc.status != 404:
                 raise

@@ -37,7 +37,8 @@ from crm_adapters.ratelimit import RateLimiter
 from crm_adapters.salesforce import cadences, fields, records
 from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError
 from crm_adapters.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, SalesforceCredentials
-from crm_adapters.salesforce.records import COLLECTION_LIMIT, chunks, in_chunks, unique
+from crm_adapters.salesforce.queries import query_in
+from crm_adapters.salesforce.records import COLLECTION_LIMIT, chunks, unique
 from crm_adapters.salesforce.schema import SalesforceSchema
 
 Item = tuple[str, str, dict[str, Any]]
@@ -141,44 +142,12 @@ class SalesforceAdapter:
 
     # --- records ------------------------------------------------------------------------------
 
-    def query_in(
-        self,
-        kind: str,
-        select: str,
-        object_name: str,
-        field: str,
-        values: Sequence[str],
-        where: str = "",
-        order_by: str = "",
-    ) -> list[dict[str, Any]]:
-        """`SELECT <select> FROM <object> WHERE <field> IN (...) [AND <where>]`, chunked, every page read.
-
-        `select`, `object_name`, `field` and `where` are ours (names, never user values); values are quoted.
-        """
-        rows: list[dict[str, Any]] = []
-        fields.soql_name(object_name)
-        fields.soql_name(field.replace(".", "_"))
-        for chunk in in_chunks(unique(values)):
-            soql = format_soql(
-                "SELECT {select:literal} FROM {object:literal} WHERE {field:literal} IN {values}",
-                select=select,
-                object=object_name,
-                field=field,
-                values=chunk,
-            )
-            if where:
-                soql += f" AND {where}"
-            if order_by:
-                soql += f" ORDER BY {order_by}"
-            rows += self.calls.query(kind, soql)
-        return rows
-
     def resolve(self, keys: Sequence[AccountKey], mapping: FieldMapping) -> dict[str, str]:
         self.schema.learn(mapping)
         field = fields.soql_name(mapping.match_field)
         if mapping.match_by == "account_id":
             ids = unique(key.account_id for key in keys)
-            rows = self.query_in("accounts.resolve", f"Id, {field}, CreatedDate", "Account", field, ids)
+            rows = query_in(self.calls, "accounts.resolve", f"Id, {field}, CreatedDate", "Account", field, ids)
             found: dict[str, tuple[str, str]] = {}
             for row in rows:
                 value, created = str(row.get(field) or ""), str(row.get("CreatedDate") or "")
@@ -269,7 +238,7 @@ class SalesforceAdapter:
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
         ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
-        rows = self.query_in("accounts.owners", "Id, OwnerId", "Account", "Id", ids)
+        rows = query_in(self.calls, "accounts.owners", "Id, OwnerId", "Account", "Id", ids)
         return {str(row["Id"]): row.get("OwnerId") or None for row in rows}
 
     # --- tasks and notes ------------------------------------------------------------------------
@@ -292,7 +261,7 @@ class SalesforceAdapter:
             # Who the task is about: the account's first contact, unless the caller named one.
             wanted = [t.record_id for t in tasks if not t.contact_id]
             try:
-                contacts = cadences.first_contacts(self, wanted) if wanted else {}
+                contacts = cadences.first_contacts(self.calls, wanted) if wanted else {}
             except CrmRetryableError as exc:
                 return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
             tasks = [t if t.contact_id else replace(t, contact_id=contacts.get(t.record_id)) for t in tasks]
@@ -363,7 +332,7 @@ class SalesforceAdapter:
 
     def _read_keys(self, keys: list[str]) -> dict[str, Outcome]:
         key_field = self.options.task_key_field
-        rows = self.query_in("tasks.read_keys", f"Id, {key_field}", "Task", key_field, keys)
+        rows = query_in(self.calls, "tasks.read_keys", f"Id, {key_field}", "Task", key_field, keys)
         return {
             str(row[key_field]): Outcome(str(row[key_field]), True, str(row["Id"]), reason="already exists")
             for row in rows
@@ -373,7 +342,7 @@ class SalesforceAdapter:
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[Outcome]:
         try:
             ids = [u.task_id for u in updates if records.looks_like_id(u.task_id)]
-            rows = self.query_in("tasks.read", "Id, Description, Status, IsClosed", "Task", "Id", ids)
+            rows = query_in(self.calls, "tasks.read", "Id, Description, Status, IsClosed", "Task", "Id", ids)
             _, closed_status = self.task_statuses() if any(u.complete for u in updates) else ("", "")
         except CrmRetryableError as exc:
             return [Outcome(u.task_id, False, u.task_id, retryable=True, reason=str(exc)) for u in updates]
@@ -406,32 +375,32 @@ class SalesforceAdapter:
 
     def read_tasks(self, task_ids: Sequence[str]) -> dict[str, TaskStatus]:
         ids = [tid for tid in unique(task_ids) if records.looks_like_id(tid)]
-        rows = self.query_in("tasks.status", "Id, Status, IsClosed, CompletedDateTime", "Task", "Id", ids)
+        rows = query_in(self.calls, "tasks.status", "Id, Status, IsClosed, CompletedDateTime", "Task", "Id", ids)
         return {str(row["Id"]): records.task_status(row) for row in rows}
 
     # --- cadences and renewals -----------------------------------------------------------------
 
     def check_playbook(self, sequences: Mapping[str, EnrollmentSpec], owners: Mapping[str, str]) -> list[FieldCheck]:
-        return cadences.check_cadences(self, sequences) + cadences.check_owners(self, owners)
+        return cadences.check_cadences(self.calls, sequences) + cadences.check_owners(self.calls, owners)
 
     def enroll(self, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
-        return cadences.enroll_all(self, enrollments)
+        return cadences.enroll_all(self.calls, enrollments)
 
     def read_enrollments(self, target_ids: Sequence[str]) -> list[cadences.CadenceTracker]:
         """Cadence trackers of contacts (state, completion reason and disposition): for measuring outcomes."""
-        return cadences.read_trackers(self, target_ids)
+        return cadences.read_trackers(self.calls, target_ids)
 
     def enrollment_states(self, enrollment_ids: Sequence[str]) -> dict[str, EnrollmentStatus]:
         """Cadence trackers by tracker id or by target contact (what `enroll` returned), newest last."""
         ids = list(enrollment_ids)
         found: dict[str, EnrollmentStatus] = {}
-        for tracker in cadences.read_trackers(self, ids):
+        for tracker in cadences.read_trackers(self.calls, ids):
             key = tracker.tracker_id if tracker.tracker_id in ids else tracker.target_id
             found[key] = cadences.enrollment_status(key, tracker)
         return found
 
     def renewal_records(self, deal_ids: Sequence[str]) -> dict[str, str]:
-        rows = self.query_in("opportunities.accounts", "Id, AccountId", "Opportunity", "Id", list(deal_ids))
+        rows = query_in(self.calls, "opportunities.accounts", "Id, AccountId", "Opportunity", "Id", list(deal_ids))
         return {str(row["Id"]): str(row["AccountId"]) for row in rows if row.get("AccountId")}
 
     def read_renewals(self, record_ids: Sequence[str]) -> list[Renewal]:
@@ -441,7 +410,8 @@ class SalesforceAdapter:
             conditions.append(format_soql("Type = {}", self.options.renewal_type))
         if self.options.renewal_record_type is not None:
             conditions.append(format_soql("RecordType.DeveloperName = {}", self.options.renewal_record_type))
-        rows = self.query_in(
+        rows = query_in(
+            self.calls,
             "opportunities.read",
             "Id, AccountId, Name, StageName, IsClosed, IsWon, CloseDate, Amount, Type",
             "Opportunity",

@@ -3,24 +3,23 @@
 Assignment is the invocable action `assignTargetToSalesCadence`; it takes many inputs per call and
 answers one result per input (HTTP 400 with the same list when they all fail). A 404 on the action,
 or INVALID_TYPE when querying ActionCadence, means Sales Engagement is off for the org or the user.
-Misconfiguration is a non-retryable Outcome whose reason says what to fix.
+Misconfiguration is a non-retryable Outcome whose reason says what to fix. These functions take the
+`SalesforceCalls` they send through; the adapter calls them, never the other way round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simple_salesforce import format_soql
 
 from crm_adapters.base import EnrollmentSpec, EnrollmentStatus, FieldCheck, Outcome
 from crm_adapters.errors import CrmConfigError, CrmRetryableError
 from crm_adapters.salesforce import records
-from crm_adapters.salesforce.calls import SalesforceFatalError, SalesforcePermissionError
-
-if TYPE_CHECKING:
-    from crm_adapters.salesforce.adapter import SalesforceAdapter
+from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError, SalesforcePermissionError
+from crm_adapters.salesforce.queries import query_in
 
 ASSIGN_ACTION = "actions/standard/assignTargetToSalesCadence"
 ACTION_INPUTS = 100
@@ -42,19 +41,19 @@ class CadenceTracker:
     completion_disposition: str | None = None
 
 
-def first_contacts(adapter: SalesforceAdapter, account_ids: Sequence[str]) -> dict[str, str]:
+def first_contacts(calls: SalesforceCalls, account_ids: Sequence[str]) -> dict[str, str]:
     """Account id -> its first (oldest) Contact."""
     ids = [rid for rid in records.unique(account_ids) if records.looks_like_id(rid)]
-    rows = adapter.query_in("contacts.read", "Id, AccountId", "Contact", "AccountId", ids, order_by="CreatedDate")
+    rows = query_in(calls, "contacts.read", "Id, AccountId", "Contact", "AccountId", ids, order_by="CreatedDate")
     picked: dict[str, str] = {}
     for row in rows:
         picked.setdefault(str(row.get("AccountId")), str(row["Id"]))
     return picked
 
 
-def enroll_all(adapter: SalesforceAdapter, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
+def enroll_all(calls: SalesforceCalls, enrollments: Sequence[EnrollmentSpec]) -> list[Outcome]:
     try:
-        contacts = first_contacts(adapter, [e.record_id for e in enrollments if not e.contact_id])
+        contacts = first_contacts(calls, [e.record_id for e in enrollments if not e.contact_id])
     except CrmRetryableError as exc:
         return [Outcome(e.key, False, retryable=True, reason=str(exc)) for e in enrollments]
     results: dict[int, Outcome] = {}
@@ -68,7 +67,7 @@ def enroll_all(adapter: SalesforceAdapter, enrollments: Sequence[EnrollmentSpec]
             results[index] = Outcome(spec.key, False, reason=reason)
     for position, chunk in enumerate(records.chunks(ready, ACTION_INPUTS)):
         try:
-            results.update(_assign(adapter, list(chunk)))
+            results.update(_assign(calls, list(chunk)))
         except CrmRetryableError as exc:
             for rest in ready[position * ACTION_INPUTS :]:
                 results[rest[0]] = Outcome(rest[1].key, False, retryable=True, reason=str(exc))
@@ -76,7 +75,7 @@ def enroll_all(adapter: SalesforceAdapter, enrollments: Sequence[EnrollmentSpec]
     return [results[index] for index in range(len(enrollments))]
 
 
-def _assign(adapter: SalesforceAdapter, chunk: list[tuple[int, EnrollmentSpec, str]]) -> dict[int, Outcome]:
+def _assign(calls: SalesforceCalls, chunk: list[tuple[int, EnrollmentSpec, str]]) -> dict[int, Outcome]:
     inputs = []
     for _, spec, contact_id in chunk:
         entry = {"salesCadenceNameOrId": spec.sequence_id, "targetId": contact_id}
@@ -84,9 +83,7 @@ def _assign(adapter: SalesforceAdapter, chunk: list[tuple[int, EnrollmentSpec, s
             entry["userId"] = spec.user_id
         inputs.append(entry)
     try:
-        response = adapter.calls.restful(
-            "cadences.assign", ASSIGN_ACTION, method="POST", json={"inputs": inputs}, write=True
-        )
+        response = calls.restful("cadences.assign", ASSIGN_ACTION, method="POST", json={"inputs": inputs}, write=True)
     except SalesforcePermissionError as exc:
         return {i: Outcome(s.key, False, reason=f"{NOT_ENABLED} ({exc.category})") for i, s, _ in chunk}
     except SalesforceFatalError as exc:
@@ -127,11 +124,11 @@ def _outcome(spec: EnrollmentSpec, contact_id: str, result: Mapping[str, Any] | 
     return Outcome(spec.key, False, reason=f"Salesforce refused the cadence assignment ({code}: {message})")
 
 
-def read_trackers(adapter: SalesforceAdapter, target_ids: Sequence[str]) -> list[CadenceTracker]:
+def read_trackers(calls: SalesforceCalls, target_ids: Sequence[str]) -> list[CadenceTracker]:
     ids = [tid for tid in records.unique(target_ids) if records.looks_like_id(tid)]
     select = "Id, ActionCadenceId, TargetId, State, CompletionReason, CompletionDisposition"
     try:
-        rows = adapter.query_in("cadences.trackers", select, "ActionCadenceTracker", "TargetId", ids)
+        rows = query_in(calls, "cadences.trackers", select, "ActionCadenceTracker", "TargetId", ids)
     except SalesforceFatalError as exc:
         if exc.error_code == "INVALID_TYPE":
             raise CrmConfigError(NOT_ENABLED, status=exc.status, category=exc.category) from None
@@ -162,7 +159,7 @@ def enrollment_status(enrollment_id: str, tracker: CadenceTracker) -> Enrollment
     return EnrollmentStatus(enrollment_id, state, replied, disposition)
 
 
-def check_cadences(adapter: SalesforceAdapter, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:
+def check_cadences(calls: SalesforceCalls, targets: Mapping[str, EnrollmentSpec]) -> list[FieldCheck]:
     """Each configured cadence exists (by id or name); Sales Engagement off is one problem row."""
     checks: list[FieldCheck] = []
     for row, spec in targets.items():
@@ -172,7 +169,7 @@ def check_cadences(adapter: SalesforceAdapter, targets: Mapping[str, EnrollmentS
             "SELECT Id, Name FROM ActionCadence WHERE {field:literal} = {value}", field=field, value=name
         )
         try:
-            found = adapter.calls.query("cadences.read", soql)
+            found = calls.query("cadences.read", soql)
         except SalesforceFatalError as exc:
             if exc.error_code != "INVALID_TYPE" and exc.status != 404:
                 raise
@@ -193,15 +190,15 @@ def check_cadences(adapter: SalesforceAdapter, targets: Mapping[str, EnrollmentS
             continue
         checks.append(FieldCheck(source, name, True))
     users = {spec.user_id for spec in targets.values() if spec.user_id}
-    return checks + check_owners(adapter, {f"sequence user {u}": u for u in sorted(users)}, source_prefix="")
+    return checks + check_owners(calls, {f"sequence user {u}": u for u in sorted(users)}, source_prefix="")
 
 
 def check_owners(
-    adapter: SalesforceAdapter, owners: Mapping[str, str], *, source_prefix: str = "owner:"
+    calls: SalesforceCalls, owners: Mapping[str, str], *, source_prefix: str = "owner:"
 ) -> list[FieldCheck]:
     """Each configured owner id is an active User."""
     ids = [owner_id for owner_id in owners.values() if records.looks_like_id(owner_id)]
-    rows = adapter.query_in("users.read", "Id, IsActive", "User", "Id", ids)
+    rows = query_in(calls, "users.read", "Id, IsActive", "User", "Id", ids)
     users = {str(row["Id"]): bool(row.get("IsActive")) for row in rows}
     checks = []
     for role, owner_id in owners.items():

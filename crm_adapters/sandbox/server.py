@@ -1,187 +1,26 @@
-"""The sandbox app factory, the request guards (auth, rate limit, faults, request log) and `SandboxServer`.
-
-`SandboxServer` runs the app on a loopback port in a background thread, for tests and the demo;
-`healthloop sandbox` serves the same app in the foreground.
+"""`SandboxServer`: the sandbox app on a loopback port in a background thread, for tests, the demo and the
+benchmarks, with HTTPS on a second port for Salesforce and helpers to seed, inspect and misconfigure both CRMs.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
-import time
 from types import TracebackType
 from typing import Any
 
-from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from crm_adapters.sandbox.control import bp as control_bp
-from crm_adapters.sandbox.control import reset_sandbox, seed, seed_defaults
-from crm_adapters.sandbox.errors import SandboxError
-from crm_adapters.sandbox.faults import FaultInjector, RateLimitConfig, RateLimiter, rate_limit_error, server_error
-from crm_adapters.sandbox.hubspot import bp as hubspot_bp
-from crm_adapters.sandbox.hubspot import respond
-from crm_adapters.sandbox.hubspot_links import bp as links_bp
-from crm_adapters.sandbox.salesforce import bp as salesforce_bp
-from crm_adapters.sandbox.salesforce import control_bp as salesforce_control_bp
-from crm_adapters.sandbox.salesforce_state import SalesforceCredentials, SalesforceOrg
-from crm_adapters.sandbox.state import OAuthApp, SandboxState
+from crm_adapters.sandbox.app import DEFAULT_TOKEN, Guards, create_sandbox_app
+from crm_adapters.sandbox.control import reset_sandbox
+from crm_adapters.sandbox.faults import RateLimitConfig
+from crm_adapters.sandbox.hubspot.seeding import seed
+from crm_adapters.sandbox.hubspot.state import SandboxState
+from crm_adapters.sandbox.hubspot.tokens import OAuthApp
+from crm_adapters.sandbox.request_log import RequestLog
+from crm_adapters.sandbox.salesforce.org import SalesforceOrg
+from crm_adapters.sandbox.salesforce.seeding import seed as seed_org
+from crm_adapters.sandbox.salesforce.settings import SalesforceCredentials
 from crm_adapters.sandbox.tls import SandboxCertificate, create_certificate
-
-log = logging.getLogger(__name__)
-DEFAULT_TOKEN = "sandbox-token"
-_HUBSPOT_BLUEPRINTS = ("hubspot", "hubspot_links")
-# The Salesforce blueprint guards itself (sessions, API allocation, faults); its control routes share ours.
-_CONTROL_BLUEPRINTS = ("control", "salesforce_control")
-_UNAUTHENTICATED = (
-    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more "
-    "details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
-)
-
-
-class Guards:
-    """The per-app rate limiter and fault injector (control routes bypass both)."""
-
-    def __init__(self, rate_limit: RateLimitConfig | None = None, fault_seed: int = 0) -> None:
-        self.limiter = RateLimiter(rate_limit)
-        self.faults = FaultInjector(fault_seed)
-
-
-def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header[:7].lower() == "bearer " else ""
-
-
-def _authenticate(app: Flask) -> str:
-    """The rate-limit key of the caller: the private-app token, or the OAuth app for issued tokens."""
-    token = _bearer()
-    if token and token == app.extensions["sandbox.token"]:
-        return "private-app"
-    status = app.extensions["sandbox.state"].access_token_status(token) if token else "unknown"
-    if status == "valid":
-        return "oauth-app"
-    if status == "expired":
-        raise SandboxError(
-            401, "EXPIRED_AUTHENTICATION", "The OAuth token used to make this call expired; refresh it and retry."
-        )
-    raise SandboxError(401, "INVALID_AUTHENTICATION", _UNAUTHENTICATED)
-
-
-def _route_key() -> str:
-    """`METHOD /path`, object types filled in and ids as `{name}`: `PATCH /crm/v3/objects/tasks/{object_id}`."""
-    rule = request.url_rule
-    if rule is None:
-        return f"{request.method} (no such route)"
-    values = request.view_args or {}
-
-    def fill(match: re.Match[str]) -> str:  # `<name>` or `<converter:name>`
-        name = match.group(1)
-        return str(values.get(name, name)) if name.endswith("type") else "{" + name + "}"
-
-    return f"{request.method} {re.sub(r'<(?:[^:<>]+:)?([^:<>]+)>', fill, rule.rule)}"
-
-
-def _install_guards(app: Flask) -> None:
-    @app.before_request
-    def _guard() -> Response | None:
-        if request.blueprint in _CONTROL_BLUEPRINTS:
-            _authenticate(app)
-            return None
-        if request.blueprint not in _HUBSPOT_BLUEPRINTS:
-            return None  # no route: werkzeug's 404/405 is rendered below
-        guards: Guards = app.extensions["sandbox.guards"]
-        if request.endpoint != "hubspot.oauth_token":
-            key = _authenticate(app)
-            verdict = guards.limiter.check(key, search=request.endpoint == "hubspot.search")
-            g.rate_headers = verdict.headers
-            if not verdict.allowed:
-                response = respond(rate_limit_error(verdict).body(), 429)
-                if verdict.policy != "DAILY":  # hours away: a client honouring it would just hang
-                    response.headers["Retry-After"] = str(verdict.retry_after_s)
-                return response
-        if guards.faults.latency_s:
-            time.sleep(guards.faults.latency_s)
-        injected = guards.faults.draw()
-        if injected is not None:
-            if not guards.faults.config.fail_after_commit:
-                raise server_error(injected)
-            g.fail_after_commit = injected  # run the request, then lose its response
-        return None
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        if request.blueprint in _CONTROL_BLUEPRINTS:
-            return response
-        injected = g.pop("fail_after_commit", None)
-        if injected is not None and response.status_code < 500:
-            response = respond(server_error(injected).body(), injected)
-        for name, value in g.get("rate_headers", {}).items():
-            response.headers[name] = value
-        app.extensions["sandbox.state"].requests.record(_route_key(), response.status_code)
-        return response
-
-
-def _install_error_handlers(app: Flask) -> None:
-    @app.errorhandler(SandboxError)
-    def _sandbox_error(exc: SandboxError) -> Response:
-        return respond(exc.body(), exc.status)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        if status == 404:
-            error = SandboxError(404, "OBJECT_NOT_FOUND", f"No route for {request.method} {request.path} here")
-        elif status == 405:
-            error = SandboxError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}")
-        else:
-            error = SandboxError(status, "VALIDATION_ERROR", exc.description or exc.name)
-        return respond(error.body(), status)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("sandbox failed on %s %s", request.method, request.path)
-        return respond(SandboxError(500, "INTERNAL_ERROR", f"sandbox bug: {type(exc).__name__}: {exc}").body(), 500)
-
-
-def create_sandbox_app(
-    token: str = DEFAULT_TOKEN,
-    *,
-    state: SandboxState | None = None,
-    rate_limit: RateLimitConfig | None = None,
-    oauth: OAuthApp | None = None,
-    fault_seed: int = 0,
-    seed: bool = True,
-    salesforce: SalesforceOrg | None = None,
-    salesforce_instance_url: str | None = None,
-) -> Flask:
-    """A sandbox portal accepting `token` (and tokens its OAuth endpoint issues), seeded with owners and sequences.
-
-    The same app serves the Salesforce org (`/services/...`, its own sessions); serve it over HTTPS.
-    """
-    if not token:
-        raise ValueError("the sandbox needs a non-empty access token")
-    app = Flask("healthloop_sandbox")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    if state is None:
-        state = SandboxState(oauth)
-        if seed:
-            seed_defaults(state)
-    app.extensions["sandbox.token"] = token
-    app.extensions["sandbox.state"] = state
-    app.extensions["sandbox.guards"] = Guards(rate_limit, fault_seed)
-    app.extensions["sandbox.seed"] = seed
-    app.register_blueprint(hubspot_bp)
-    app.register_blueprint(links_bp)
-    app.register_blueprint(control_bp)
-    app.extensions["salesforce.org"] = salesforce or SalesforceOrg(seed_defaults=seed)
-    app.extensions["salesforce.instance_url"] = salesforce_instance_url
-    app.register_blueprint(salesforce_bp)
-    app.register_blueprint(salesforce_control_bp)
-    _install_guards(app)
-    _install_error_handlers(app)
-    return app
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -221,6 +60,7 @@ class SandboxServer:
             token, rate_limit=rate_limit, oauth=oauth, fault_seed=fault_seed, seed=seed, salesforce=self.salesforce
         )
         self.state: SandboxState = self.app.extensions["sandbox.state"]
+        self.requests: RequestLog = self.app.extensions["sandbox.requests"]
         self.guards: Guards = self.app.extensions["sandbox.guards"]
         self.certificate: SandboxCertificate | None = create_certificate() if tls else None
         self._server: BaseWSGIServer | None = None
@@ -297,10 +137,10 @@ class SandboxServer:
 
     def expire_tokens(self) -> None:
         """Make every OAuth-issued access token expired (the configured token keeps working)."""
-        self.state.expire_access_tokens()
+        self.state.tokens.expire_all()
 
     def request_counts(self) -> dict[str, Any]:
-        return self.state.requests.snapshot()
+        return self.requests.snapshot()
 
     def reset(self) -> None:
         """Empty portal and org (re-seeded with their defaults), no faults, fresh counters."""
@@ -329,7 +169,7 @@ class SandboxServer:
 
     def seed_salesforce(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Bulk-create users, accounts, contacts, opportunities, tasks, cadences, custom_fields; returns ids."""
-        return self.salesforce.seed(payload)
+        return seed_org(self.salesforce, payload)
 
     def salesforce_state(self, sobject: str | None = None) -> dict[str, Any]:
         return self.salesforce.dump(sobject)
@@ -340,8 +180,8 @@ class SandboxServer:
 
     def expire_sessions(self) -> None:
         """Make every issued Salesforce session expired (the next REST call answers 401 INVALID_SESSION_ID)."""
-        self.salesforce.expire_sessions()
+        self.salesforce.access.expire_sessions()
 
     def issue_salesforce_session(self) -> str:
         """A valid session id without the token endpoint (the tests of the OAuth flow use the endpoint)."""
-        return self.salesforce.issue_session()
+        return self.salesforce.access.issue_session()

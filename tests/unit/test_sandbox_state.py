@@ -6,8 +6,9 @@ import pytest
 
 from crm_adapters.sandbox.errors import SandboxError
 from crm_adapters.sandbox.faults import FaultInjector, RateLimitConfig, RateLimiter
-from crm_adapters.sandbox.search import run_search
-from crm_adapters.sandbox.state import SandboxState, canonical_type
+from crm_adapters.sandbox.hubspot.object_types import canonical_type
+from crm_adapters.sandbox.hubspot.search import run_search
+from crm_adapters.sandbox.hubspot.state import SandboxState
 
 
 def test_object_type_aliases_resolve_and_unknown_types_are_refused():

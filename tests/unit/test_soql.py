@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from simple_salesforce import format_soql
 
-from crm_adapters.sandbox import soql
+from crm_adapters.sandbox.salesforce import soql
 
 TODAY = date(2026, 11, 30)
 FIELDS = {

@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 from crm_adapters.sandbox.errors import SandboxError
-from crm_adapters.sandbox.state import Record, SandboxState, parse_instant
+from crm_adapters.sandbox.hubspot.record import Record
+from crm_adapters.sandbox.hubspot.state import SandboxState
+from crm_adapters.sandbox.hubspot.timestamps import parse_instant
 
 MAX_LIMIT = 200
 MAX_GROUPS = 5

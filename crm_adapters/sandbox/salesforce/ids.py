@@ -1,5 +1,5 @@
-"""Salesforce-shaped ids (15/18 characters with the case-safe suffix), timestamps and the error the
-sandbox's Salesforce routes raise."""
+"""Salesforce-shaped ids (15/18 characters with the case-safe suffix), the org id, the API version the
+sandbox names, and Salesforce's timestamp format."""
 
 from __future__ import annotations
 
@@ -58,38 +58,3 @@ def parse_instant(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-class SalesforceApiError(Exception):
-    """A Salesforce-shaped error: `[{message, errorCode, fields}]` for a request, `statusCode` inside a SaveResult."""
-
-    def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields or []
-
-    def body(self) -> list[dict[str, Any]]:
-        error: dict[str, Any] = {"message": self.message, "errorCode": self.code}
-        if self.fields:
-            error["fields"] = self.fields
-        return [error]
-
-    def record_error(self) -> dict[str, Any]:
-        return {"statusCode": self.code, "message": self.message, "fields": self.fields}
-
-
-class MultipleMatches(Exception):
-    """An upsert's external id value matched several records (HTTP 300)."""
-
-    def __init__(self, sobject: str, ids: list[str]) -> None:
-        super().__init__(f"{len(ids)} {sobject} records match")
-        self.sobject = sobject
-        self.ids = ids
-
-
-# ---- the catalog: key prefixes, standard describes, custom-field metadata ----------------------
-
-# Real key prefixes for the standard objects and CustomField (00N) and ActionCadence (77C, as in Salesforce's
-# action docs); TaskStatus, OpportunityStage and ActionCadenceTracker prefixes are the sandbox's own choice.

@@ -1,31 +1,30 @@
-"""Associations v4 and Sequences v4 routes: the links between records and the outreach healthloop starts.
+"""Associations v4 routes: the links between records (default and labelled types, batches, labels).
 
 The spec spells association paths `/crm/associations/v4/...` while the client sends
-`/crm/v4/associations/...`; both are served. Guarded like the routes in `hubspot.py`.
+`/crm/v4/associations/...`; both are served. Guarded like every HubSpot route.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from crm_adapters.sandbox import hubspot_catalog as catalog
-from crm_adapters.sandbox.errors import SandboxError
-from crm_adapters.sandbox.hubspot import (
+from crm_adapters.sandbox.errors import SandboxError, not_found
+from crm_adapters.sandbox.http_json import json_body, json_object, respond
+from crm_adapters.sandbox.hubspot import association_types
+from crm_adapters.sandbox.hubspot.http import (
     batch_error,
     batch_inputs,
     batch_response,
     cursor_arg,
     int_arg,
-    json_body,
-    json_object,
-    respond,
     sandbox_state,
 )
-from crm_adapters.sandbox.state import OBJECT_TYPE_IDS, canonical_type, not_found, now
+from crm_adapters.sandbox.hubspot.object_types import OBJECT_TYPE_IDS, canonical_type
+from crm_adapters.sandbox.hubspot.timestamps import now
 
-bp = Blueprint("hubspot_links", __name__)
+bp = Blueprint("hubspot_associations", __name__)
 _PAIR_PREFIXES = ("/crm/v4/associations", "/crm/associations/v4")
 
 
@@ -36,7 +35,7 @@ def _existing(kind: str, object_id: str) -> None:
 
 def _specs_with_labels(from_type: str, to_type: str, kinds: list[tuple[str, int]]) -> list[dict[str, Any]]:
     return [
-        {"category": category, "typeId": type_id, "label": catalog.label_of(from_type, to_type, type_id)}
+        {"category": category, "typeId": type_id, "label": association_types.label_of(from_type, to_type, type_id)}
         for category, type_id in kinds
     ]
 
@@ -53,7 +52,7 @@ def _kinds_for(from_type: str, to_type: str, specs: Any) -> list[tuple[str, int]
             raise SandboxError(
                 400, "VALIDATION_ERROR", "association specs need associationCategory and an integer associationTypeId"
             ) from None
-        if catalog.association_target(from_type, category, type_id) != to_type:
+        if association_types.association_target(from_type, category, type_id) != to_type:
             raise SandboxError(
                 400,
                 "VALIDATION_ERROR",
@@ -65,7 +64,7 @@ def _kinds_for(from_type: str, to_type: str, specs: Any) -> list[tuple[str, int]
 
 
 def _default_kind(from_type: str, to_type: str) -> tuple[str, int]:
-    type_id = catalog.default_type_id(from_type, to_type)
+    type_id = association_types.default_type_id(from_type, to_type)
     if type_id is None:
         raise SandboxError(400, "VALIDATION_ERROR", f"{from_type} cannot be associated with {to_type}")
     return "HUBSPOT_DEFINED", type_id
@@ -73,7 +72,7 @@ def _default_kind(from_type: str, to_type: str) -> tuple[str, int]:
 
 def _pair_json(from_type: str, from_id: str, to_type: str, to_id: str) -> dict[str, Any]:
     kinds = sandbox_state().associated(from_type, from_id, to_type).get(to_id, [])
-    labels = [label for _, type_id in kinds if (label := catalog.label_of(from_type, to_type, type_id))]
+    labels = [label for _, type_id in kinds if (label := association_types.label_of(from_type, to_type, type_id))]
     return {
         "fromObjectTypeId": OBJECT_TYPE_IDS[from_type],
         "fromObjectId": int(from_id),
@@ -198,7 +197,7 @@ def _batch_default(from_type: str, to_type: str) -> Response:
 
 
 def _labels(from_type: str, to_type: str) -> Response:
-    return respond({"results": catalog.labels(canonical_type(from_type), canonical_type(to_type))})
+    return respond({"results": association_types.labels(canonical_type(from_type), canonical_type(to_type))})
 
 
 for _prefix in _PAIR_PREFIXES:
@@ -207,72 +206,3 @@ for _prefix in _PAIR_PREFIXES:
     bp.add_url_rule(f"{_pair}/batch/read", f"batch_read{_prefix}", _batch_read, methods=["POST"])
     bp.add_url_rule(f"{_pair}/batch/associate/default", f"batch_default{_prefix}", _batch_default, methods=["POST"])
     bp.add_url_rule(f"{_pair}/labels", f"labels{_prefix}", _labels, methods=["GET"])
-
-
-# ---- sequences ------------------------------------------------------------------------------
-
-
-def _user_id() -> str:
-    user_id = request.args.get("userId")
-    if not user_id:
-        raise SandboxError(
-            400,
-            "VALIDATION_ERROR",
-            "userId is required as a query parameter (the HubSpot user id, not the owner id)",
-            errors=[{"message": "userId is required", "in": "userId", "code": "REQUIRED_FIELD"}],
-        )
-    if sandbox_state().owner_by_user(user_id) is None:
-        raise SandboxError(400, "VALIDATION_ERROR", f"userId {user_id} is not a user of this portal")
-    return user_id
-
-
-@bp.get("/automation/v4/sequences")
-@bp.get("/automation/v4/sequences/")
-def list_sequences() -> Response:
-    _user_id()
-    limit = int_arg("limit", 100, 100)
-    after = cursor_arg()
-    sequences = [s for s in sandbox_state().sequences.values() if int(s["id"]) > after]
-    body: dict[str, Any] = {"total": len(sandbox_state().sequences), "results": sequences[:limit]}
-    if len(sequences) > limit:
-        body["paging"] = {"next": {"after": sequences[limit - 1]["id"]}}
-    return respond(body)
-
-
-@bp.get("/automation/v4/sequences/<sequence_id>")
-def get_sequence(sequence_id: str) -> Response:
-    _user_id()
-    sequence = sandbox_state().sequences.get(sequence_id)
-    if sequence is None:
-        raise SandboxError(404, "OBJECT_NOT_FOUND", f"Sequence {sequence_id} does not exist")
-    return respond(sequence)
-
-
-@bp.post("/automation/v4/sequences/enrollments")
-def enroll() -> Response:
-    user_id = _user_id()
-    body = json_object()
-    missing = [name for name in ("contactId", "sequenceId", "senderEmail") if not body.get(name)]
-    if missing:
-        raise SandboxError(
-            400,
-            "VALIDATION_ERROR",
-            f"Missing required field(s): {', '.join(missing)}",
-            errors=[{"message": f"{name} is required", "in": name, "code": "REQUIRED_FIELD"} for name in missing],
-        )
-    enrollment = sandbox_state().enroll(
-        user_id, str(body["contactId"]), str(body["sequenceId"]), str(body["senderEmail"])
-    )
-    return respond({key: enrollment[key] for key in ("id", "toEmail", "enrolledAt", "updatedAt")})
-
-
-@bp.get("/automation/v4/sequences/enrollments/contact/<contact_id>")
-def contact_enrollment(contact_id: str) -> Response:
-    state = sandbox_state()
-    with state.lock:
-        state.get("contacts", contact_id)
-        enrollment = state.enrollments.get(contact_id)
-    if enrollment is None:
-        raise SandboxError(404, "OBJECT_NOT_FOUND", f"Contact {contact_id} is not enrolled in a sequence")
-    keys = ("id", "sequenceId", "sequenceName", "enrolledBy", "toEmail", "enrolledAt", "updatedAt")
-    return respond({key: enrollment[key] for key in keys})
