@@ -24,7 +24,7 @@ test: lint test-cards
 
 # The CRM health cards (crm_cards/): each JS project installs from its committed lock file, again
 # only when the lock or package.json changed, then runs its offline suite. The view model and its
-# tests are one file shared by both cards; the copies must stay identical.
+# tests are files shared by both cards; the copies must stay identical.
 HUBSPOT_CARD := crm_cards/hubspot/src/app/cards
 SALESFORCE_CARD := crm_cards/salesforce
 LWC_CARD := $(SALESFORCE_CARD)/force-app/main/default/lwc/healthloopCard
@@ -34,7 +34,7 @@ LWC_CARD := $(SALESFORCE_CARD)/force-app/main/default/lwc/healthloopCard
 	touch $@
 
 test-cards: $(HUBSPOT_CARD)/node_modules/.installed $(SALESFORCE_CARD)/node_modules/.installed
-	@for file in healthView.js __tests__/healthView.test.js; do \
+	@for file in healthView.js fieldValues.js __tests__/healthView.test.js __tests__/fieldValues.test.js; do \
 		cmp -s $(HUBSPOT_CARD)/$$file $(LWC_CARD)/$$file || { \
 			echo "$(HUBSPOT_CARD)/$$file and $(LWC_CARD)/$$file differ: the cards share it, copy one over the other"; \
 			exit 1; }; \
