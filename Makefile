@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast test-cards lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,28 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint test-cards
 	$(VENV)/bin/python -m pytest -n 2
+
+# The CRM health cards (crm_cards/): each JS project installs from its committed lock file, again
+# only when the lock or package.json changed, then runs its offline suite. The view model and its
+# tests are files shared by both cards; the copies must stay identical.
+HUBSPOT_CARD := crm_cards/hubspot/src/app/cards
+SALESFORCE_CARD := crm_cards/salesforce
+LWC_CARD := $(SALESFORCE_CARD)/force-app/main/default/lwc/healthloopCard
+
+%/node_modules/.installed: %/package-lock.json %/package.json
+	cd $* && npm ci --no-audit --no-fund
+	touch $@
+
+test-cards: $(HUBSPOT_CARD)/node_modules/.installed $(SALESFORCE_CARD)/node_modules/.installed
+	@for file in healthView.js fieldValues.js __tests__/healthView.test.js __tests__/fieldValues.test.js; do \
+		cmp -s $(HUBSPOT_CARD)/$$file $(LWC_CARD)/$$file || { \
+			echo "$(HUBSPOT_CARD)/$$file and $(LWC_CARD)/$$file differ: the cards share it, copy one over the other"; \
+			exit 1; }; \
+	done
+	cd $(HUBSPOT_CARD) && npm test
+	cd $(SALESFORCE_CARD) && npm test
 
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest tests/unit -q
@@ -29,4 +49,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) healthloop-demo.db* .pytest_cache .ruff_cache
+	rm -rf $(VENV) healthloop-demo.db* .pytest_cache .ruff_cache $(HUBSPOT_CARD)/node_modules $(SALESFORCE_CARD)/node_modules
