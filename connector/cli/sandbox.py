@@ -13,6 +13,9 @@ from pathlib import Path
 
 import click
 import orjson
+from werkzeug.serving import make_server
+
+from crm_adapters.sandbox import DEFAULT_TOKEN, SalesforceCredentials, create_certificate, create_sandbox_app
 
 DEFAULT_PORT = 8765
 TOKEN_VARIABLE = "HEALTHLOOP_SANDBOX_TOKEN"
@@ -24,7 +27,6 @@ def _default_tls_dir() -> Path:
 
 
 def _token() -> str:
-    from crm_adapters.sandbox import DEFAULT_TOKEN
 
     return os.environ.get(TOKEN_VARIABLE) or DEFAULT_TOKEN
 
@@ -49,9 +51,6 @@ def sandbox_cli(ctx: click.Context, host: str, port: int, tls_port: int | None, 
     """
     if ctx.invoked_subcommand is not None:
         return
-    from werkzeug.serving import make_server
-
-    from crm_adapters.sandbox import SalesforceCredentials, create_certificate, create_sandbox_app
 
     token = _token()
     app = create_sandbox_app(token)
