@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from scoring.alerts import reconcile
-from scoring.model import AccountTimeline, Assessment, HealthScore, PriorState
+from scoring.daily import read_daily
+from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, HealthScore, Population, PriorState
 from scoring.playbook import plan
 from scoring.rules import SIGNALS, ScoringRules
 from scoring.score import SIGNAL_LABELS, health_score, tier_for, trend
-from scoring.signals import compute_signals, read_daily
+from scoring.signals import compute_signals
 from scoring.triggers import evaluate
 
 REASON_MAX = 200
@@ -53,18 +54,25 @@ def reason_line(score: HealthScore) -> str:
     return line if len(line) <= REASON_MAX else line[: REASON_MAX - 1].rstrip() + "…"
 
 
-def assess(timeline: AccountTimeline, rules: ScoringRules, prior: PriorState, decided_at: datetime) -> Assessment:
+def assess(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    prior: PriorState,
+    decided_at: datetime,
+    population: Population = UNKNOWN_POPULATION,
+) -> Assessment:
     """Signals -> score -> tier -> trend -> triggers -> alert lifecycle -> interventions, for one account and day.
 
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
-    the interventions' due times. Deterministic: the same inputs give the same assessment.
+    the interventions' due times; `population` (peers' activity, the events that exist) is what the
+    connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
     """
     daily = read_daily(timeline, rules)
-    signals = compute_signals(timeline, rules, daily)
+    signals = compute_signals(timeline, rules, daily, population)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)
     movement = trend(score.value, prior.score_days_ago.get(rules.trend.window_days), rules.trend)
-    hits = evaluate(timeline, score, tier, movement, prior, rules, daily)
+    hits = evaluate(timeline, score, tier, movement, prior, rules, daily, population)
     fired, _still_open, cleared = reconcile(hits, prior, timeline.as_of, rules)
     interventions = plan(timeline, score, tier, movement, hits, fired, prior, rules, decided_at)
     return Assessment(

@@ -59,6 +59,39 @@ class AccountTimeline:
     """Users attached to the account (memberships), whether active or not."""
     tickets: Sequence[TicketFact] = ()
     """Tickets opened in the lookback window."""
+    plan: str | None = None
+    """The account's plan trait (a peer group when `signals.activity_peers` is `plan`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerNorms:
+    """Where the accounts of one peer group stood on Activity's yardstick (see `scoring.peers`)."""
+
+    quantiles: tuple[float, ...]
+    """Ascending quantiles of the group's activity rates, zeros included (`quantiles[i]` at i/(len-1))."""
+    accounts: int
+    """How many accounts the quantiles summarise."""
+    zero_share: float = 0.0
+    """Share of those accounts with no meaningful activity in the window."""
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """What scoring knows about every account when it judges one: its peers' activity, and which events
+    exist at all. Built by the connector for each scored day from the days before it."""
+
+    activity_norms: Mapping[str, PeerNorms] = field(default_factory=dict)
+    """Peer group key (see `scoring.peers.peer_group`, "all" for everyone) -> norms; empty: no comparison."""
+    seen_events: frozenset[str] | None = None
+    """Track event names any account has fired up to the scored day; None: unknown (nothing is filtered)."""
+
+    def has_seen(self, event: str) -> bool:
+        """False only when the population is known and nobody ever fired `event`."""
+        return self.seen_events is None or event in self.seen_events
+
+
+UNKNOWN_POPULATION = Population()
+"""No peers and no event catalogue: every signal judges the account on its own."""
 
 
 @dataclass(frozen=True, slots=True)

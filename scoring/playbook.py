@@ -6,11 +6,11 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from scoring.daily import in_grace
 from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Trend, TriggerHit
 from scoring.outcomes import in_control_group
 from scoring.rules import SIGNALS, TIER_LABELS, TIERS, PlaybookRow, ScoringRules
 from scoring.score import SIGNAL_LABELS
-from scoring.signals import in_grace
 from scoring.triggers import TRIGGER_TITLES
 
 

@@ -140,8 +140,16 @@ class SignalRules(_Rules):
     activity_window_days: int = Field(14, ge=1, le=90)
     baseline_window_days: int = Field(56, ge=7, le=365)
     """Activity compares the recent window with the account's own average over this longer window."""
+    activity_peers: Literal["size", "plan", "all"] = "size"
+    """Who an account's activity is ranked against: accounts of the same size band (licensed seats, else
+    known users: 1, 2-5, 6-20, 21-100, 101+), of the same plan, or all accounts."""
+    min_peer_accounts: int = Field(30, ge=5, le=100_000)
+    """A peer group smaller than this falls back to all accounts; fewer accounts than this in all, and
+    Activity judges each account on its own yardsticks (seats, own baseline) instead of ranking it."""
+    activity_trend_share: float = Field(0.3, ge=0, le=1)
+    """Share of Activity that is the account's own trend (recent vs its baseline); the rest is its rank."""
     expected_actions_per_seat_per_day: float = Field(2.0, gt=0)
-    """What one licensed seat should produce on an ordinary day (Activity's seat yardstick)."""
+    """What one licensed seat should produce on an ordinary day (Activity's seat yardstick without peers)."""
     engagement_window_days: int = Field(28, ge=1, le=90)
     target_actions_per_active_user_per_day: float = Field(5.0, gt=0)
     recency_zero_after_days: int = Field(30, ge=1, le=365)

@@ -7,11 +7,12 @@ Values are rounded to one decimal so the stored signals reproduce the stored sco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
-from scoring.model import AccountTimeline, DayActivity, SignalValue
+from scoring.daily import Daily, covered_days, read_daily, seen_by
+from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Population, SignalValue
+from scoring.peers import ALL, activity_rate, group_label, norms_for, peer_group, rank
 from scoring.rules import ScoringRules
 
 MIN_ACTIONS_PER_DAY = 1.0
@@ -20,132 +21,78 @@ MIN_BASELINE_DAYS = 7
 """An account needs this many days of history before the recent window to have a baseline."""
 
 
-def meaningful_counter(rules: ScoringRules) -> Callable[[DayActivity], int]:
-    """A function counting one day's meaningful actions (the event lists resolved once, for speed).
-
-    With `events.meaningful` set: the track calls named there. Otherwise every track call
-    except `events.ignored`, plus page and screen views.
-    """
-    if rules.events.meaningful:
-        wanted = tuple(dict.fromkeys(rules.events.meaningful))
-
-        def count_named(day: DayActivity) -> int:
-            counts = day.event_counts
-            return max(0, sum([counts[name] for name in wanted if name in counts]))
-
-        return count_named
-    ignored = tuple(dict.fromkeys(rules.events.ignored))
-
-    def count_all_but_ignored(day: DayActivity) -> int:
-        counts = day.event_counts
-        total = sum(counts.values()) + day.page_views
-        for name in ignored:
-            if name in counts:
-                total -= counts[name]
-        return max(0, total)
-
-    return count_all_but_ignored
-
-
-def meaningful_count(day: DayActivity, rules: ScoringRules) -> int:
-    """Meaningful actions on one day (see `meaningful_counter`)."""
-    return meaningful_counter(rules)(day)
-
-
-def rollups(timeline: AccountTimeline) -> Iterator[DayActivity]:
-    """The timeline's day rollups up to and including `as_of` (later days are never used)."""
-    return (a for a in timeline.days.values() if a.day <= timeline.as_of)
-
-
-@dataclass(frozen=True, slots=True)
-class Daily:
-    """A timeline's rollups read once, for every signal and trigger of one assessment."""
-
-    rows: tuple[tuple[int, DayActivity, int], ...]
-    """(days before `as_of`, rollup, meaningful actions), newest first; nothing after `as_of`."""
-    start: date | None
-    """See `account_start`."""
-    last_active: date | None
-    """The latest day with meaningful activity."""
-
-    def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
-        """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
-        end = offset + length
-        return ((day, n) for days_ago, day, n in self.rows if offset <= days_ago < end)
-
-
-def read_daily(timeline: AccountTimeline, rules: ScoringRules) -> Daily:
-    """Count each day's meaningful actions once and find the account's start and last active day."""
-    count, as_of = meaningful_counter(rules), timeline.as_of
-    newest_first = sorted(rollups(timeline), key=lambda a: a.day, reverse=True)
-    ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
-    last_active = next((a.day for _, a, n in ordered if n > 0), None)
-    active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
-    return Daily(ordered, _start(timeline, active), last_active)
-
-
-def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:
-    candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of] + active_days
-    if timeline.signed_up_on is not None:
-        candidates.append(timeline.signed_up_on)
-    return min(candidates, default=None)
-
-
-def account_start(timeline: AccountTimeline) -> date | None:
-    """When the account began: the earliest of `signed_up_on`, its first-seen events and its active days.
-
-    (Activity before the recorded signup still shows the account existed.) None with no data at all.
-    """
-    active = [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
-    return _start(timeline, active)
-
-
-def last_meaningful_day(timeline: AccountTimeline, rules: ScoringRules) -> date | None:
-    """The latest day up to `as_of` with meaningful activity, or None if the timeline has none."""
-    return read_daily(timeline, rules).last_active
-
-
-def days_inactive(
-    timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None
-) -> tuple[int, date | None] | None:
-    """(Days since the last meaningful activity, that day); an account never active counts from its start.
-
-    None when the account has neither activity nor a known start (nothing to count from).
-    """
-    daily = daily or read_daily(timeline, rules)
-    if daily.last_active is not None:
-        return (timeline.as_of - daily.last_active).days, daily.last_active
-    if daily.start is None:
-        return None
-    return max(0, (timeline.as_of - daily.start).days), None
-
-
-def seen_by(timeline: AccountTimeline, event: str) -> date | None:
-    """The first day `event` was seen, if that is on or before `as_of`."""
-    seen = timeline.first_seen.get(event)
-    return seen if seen is not None and seen <= timeline.as_of else None
-
-
-def age(timeline: AccountTimeline, day: date) -> int:
-    """Whole days from `day` to `as_of` (0 for `as_of` itself)."""
-    return (timeline.as_of - day).days
-
-
-def covered_days(timeline: AccountTimeline, length: int, offset: int, start: date | None) -> int:
-    """Days of the window `[as_of-offset-length+1, as_of-offset]` on or after `start` (all when unknown)."""
-    if start is None:
-        return length
-    last = timeline.as_of - timedelta(days=offset)
-    first = max(last - timedelta(days=length - 1), start)
-    return max(0, min(length, (last - first).days + 1))
-
-
 def _value(fraction: float) -> float:
     return round(100 * min(1.0, max(0.0, fraction)), 1)
 
 
-def activity(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
-    """How much meaningful activity the recent window shows against what is expected of the account.
+def activity(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
+) -> SignalValue:
+    """How active the account is, ranked among its peers and against its own recent past.
+
+    With peers (`population` holds norms for its group or for everyone, see `scoring.peers`):
+      level = the share of peer accounts whose activity rate is below the account's (ties half),
+              rate = meaningful actions in the last W = `activity_window_days` days per active user
+              per day (W' = the days of the window on or after the account's start, at least 1);
+              0 without meaningful activity;
+      trend = min(1, (R / W') / (A_b / B')), R the window's actions, A_b the actions in the
+              B = `baseline_window_days` before it, B' >= MIN_BASELINE_DAYS its days since the start;
+              only when the account has such a baseline with activity in it;
+      Activity = 100 * ((1 - s) * level + s * trend), s = `activity_trend_share` (level alone without
+              a trend).
+    A rank cannot saturate: whatever the product and however much every account does, the
+    busiest accounts of a group score high and the quietest low.
+
+    Without peers (fewer than `min_peer_accounts` accounts), each account is judged on its own
+    yardsticks: see `activity_against_yardsticks`. Bounded 0-100, never None, non-decreasing in R.
+    """
+    daily = daily or read_daily(timeline, rules)
+    found = norms_for(population, peer_group(timeline, rules))
+    if found is None:
+        return activity_against_yardsticks(timeline, rules, daily)
+    key, norms = found
+    s = rules.signals
+    measured = activity_rate(timeline, rules, daily)
+    level = rank(norms, measured.rate)
+    base_actions = sum(n for _, n in daily.window(s.baseline_window_days, offset=s.activity_window_days))
+    b_days = covered_days(timeline, s.baseline_window_days, s.activity_window_days, daily.start)
+    own = None
+    if b_days >= MIN_BASELINE_DAYS and base_actions > 0:
+        own = (measured.actions / measured.window_days) / (base_actions / b_days)
+    share = s.activity_trend_share if own is not None else 0.0
+    value = _value((1 - share) * level + share * min(1.0, own or 0.0))
+    users = f"{measured.active_users} active user{'s' * (measured.active_users != 1)}"
+    text = (
+        f"{measured.actions} meaningful actions in {measured.window_days} days by {users} "
+        f"({measured.rate:.1f} per user per day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
+    )
+    if key == ALL and peer_group(timeline, rules) != ALL:
+        text += f" (too few {group_label(peer_group(timeline, rules))} to compare with alone)"
+    text += f"; {own:.0%} of its own {b_days}-day baseline" if own is not None else "; no baseline yet"
+    return SignalValue(
+        name="activity",
+        value=value,
+        explanation=text,
+        inputs={
+            "recent_actions": measured.actions,
+            "window_days": measured.window_days,
+            "active_users": measured.active_users,
+            "rate": round(measured.rate, 4),
+            "peer_group": key,
+            "peers": norms.accounts,
+            "rank": round(level, 4),
+            "baseline_actions": base_actions,
+            "baseline_days": b_days,
+            "versus_baseline": None if own is None else round(own, 4),
+        },
+    )
+
+
+def activity_against_yardsticks(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> SignalValue:
+    """Activity for an account with no peers to rank against: the recent window against expectations.
 
     R = meaningful actions in the last W = `activity_window_days` days; W' = the days of that window
     on or after the account's start (at least 1), so a new account is not judged on days before it
@@ -159,7 +106,7 @@ def activity(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None
     bounded 0-100, never None, non-decreasing in R for a given start (activity before a known
     signup can move the start earlier and so lengthen W').
     """
-    s, daily = rules.signals, daily or read_daily(timeline, rules)
+    s = rules.signals
     window, base, start = s.activity_window_days, s.baseline_window_days, daily.start
     recent = sum(n for _, n in daily.window(window))
     base_actions = sum(n for _, n in daily.window(base, offset=window))
@@ -181,6 +128,7 @@ def activity(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None
         parts.append("no seat count")
     elif "baseline" not in expected:
         parts.append("no baseline yet")
+    parts.append("no peer group to rank against yet")
     value = _value(sum(min(1.0, recent / e) for e in expected.values()) / len(expected))
     return SignalValue(
         name="activity",
@@ -197,7 +145,12 @@ def activity(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None
     )
 
 
-def engagement(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
+def engagement(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
+) -> SignalValue:
     """Depth of use over the last E = `engagement_window_days` days: the mean of the components that exist.
 
       breadth = share of `events.key_features` seen in the window          (when key features are set)
@@ -207,10 +160,12 @@ def engagement(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | No
     E' = the days of the window on or after the account's start (at least 1). Engagement =
     100 * mean(components); None only when no component exists. Bounded 0-100; non-decreasing in
     features used and in actions (more active users raise `seats` and may lower `depth`).
+    Key features no account has ever used are left out of breadth (they would make it a constant).
     """
     s, events, daily = rules.signals, rules.events, daily or read_daily(timeline, rules)
     length = s.engagement_window_days
-    features = list(dict.fromkeys(events.key_features))
+    configured = list(dict.fromkeys(events.key_features))
+    features = [feature for feature in configured if population.has_seen(feature)]
     wanted, seen, users, actions = set(features), set(), set(), 0
     for day, n in daily.window(length):
         actions += n
@@ -225,6 +180,13 @@ def engagement(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | No
     if features:
         parts["breadth"] = len(used) / len(features)
         notes.append(f"{len(used)} of {len(features)} key features")
+        if len(features) < len(configured):
+            notes.append(f"{len(configured) - len(features)} configured key feature(s) never used by any account")
+    elif configured:
+        notes.append(
+            f"none of the {len(configured)} configured key features was ever used by any account, breadth left out "
+            "(check events.key_features, or run `healthloop config suggest`)"
+        )
     if users:
         per_user_day = actions / (len(users) * e_days)
         parts["depth"] = min(1.0, per_user_day / s.target_actions_per_active_user_per_day)
@@ -248,7 +210,12 @@ def engagement(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | No
     return SignalValue("engagement", value, f"In {e_days} days: " + "; ".join(notes), inputs)
 
 
-def milestones(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
+def milestones(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
+) -> SignalValue:
     """Share of the milestones that count which are done.
 
     A milestone is done when its event was first seen on or before `as_of`, and due when
@@ -257,9 +224,17 @@ def milestones(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | No
     done early counts in its favour. Milestones = 100 * done / counted; None when no milestone is
     configured or none counts yet. Bounded 0-100; completing a milestone never lowers it.
     """
-    configured = rules.milestones
-    if not configured:
+    if not rules.milestones:
         return SignalValue("milestones", None, "no milestones configured")
+    configured = [m for m in rules.milestones if population.has_seen(m.event)]
+    if not configured:
+        names = ", ".join(m.name for m in rules.milestones)
+        return SignalValue(
+            "milestones",
+            None,
+            f"no account has ever done any configured milestone ({names}): left out rather than 0 for everyone "
+            "(check the milestones' event names, or run `healthloop config suggest`)",
+        )
     start = (daily or read_daily(timeline, rules)).start
     done = [m.name for m in configured if seen_by(timeline, m.event) is not None]
     due = [m.name for m in configured if start is not None and start + timedelta(days=m.due_days) <= timeline.as_of]
@@ -274,7 +249,12 @@ def milestones(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | No
     return SignalValue("milestones", _value(len(done) / len(counted)), explanation, inputs)
 
 
-def recency(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None) -> SignalValue:
+def recency(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
+) -> SignalValue:
     """Recency = 100 * max(0, 1 - d / Z): d = days since the last meaningful activity, Z = `recency_zero_after_days`.
 
     100 for activity on `as_of`, falling linearly to 0 at Z days of silence. An account never
@@ -297,7 +277,7 @@ def recency(timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None 
     return SignalValue("recency", value, f"last meaningful activity {when}; 0 at {zero_after} days", {"days": silent})
 
 
-SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules, Daily | None], SignalValue]] = {
+SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules, Daily | None, Population], SignalValue]] = {
     "activity": activity,
     "engagement": engagement,
     "milestones": milestones,
@@ -306,14 +286,11 @@ SIGNAL_FUNCTIONS: dict[str, Callable[[AccountTimeline, ScoringRules, Daily | Non
 
 
 def compute_signals(
-    timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
 ) -> dict[str, SignalValue]:
     """All four signals, keyed by name in `SIGNALS` order."""
     daily = daily or read_daily(timeline, rules)
-    return {name: compute(timeline, rules, daily) for name, compute in SIGNAL_FUNCTIONS.items()}
-
-
-def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:
-    """True while the account is younger than `alerts.new_account_grace_days` (onboarding, not risk)."""
-    start = timeline.signed_up_on
-    return start is not None and (timeline.as_of - start).days < rules.alerts.new_account_grace_days
+    return {name: compute(timeline, rules, daily, population) for name, compute in SIGNAL_FUNCTIONS.items()}

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from scoring.model import AccountTimeline, HealthScore, PriorState, Trend, TriggerHit
+from scoring.daily import Daily, age, covered_days, days_inactive, in_grace, read_daily, seen_by
+from scoring.model import UNKNOWN_POPULATION, AccountTimeline, HealthScore, Population, PriorState, Trend, TriggerHit
 from scoring.rules import TIER_LABELS, ScoringRules
 from scoring.score import SIGNAL_LABELS
-from scoring.signals import Daily, age, covered_days, days_inactive, in_grace, read_daily, seen_by
 
 MIN_EARLIER_LOGINS = 5
 """`login_decline` judges a drop only when the earlier window had at least this many logins (1 -> 0 is noise)."""
@@ -41,6 +41,7 @@ class TriggerContext:
     rules: ScoringRules
     daily: Daily
     inactivity: tuple[int, date | None] | None
+    population: Population = UNKNOWN_POPULATION
 
     @property
     def who(self) -> str:
@@ -190,7 +191,7 @@ def login_decline(ctx: TriggerContext) -> TriggerHit | None:
 def core_feature_unused(ctx: TriggerContext) -> TriggerHit | None:
     """Onboarding completed >= core_feature_grace_days ago and `events.core_feature` never seen."""
     events, grace = ctx.rules.events, ctx.rules.triggers.core_feature_grace_days
-    core = events.core_feature
+    core = events.core_feature if events.core_feature and ctx.population.has_seen(events.core_feature) else None
     done = min(filter(None, (seen_by(ctx.timeline, e) for e in events.onboarding_completed)), default=None)
     if core is None or done is None or seen_by(ctx.timeline, core) is not None:
         return None
@@ -229,7 +230,9 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
 
 def setup_incomplete(ctx: TriggerContext) -> TriggerHit | None:
     """Started >= setup_grace_days ago and none of `events.setup_completed` seen."""
-    timeline, grace, marks = ctx.timeline, ctx.rules.triggers.setup_grace_days, ctx.rules.events.setup_completed
+    timeline, grace = ctx.timeline, ctx.rules.triggers.setup_grace_days
+    # A setup event no account has ever fired is a wrong name, not an account that needs help.
+    marks = [mark for mark in ctx.rules.events.setup_completed if ctx.population.has_seen(mark)]
     start = ctx.daily.start
     if not marks or start is None or age(timeline, start) < grace:
         return None
@@ -294,9 +297,14 @@ def evaluate(
     prior: PriorState,
     rules: ScoringRules,
     daily: Daily | None = None,
+    population: Population = UNKNOWN_POPULATION,
 ) -> list[TriggerHit]:
-    """Every trigger enabled in `rules.triggers.enabled` that is true now, in `TRIGGER_IDS` order."""
+    """Every trigger enabled in `rules.triggers.enabled` that is true now, in `TRIGGER_IDS` order.
+
+    Triggers that look for a configured event (setup, the core feature) stay quiet when no account has
+    ever fired it: the name is wrong for this product, and firing for everyone would say nothing."""
     daily = daily or read_daily(timeline, rules)
-    ctx = TriggerContext(timeline, score, tier, trend, prior, rules, daily, days_inactive(timeline, rules, daily))
+    inactivity = days_inactive(timeline, rules, daily)
+    ctx = TriggerContext(timeline, score, tier, trend, prior, rules, daily, inactivity, population)
     enabled = set(rules.triggers.enabled)
     return [hit for trigger_id, check in TRIGGERS.items() if trigger_id in enabled and (hit := check(ctx)) is not None]

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from scoring.daily import account_start, days_inactive, last_meaningful_day, meaningful_count
 from scoring.model import DayActivity
 from scoring.rules import EventRules, Milestone, ScoringRules
-from scoring.signals import (
-    account_start,
-    activity,
-    days_inactive,
-    engagement,
-    last_meaningful_day,
-    meaningful_count,
-    milestones,
-    recency,
-)
+from scoring.signals import activity, engagement, milestones, recency
 from tests.unit.scoring.timelines import RULES, TEAM, WORK, day, healthy, steady, timeline, users_each_day
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
+from scoring.daily import days_inactive, read_daily
 from scoring.model import AccountTimeline, DayActivity, HealthScore, PriorState, SignalValue, TicketFact, Trend
 from scoring.rules import ScoringRules
 from scoring.score import health_score, tier_for
-from scoring.signals import days_inactive, read_daily
 from scoring.triggers import TriggerContext
 
 AS_OF = date(2025, 3, 31)

@@ -1,0 +1,137 @@
+"""One account's days, read once per assessment: meaningful actions per day, the account's start, its
+last active day, and the small date helpers every signal and trigger shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scoring.model import AccountTimeline, DayActivity
+from scoring.rules import ScoringRules
+
+
+def meaningful_counter(rules: ScoringRules) -> Callable[[DayActivity], int]:
+    """A function counting one day's meaningful actions (the event lists resolved once, for speed).
+
+    With `events.meaningful` set: the track calls named there. Otherwise every track call
+    except `events.ignored`, plus page and screen views.
+    """
+    if rules.events.meaningful:
+        wanted = tuple(dict.fromkeys(rules.events.meaningful))
+
+        def count_named(day: DayActivity) -> int:
+            counts = day.event_counts
+            return max(0, sum([counts[name] for name in wanted if name in counts]))
+
+        return count_named
+    ignored = tuple(dict.fromkeys(rules.events.ignored))
+
+    def count_all_but_ignored(day: DayActivity) -> int:
+        counts = day.event_counts
+        total = sum(counts.values()) + day.page_views
+        for name in ignored:
+            if name in counts:
+                total -= counts[name]
+        return max(0, total)
+
+    return count_all_but_ignored
+
+
+def meaningful_count(day: DayActivity, rules: ScoringRules) -> int:
+    """Meaningful actions on one day (see `meaningful_counter`)."""
+    return meaningful_counter(rules)(day)
+
+
+def rollups(timeline: AccountTimeline) -> Iterator[DayActivity]:
+    """The timeline's day rollups up to and including `as_of` (later days are never used)."""
+    return (a for a in timeline.days.values() if a.day <= timeline.as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Daily:
+    """A timeline's rollups read once, for every signal and trigger of one assessment."""
+
+    rows: tuple[tuple[int, DayActivity, int], ...]
+    """(days before `as_of`, rollup, meaningful actions), newest first; nothing after `as_of`."""
+    start: date | None
+    """See `account_start`."""
+    last_active: date | None
+    """The latest day with meaningful activity."""
+
+    def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
+        """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
+        end = offset + length
+        return ((day, n) for days_ago, day, n in self.rows if offset <= days_ago < end)
+
+
+def read_daily(timeline: AccountTimeline, rules: ScoringRules) -> Daily:
+    """Count each day's meaningful actions once and find the account's start and last active day."""
+    count, as_of = meaningful_counter(rules), timeline.as_of
+    newest_first = sorted(rollups(timeline), key=lambda a: a.day, reverse=True)
+    ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
+    last_active = next((a.day for _, a, n in ordered if n > 0), None)
+    active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
+    return Daily(ordered, _start(timeline, active), last_active)
+
+
+def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:
+    candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of] + active_days
+    if timeline.signed_up_on is not None:
+        candidates.append(timeline.signed_up_on)
+    return min(candidates, default=None)
+
+
+def account_start(timeline: AccountTimeline) -> date | None:
+    """When the account began: the earliest of `signed_up_on`, its first-seen events and its active days.
+
+    (Activity before the recorded signup still shows the account existed.) None with no data at all.
+    """
+    active = [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
+    return _start(timeline, active)
+
+
+def last_meaningful_day(timeline: AccountTimeline, rules: ScoringRules) -> date | None:
+    """The latest day up to `as_of` with meaningful activity, or None if the timeline has none."""
+    return read_daily(timeline, rules).last_active
+
+
+def days_inactive(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily | None = None
+) -> tuple[int, date | None] | None:
+    """(Days since the last meaningful activity, that day); an account never active counts from its start.
+
+    None when the account has neither activity nor a known start (nothing to count from).
+    """
+    daily = daily or read_daily(timeline, rules)
+    if daily.last_active is not None:
+        return (timeline.as_of - daily.last_active).days, daily.last_active
+    if daily.start is None:
+        return None
+    return max(0, (timeline.as_of - daily.start).days), None
+
+
+def seen_by(timeline: AccountTimeline, event: str) -> date | None:
+    """The first day `event` was seen, if that is on or before `as_of`."""
+    seen = timeline.first_seen.get(event)
+    return seen if seen is not None and seen <= timeline.as_of else None
+
+
+def age(timeline: AccountTimeline, day: date) -> int:
+    """Whole days from `day` to `as_of` (0 for `as_of` itself)."""
+    return (timeline.as_of - day).days
+
+
+def covered_days(timeline: AccountTimeline, length: int, offset: int, start: date | None) -> int:
+    """Days of the window `[as_of-offset-length+1, as_of-offset]` on or after `start` (all when unknown)."""
+    if start is None:
+        return length
+    last = timeline.as_of - timedelta(days=offset)
+    first = max(last - timedelta(days=length - 1), start)
+    return max(0, min(length, (last - first).days + 1))
+
+
+def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:
+    """True while the account is younger than `alerts.new_account_grace_days` (onboarding, not risk)."""
+    start = timeline.signed_up_on
+    return start is not None and (timeline.as_of - start).days < rules.alerts.new_account_grace_days

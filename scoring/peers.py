@@ -1,0 +1,144 @@
+"""Peers (pure): Activity's yardstick across accounts.
+
+An account's activity level is its meaningful actions per active user per day over the activity
+window (`activity_rate`). Ranking that rate among comparable accounts (`peer_group`: the same size
+band, the same plan, or everyone) keeps Activity informative when every account clears a fixed
+floor, and it needs no guess of what "enough" use is for a product healthloop has never seen.
+The connector summarises each peer group's rates of the day before into `PeerNorms` (quantiles,
+`build_norms`) and hands them to scoring in a `Population`; `rank` places one account among them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scoring.daily import Daily, covered_days
+from scoring.model import AccountTimeline, PeerNorms, Population
+from scoring.rules import ScoringRules
+
+SIZE_BANDS = ((1, "1"), (5, "2-5"), (20, "6-20"), (100, "21-100"))
+"""Upper bound (seats) -> band label; larger accounts are "101+"."""
+QUANTILE_POINTS = 201
+"""Quantiles kept per group: a rank has half-a-percent resolution whatever the group's size."""
+ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRate:
+    """One account's activity level over the activity window."""
+
+    rate: float
+    """Meaningful actions per active user per day (0 without any)."""
+    actions: int
+    active_users: int
+    window_days: int
+
+
+def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> ActivityRate:
+    """Meaningful actions in the activity window / (days of it since the start x active users, at least 1).
+
+    Activity without user ids counts as one user's.
+    """
+    length = rules.signals.activity_window_days
+    actions, users = 0, set()
+    for day, n in daily.window(length):
+        actions += n
+        users.update([user for user, count in day.user_counts.items() if count > 0])
+    days = max(1, covered_days(timeline, length, 0, daily.start))
+    return ActivityRate(actions / (days * max(1, len(users))), actions, len(users), days)
+
+
+def peer_group(timeline: AccountTimeline, rules: ScoringRules) -> str:
+    """The group an account is ranked in: `size:<band>`, `plan:<plan>`, or `all`."""
+    mode = rules.signals.activity_peers
+    if mode == "all":
+        return ALL
+    if mode == "plan":
+        plan = (timeline.plan or "").strip().lower()
+        return f"plan:{plan or 'unknown'}"
+    seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
+    size = seats or (timeline.known_users if timeline.known_users > 0 else None)
+    if size is None:
+        return "size:unknown"
+    label = next((label for upper, label in SIZE_BANDS if size <= upper), "101+")
+    return f"size:{label}"
+
+
+def group_label(key: str) -> str:
+    """A group key as a person reads it: "accounts with 2-5 seats", "pro-plan accounts", "all accounts"."""
+    kind, _, value = key.partition(":")
+    if kind == "size":
+        return "accounts of unknown size" if value == "unknown" else f"accounts with {value} seat{'s' * (value != '1')}"
+    if kind == "plan":
+        return f"{value}-plan accounts"
+    return "all accounts"
+
+
+def is_current(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> bool:
+    """In the peer set on `as_of`: started by then, and either young or active within the last
+    activity + baseline windows (customers who left long ago would only pile up at zero)."""
+    start = daily.start
+    if start is None or start > timeline.as_of:
+        return False
+    horizon = rules.signals.activity_window_days + rules.signals.baseline_window_days
+    if (timeline.as_of - start).days < horizon:
+        return True
+    return daily.last_active is not None and (timeline.as_of - daily.last_active).days < horizon
+
+
+def _quantiles(values: list[float], points: int = QUANTILE_POINTS) -> tuple[float, ...]:
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    result = []
+    for i in range(points):
+        position = last * i / (points - 1)
+        low = int(position)
+        high = min(low + 1, last)
+        result.append(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+    return tuple(result)
+
+
+def build_norms(rates: Iterable[tuple[str, float]], min_accounts: int) -> dict[str, PeerNorms]:
+    """(peer group, rate) of every current account -> norms of each group with at least `min_accounts`,
+    plus `all` when everyone together reaches it."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for key, rate in rates:
+        groups[key].append(rate)
+    everyone = [rate for values in groups.values() for rate in values]
+    norms: dict[str, PeerNorms] = {}
+    for key, values in [(ALL, everyone), *groups.items()]:
+        if len(values) >= min_accounts:
+            zeros = sum(1 for rate in values if rate <= 0)
+            norms[key] = PeerNorms(_quantiles(values), len(values), round(zeros / len(values), 4))
+    return norms
+
+
+def norms_for(population: Population, key: str) -> tuple[str, PeerNorms] | None:
+    """The account's own group's norms, else everyone's, else None (too few accounts to rank)."""
+    for candidate in (key, ALL):
+        norms = population.activity_norms.get(candidate)
+        if norms is not None:
+            return candidate, norms
+    return None
+
+
+def rank(norms: PeerNorms, rate: float) -> float:
+    """Share of the group below `rate` (ties count half), 0-1, from the group's quantiles.
+
+    No activity ranks 0 whatever the group; otherwise non-decreasing in `rate`.
+    """
+    if rate <= 0:
+        return 0.0
+    q = norms.quantiles
+    steps = len(q) - 1
+    low, high = bisect_left(q, rate), bisect_right(q, rate)
+    if low < high:
+        return ((low + high - 1) / 2) / steps
+    if low == 0:
+        return 0.0
+    if low > steps:
+        return 1.0
+    return (low - 1 + (rate - q[low - 1]) / (q[low] - q[low - 1])) / steps

@@ -1,0 +1,127 @@
+"""Activity ranked among peers, and signals that say nothing when their events exist nowhere."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scoring.assess import assess
+from scoring.daily import read_daily
+from scoring.model import PeerNorms, Population, PriorState
+from scoring.peers import activity_rate, build_norms, group_label, is_current, peer_group, rank
+from scoring.rules import EventRules, ScoringRules, SignalRules
+from scoring.signals import activity, engagement, milestones
+from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, steady, timeline, users_each_day
+
+
+def norms(*rates: float) -> PeerNorms:
+    return build_norms([("all", rate) for rate in rates], min_accounts=1)["all"]
+
+
+def test_a_rate_is_ranked_by_the_share_of_peers_below_it():
+    group = norms(*range(1, 101))
+    assert rank(group, 50.5) == 0.5
+    assert rank(group, 1000) == 1.0
+    assert rank(group, 0.5) == 0.0
+
+
+def test_no_activity_ranks_zero_even_when_most_peers_are_idle_too():
+    assert rank(norms(0, 0, 0, 0, 5), 0) == 0.0
+
+
+def test_ties_rank_at_their_middle():
+    assert rank(norms(1, 2, 2, 2, 3), 2) == 0.5
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=60), st.floats(0, 1e6), st.floats(0, 1e6))
+def test_rank_is_bounded_and_never_falls_as_the_rate_grows(rates, a, b):
+    group = norms(*rates)
+    low, high = sorted((a, b))
+    assert 0.0 <= rank(group, low) <= rank(group, high) <= 1.0
+
+
+def test_groups_smaller_than_the_minimum_get_no_norms_of_their_own():
+    built = build_norms([("size:1", 1.0)] * 40 + [("size:2-5", 2.0)] * 10, min_accounts=30)
+    assert set(built) == {"all", "size:1"}
+    assert built["all"].accounts == 50
+
+
+def test_the_rate_is_meaningful_actions_per_active_user_per_day():
+    account = timeline(days=steady(14, {"Report Created": 6}), users_by_day=users_each_day(14, TEAM[:2]))
+    measured = activity_rate(account, RULES, read_daily(account, RULES))
+    assert (measured.actions, measured.active_users, measured.window_days) == (84, 2, 14)
+    assert measured.rate == 3.0
+
+
+def test_peer_groups_follow_seats_then_known_users_or_the_plan():
+    assert peer_group(timeline(seats=1), RULES) == "size:1"
+    assert peer_group(timeline(seats=12), RULES) == "size:6-20"
+    assert peer_group(timeline(seats=None), RULES) == "size:unknown"
+    by_plan = ScoringRules(signals=SignalRules(activity_peers="plan"))
+    assert peer_group(timeline(), by_plan) == "plan:unknown"
+    assert group_label("size:2-5") == "accounts with 2-5 seats"
+
+
+def test_activity_ranks_an_account_among_its_peers_blended_with_its_own_trend():
+    # 6 actions/user/day: rank 6/7 among peers 0..7 (quantile interpolation); steady against its own
+    # 56-day baseline (trend 1.0).
+    account = timeline(days=steady(70, {"Report Created": 6}), users_by_day=users_each_day(70, TEAM[:1]))
+    population = Population({"size:2-5": norms(*range(8))})
+    signal = activity(account, RULES, population=population)
+    assert signal.inputs["rank"] == round(6 / 7, 4) and signal.inputs["versus_baseline"] == 1.0
+    assert signal.value == round(100 * (0.7 * 6 / 7 + 0.3 * 1.0), 1)
+    assert "more than 86% of 8 accounts with 2-5 seats" in signal.explanation
+
+
+def test_activity_does_not_saturate_when_every_account_clears_the_old_floor():
+    busy = timeline(days=steady(70, {"Report Created": 40}), users_by_day=users_each_day(70, TEAM[:1]))
+    busier = timeline(days=steady(70, {"Report Created": 80}), users_by_day=users_each_day(70, TEAM[:1]))
+    population = Population({"all": norms(*range(30, 130, 2))})
+    assert activity(busy, RULES).value == activity(busier, RULES).value == 100  # no peers: both at the ceiling
+    assert activity(busy, RULES, population=population).value < activity(busier, RULES, population=population).value
+
+
+def test_activity_falls_back_to_everyone_when_its_own_group_is_too_small():
+    account = timeline(days=steady(14, {"Report Created": 3}), users_by_day=users_each_day(14, TEAM[:1]))
+    signal = activity(account, RULES, population=Population({"all": norms(1, 2, 4, 5)}))
+    assert signal.inputs["peer_group"] == "all"
+    assert "too few accounts with 2-5 seats to compare with alone" in signal.explanation
+
+
+def test_activity_without_peers_judges_the_account_on_its_own_yardsticks_and_says_so():
+    signal = activity(timeline(days=steady(14, {"Report Created": 3})), RULES)
+    assert "expected" in signal.inputs and "no peer group to rank against" in signal.explanation
+
+
+def test_only_started_accounts_recently_active_or_young_are_peers():
+    rules = RULES
+    gone = timeline(days={100: {"Report Created": 1}}, signed_up=200)
+    young = timeline(signed_up=10)
+    active = timeline(days={3: {"Report Created": 1}}, signed_up=200)
+    assert not is_current(gone, rules, read_daily(gone, rules))
+    assert is_current(young, rules, read_daily(young, rules))
+    assert is_current(active, rules, read_daily(active, rules))
+
+
+def test_milestones_whose_events_nobody_ever_fired_are_null_not_zero_for_everyone():
+    account = timeline(signed_up=60, days=steady(14, {"Invoice Sent": 3}))
+    signal = milestones(account, RULES, population=Population(seen_events=frozenset({"Invoice Sent"})))
+    assert signal.value is None and "no account has ever done any configured milestone" in signal.explanation
+    assert milestones(account, RULES).value == 0  # without the catalogue every milestone counts
+
+
+def test_key_features_nobody_ever_used_leave_breadth_out():
+    account = timeline(days=steady(28, {"Invoice Sent": 5}), users_by_day=users_each_day(28, TEAM[:5]))
+    population = Population(seen_events=frozenset({"Invoice Sent"}))
+    signal = engagement(account, RULES, population=population)
+    assert "breadth" not in signal.inputs and "ever used by any account" in signal.explanation
+    known = ScoringRules(events=EventRules(key_features=["Invoice Sent", "Report Created"]))
+    assert engagement(account, known, population=population).inputs["breadth"] == 1.0
+
+
+def test_setup_incomplete_stays_quiet_when_no_account_ever_fired_a_setup_event():
+    account = timeline(signed_up=30, days=steady(14, {"Invoice Sent": 3}))
+    everyone = Population(seen_events=frozenset({"Invoice Sent"}))
+    fired = {hit.trigger_id for hit in assess(account, RULES, PriorState(), DECIDED_AT).hits}
+    quiet = {hit.trigger_id for hit in assess(account, RULES, PriorState(), DECIDED_AT, everyone).hits}
+    assert "setup_incomplete" in fired and "setup_incomplete" not in quiet
