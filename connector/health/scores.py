@@ -17,11 +17,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
+from connector.health.population import population_for
 from connector.store.bulk import upsert_many
 from connector.store.models import AccountScore, Alert, Intervention
 from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.assess import assess
-from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
+from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
 
@@ -71,9 +72,11 @@ def load_priors(
     as_of: date,
     rules: ScoringRules,
     stored: dict[str, dict[date, int]] | None = None,
+    population: Population = UNKNOWN_POPULATION,
 ) -> dict[str, PriorState]:
-    """Earlier scores (from history, recomputed from stored events where history has a gap),
-    previous tiers, open alerts and last clearings, for every account in `histories`."""
+    """Earlier scores (from history, recomputed from stored events where history has a gap, with
+    `population` standing in for that day's), previous tiers, open alerts and last clearings, for
+    every account in `histories`."""
     ids = list(histories)
     windows = earlier_windows(rules)
     if stored is None:
@@ -109,7 +112,8 @@ def load_priors(
             if day in stored.get(account_id, {}):
                 earlier[n] = stored[account_id][day]
             elif any(d <= day for d in history.days):
-                earlier[n] = assess(history.timeline(day, rules), rules, PriorState(), _end_of(day)).score.value
+                timeline = history.timeline(day, rules)
+                earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
         priors[account_id] = PriorState(
             earlier, previous_tier.get(account_id), open_alerts[account_id], cleared[account_id]
         )
@@ -140,9 +144,15 @@ def latest_scores(session: Session, account_ids: Sequence[str], before: date | N
 
 
 def assess_accounts(
-    session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules, decided_at: datetime
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    population: Population,
 ) -> list[Assessment]:
-    """Assess accounts as of `as_of` without writing anything (a read-only session is enough)."""
+    """Assess accounts as of `as_of` without writing anything (a read-only session is enough);
+    `population` is what scoring knows of every account that day (`population_for`)."""
     # Only accounts whose earlier scores are missing from history need the extra days to recompute them.
     stored = stored_earlier_scores(session, account_ids, as_of, rules)
     wanted = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
@@ -152,9 +162,9 @@ def assess_accounts(
     histories = load_histories(session, complete, start, as_of, users_from=users_from)
     back = timedelta(days=max(earlier_windows(rules)))
     histories |= load_histories(session, gaps, start - back, as_of, users_from=users_from - back)
-    priors = load_priors(session, histories, as_of, rules, stored)
+    priors = load_priors(session, histories, as_of, rules, stored, population)
     return [
-        assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at)
+        assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at, population)
         for account_id, history in histories.items()
     ]
 
@@ -172,10 +182,12 @@ def score_accounts(
     """Assess accounts as of `as_of` and store the results; unknown ids are skipped.
 
     With `read_session`, the reading happens there, so on SQLite the write lock is held only
-    while storing. Backfills (`record_interventions=False`) store score history and alerts but
-    decide no interventions: nobody should get a task for a problem from last spring.
+    while storing (and, once a day, while the day's population is computed). Backfills
+    (`record_interventions=False`) store score history and alerts but decide no interventions:
+    nobody should get a task for a problem from last spring.
     """
-    assessments = assess_accounts(read_session or session, account_ids, as_of, rules, decided_at)
+    population = population_for(session, as_of, rules)
+    assessments = assess_accounts(read_session or session, account_ids, as_of, rules, decided_at, population)
     return store_assessments(session, assessments, decided_at, record_interventions=record_interventions)
 
 
