@@ -20,6 +20,8 @@ from connector.measure.renewals import stored_renewals
 from connector.store.models import Account, AccountEventFirst, DailyRollup
 
 ROLLUP_ROWS_PER_FETCH = 2000
+SMALL_DAY_EVENTS = 3
+"""A day's event set is kept when it is this small: enough to see one event alone beside two background ones."""
 
 
 @dataclass
@@ -36,8 +38,9 @@ class AccountUsage:
     """Days with a page/screen view or a track event whose name is not plainly non-use."""
     event_days: Counter[str] = field(default_factory=Counter)
     """Event -> on how many days it was seen."""
-    alone_days: Counter[str] = field(default_factory=Counter)
-    """Event -> days on which it was the only track event (plain non-use aside) and no page was viewed."""
+    small_days: Counter[frozenset[str]] = field(default_factory=Counter)
+    """Days without page views and with at most `SMALL_DAY_EVENTS` track events (plain non-use aside), by the
+    set of those events: what the background rule reads, also after it has set a background event aside."""
     last_seen: dict[str, date] = field(default_factory=dict)
     last_page_day: date | None = None
     window_events: dict[int, set[str]] = field(default_factory=dict)
@@ -131,8 +134,8 @@ def _add_day(usage: AccountUsage, day: date, events: set[str], pages: bool, wind
     use = [name for name in events if not _plain_non_use(name)]
     if use or pages:
         usage.busy_days += 1
-    if len(use) == 1 and not pages:
-        usage.alone_days[use[0]] += 1
+    if use and len(use) <= SMALL_DAY_EVENTS and not pages:
+        usage.small_days[frozenset(use)] += 1
     for name in events:
         usage.event_days[name] += 1
         if name not in usage.last_seen or day > usage.last_seen[name]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from connector.measure.event_classes import classify
 from connector.measure.event_usage import UsageHistory, load_usage
-from connector.measure.suggest_events import classify, core_feature, key_features, name_lists, retention
+from connector.measure.suggest_events import core_feature, key_features, name_lists, retention
 from connector.measure.suggest_milestones import journey, milestones
 from connector.measure.suggestion import MIN_ACCOUNTS, Suggested, Suggestion
 from scoring.rules import ScoringRules

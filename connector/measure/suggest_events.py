@@ -1,23 +1,19 @@
-"""`config suggest`, the events: which are use, which are noise, what the names say, key features, the core feature.
+"""`config suggest`, the events: what the names say, who stayed, key features, the core feature.
 
 Pure functions of a loaded `UsageHistory`. The rules, each chosen from what the word means:
 
-- **Not use, by name**: sign-outs, email and push channel events, app backgrounded/crashed/uninstalled,
-  heartbeats, endings (`event_names.NON_USE_REASONS`).
-- **Not use, by data (background)**: fired by >= 90% of accounts *and* on >= 80% of the days on which its
-  account did nothing else (no other track event, no page view), pooled over those accounts, with at least
-  20 such quiet days to judge by. Use happens when people use the product; an event that shows up as
-  reliably when nothing else happens is the system talking. Two background events that always fire
-  together hide each other from this rule: list them under `ignored` by hand.
-- **Meaningful**: every other track event.
+- **Meaningful / ignored**: every track event but those `event_classes` finds are not use (by name, or
+  background by data).
 - **Logins, sign-ups, onboarding done, setup done**: by name (`event_names`); setup prefers names that say
   setup is complete, else every setup step (any one marks setup done).
 - **Key features**: used again (median >= 2 days per account that used it), not a login/sign-up/setup-done/
   onboarding-done name, and used in 10%-90% of the account-windows (the Engagement window, 28 days by
   default) that had any use: the band where using it or not tells active accounts apart.
 - **Core feature**: among those used again that are not setup, the one reached by the most retained
-  accounts; when >= 10 accounts were lost or churned, the one with the largest gap between retained and
-  lost accounts' reach (among those at least half the retained accounts used).
+  accounts (on a tie, the one the fewest accounts that did not stay used: a feature everyone touches,
+  staying or leaving, never tells a CSM anything); when >= 10 accounts were lost or churned, the one with
+  the largest gap between retained and lost accounts' reach (among those at least half the retained
+  accounts used).
 """
 
 from __future__ import annotations
@@ -25,11 +21,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from connector.measure.event_names import NameRole, name_role, non_use_reason
+from connector.measure.event_classes import EventClasses
+from connector.measure.event_names import NameRole
 from connector.measure.event_usage import UsageHistory
 from connector.measure.suggestion import (
-    BACKGROUND_QUIET_SHARE,
-    BACKGROUND_REACH,
     FEATURE_BAND,
     MIN_ACCOUNTS,
     MIN_LOST,
@@ -42,23 +37,6 @@ from connector.measure.suggestion import (
 )
 
 NOT_FEATURES = (NameRole.LOGIN, NameRole.SIGNUP, NameRole.ONBOARDING_DONE, NameRole.SETUP_DONE)
-
-
-@dataclass(frozen=True)
-class EventClasses:
-    """Every stored track event, what its name says, and whether it is use."""
-
-    events: tuple[str, ...]
-    reach: dict[str, int]
-    non_use: dict[str, str]
-    """Event -> why it is not use (its name, or the background rule's numbers)."""
-    roles: dict[str, NameRole]
-    quiet_days: int
-    """Pooled account-days with nothing but a single event (the background rule's evidence)."""
-
-    @property
-    def use(self) -> tuple[str, ...]:
-        return tuple(event for event in self.events if event not in self.non_use)
 
 
 @dataclass(frozen=True)
@@ -86,39 +64,6 @@ class Retention:
             f"days); not retained: {len(self.lost)} lost or churned, {len(self.inactive)} without a renewal and "
             f"inactive {self.inactive_days}+ days; {self.young} younger accounts not judged"
         )
-
-
-def classify(history: UsageHistory) -> EventClasses:
-    """Every track event's reach, role and, when it is not use, why."""
-    reach: dict[str, int] = {}
-    alone: dict[str, int] = {}
-    quiet: dict[str, int] = {}
-    quiet_total = 0
-    for usage in history.accounts.values():
-        assert history.last_day is not None and usage.first_active is not None
-        span = (history.last_day - usage.first_active).days + 1
-        quiet_total += span - usage.busy_days
-        for event in usage.event_days:
-            reach[event] = reach.get(event, 0) + 1
-            alone[event] = alone.get(event, 0) + usage.alone_days[event]
-            quiet[event] = quiet.get(event, 0) + span - usage.busy_days + usage.alone_days[event]
-    events = tuple(sorted(reach))
-    accounts = len(history.accounts)
-    non_use: dict[str, str] = {}
-    for event in events:
-        reason = non_use_reason(event)
-        if reason is not None:
-            non_use[event] = f"not use: {reason} (by its name); {share(reach[event], accounts)} accounts"
-        elif (
-            reach[event] >= BACKGROUND_REACH * accounts
-            and quiet[event] >= MIN_QUIET_DAYS
-            and alone[event] >= BACKGROUND_QUIET_SHARE * quiet[event]
-        ):
-            non_use[event] = (
-                f"not use: background, fired by {share(reach[event], accounts)} accounts and on "
-                f"{alone[event] / quiet[event]:.0%} of the {quiet[event]:,} days they did nothing else"
-            )
-    return EventClasses(events, reach, non_use, {event: name_role(event) for event in events}, quiet_total)
 
 
 def retention(history: UsageHistory, classes: EventClasses, inactive_days: int) -> Retention:
@@ -184,8 +129,9 @@ def name_lists(history: UsageHistory, classes: EventClasses) -> dict[str, Sugges
         "ignored",
         tuple(Pick(e, classes.non_use[e], {"accounts": classes.reach[e]}) for e in by_reach(list(classes.non_use))),
         "no stored event looks like non-use",
-        () if classes.quiet_days >= MIN_QUIET_DAYS else (
-            f"the background rule could not judge: only {classes.quiet_days} quiet account-days stored",),
+        () if not classes.unjudged else (
+            f"fired by nearly every account, but on too few otherwise quiet days (need {MIN_QUIET_DAYS}) to tell "
+            "whether they are background: " + ", ".join(classes.unjudged),),
     )  # fmt: skip
     setup_done = [e for e in classes.events if classes.roles[e] is NameRole.SETUP_DONE]
     setup_role = NameRole.SETUP_DONE if setup_done else NameRole.SETUP_STEP
@@ -265,7 +211,14 @@ def core_feature(history: UsageHistory, classes: EventClasses, kept: Retention) 
                     "or churned: the widest gap of any feature")  # fmt: skip
         numbers = {"retained": retained[best], "of_retained": kept_n, "lost": lost[best], "of_lost": lost_n}
     else:
-        best = min(candidates, key=lambda e: (-retained[e], -classes.reach[e], e))
+        others = {event: _reach(history, event, kept.not_retained) for event in candidates}
+        best = min(candidates, key=lambda e: (-retained[e], others[e], -classes.reach[e], e))
         evidence = f"used by {share(retained[best], kept_n)} retained accounts, the most of any feature"
-        numbers = {"retained": retained[best], "of_retained": kept_n}
+        if others and kept.not_retained:
+            tied = sum(1 for e in candidates if retained[e] == retained[best])
+            evidence += (f"{' (tied with ' + str(tied - 1) + ', and used by the fewest' if tied > 1 else ';'} "
+                         f"{share(others[best], len(kept.not_retained))} not retained")  # fmt: skip
+            evidence += ")" if tied > 1 else ""
+        numbers = {"retained": retained[best], "of_retained": kept_n, "not_retained": others[best],
+                   "of_not_retained": len(kept.not_retained)}  # fmt: skip
     return Suggested("core_feature", (Pick(best, evidence, numbers),))

@@ -19,9 +19,10 @@ import itertools
 import statistics
 from collections.abc import Iterable
 
+from connector.measure.event_classes import EventClasses
 from connector.measure.event_names import NameRole, words
 from connector.measure.event_usage import AccountUsage, UsageHistory
-from connector.measure.suggest_events import EventClasses, Retention
+from connector.measure.suggest_events import Retention
 from connector.measure.suggestion import (
     ARRIVAL_SHARE,
     DUE_PERCENTILE,
