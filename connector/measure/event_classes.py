@@ -46,7 +46,7 @@ def classify(history: UsageHistory) -> EventClasses:
     events = tuple(sorted(reach))
     accounts = len(history.accounts)
     non_use = {
-        event: f"not use: {reason} (by its name); {share(reach[event], accounts)} accounts"
+        event: f"not use, by its name: {reason}; {share(reach[event], accounts)} accounts"
         for event in events
         if (reason := non_use_reason(event)) is not None
     }
@@ -62,8 +62,8 @@ def classify(history: UsageHistory) -> EventClasses:
                 unjudged.append(f"{event} ({quiet} quiet days)")
             elif alone >= BACKGROUND_QUIET_SHARE * quiet:
                 found[event] = (
-                    f"not use: background, fired by {share(reach[event], accounts)} accounts and on "
-                    f"{alone / quiet:.0%} of the {quiet:,} days they did nothing else"
+                    f"background: fired by {share(reach[event], accounts)} accounts, and on {alone / quiet:.0%} of "
+                    f"the {quiet:,} days they did nothing else"
                 )
         if not found:
             break

@@ -27,14 +27,14 @@ class NameRole(StrEnum):
 NON_USE_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a sign-out", re.compile(r"\b(signed|sign|logged|log) ?out\b|\bsession (ended|expired|timed out|timeout)\b")),
     (
-        "an email-channel event, not the product",
+        "an email-channel event",
         re.compile(r"\bemails? (bounced|delivered|opened|dropped|marked as spam|link clicked)\b|\bunsubscribed\b"),
     ),
-    ("a push-channel event, not the product", re.compile(r"\bpush notifications? (received|bounced)\b")),
-    ("an app lifecycle event, not use", re.compile(r"\bapplication (backgrounded|crashed|uninstalled)\b")),
+    ("a push-channel event", re.compile(r"\bpush notifications? (received|bounced)\b")),
+    ("an app lifecycle event", re.compile(r"\bapplication (backgrounded|crashed|uninstalled)\b")),
     ("a background signal", re.compile(r"\b(heartbeat|keep ?alive)\b")),
     (
-        "an ending, not use",
+        "an ending",
         re.compile(r"\b(account|workspace|subscription|trial) (deleted|cancell?ed|ended|expired)\b"),
     ),
 )

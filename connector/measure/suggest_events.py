@@ -213,12 +213,12 @@ def core_feature(history: UsageHistory, classes: EventClasses, kept: Retention) 
     else:
         others = {event: _reach(history, event, kept.not_retained) for event in candidates}
         best = min(candidates, key=lambda e: (-retained[e], others[e], -classes.reach[e], e))
-        evidence = f"used by {share(retained[best], kept_n)} retained accounts, the most of any feature"
-        if others and kept.not_retained:
-            tied = sum(1 for e in candidates if retained[e] == retained[best])
-            evidence += (f"{' (tied with ' + str(tied - 1) + ', and used by the fewest' if tied > 1 else ';'} "
-                         f"{share(others[best], len(kept.not_retained))} not retained")  # fmt: skip
-            evidence += ")" if tied > 1 else ""
+        tied = sum(1 for e in candidates if retained[e] == retained[best]) - 1
+        left = share(others[best], len(kept.not_retained))
+        evidence = (
+            f"used by {share(retained[best], kept_n)} retained accounts (the most of any feature) and {left} not "
+            "retained" + (f" (tied with {tied} more: fewest not retained first, then most accounts)" if tied else "")
+        )
         numbers = {"retained": retained[best], "of_retained": kept_n, "not_retained": others[best],
                    "of_not_retained": len(kept.not_retained)}  # fmt: skip
     return Suggested("core_feature", (Pick(best, evidence, numbers),))

@@ -59,8 +59,9 @@ def milestones(
     if len(retained) < MIN_ACCOUNTS:
         missing = _never_seen(classes, (m.event for m in defaults.milestones))
         notes = (f"none of the default milestones' events occurs here ({', '.join(missing)})",) if missing else ()
-        return Suggested("milestones", None, f"only {len(retained)} retained accounts whose start is stored and at "
-                         f"least {SETTLE_DAYS} days old (need {MIN_ACCOUNTS})", notes), []  # fmt: skip
+        why = (f"only {len(retained)} retained accounts signed up inside the stored history and are at least "
+               f"{SETTLE_DAYS} days old (need {MIN_ACCOUNTS}); the others' first days are not stored")  # fmt: skip
+        return Suggested("milestones", None, why, notes), []
     picks, arrival, close = [], [], []
     newcomers = retained + others
     for event in classes.use:

@@ -48,8 +48,14 @@ def _comments(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(comment_text(text), WIDTH - len(indent) - 2)] or []
 
 
-def _with_comment(code: str, comment: str, column: int) -> str:
-    return f"{code.ljust(column)}  # {comment_text(comment)}" if comment else code
+def _with_comment(code: str, comment: str, column: int) -> list[str]:
+    """`code  # comment` on one line when it fits the width, else the comment wrapped above the code."""
+    if not comment:
+        return [code]
+    line = f"{code.ljust(column)}  # {comment_text(comment)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [*_comments(comment, " " * (len(code) - len(code.lstrip()))), code]
 
 
 def _default_lines(key: str, value: Any, indent: str) -> list[str]:
@@ -62,32 +68,33 @@ def _default_lines(key: str, value: Any, indent: str) -> list[str]:
 def _unsupported(item: Suggested, default: Any, indent: str, explain: bool) -> list[str]:
     if not explain:
         return _default_lines(item.key, default, indent)
-    why = " ".join((f"{item.key}: not suggested, {item.reason}.", *(f"{note}." for note in item.notes)))
-    return _comments(f"{why} The built-in default applies:", indent) + _default_lines(item.key, default, indent)
+    why = "; ".join((f"{item.key}: not suggested, {item.reason}", *item.notes))
+    return _comments(f"{why}. The built-in default applies:", indent) + _default_lines(item.key, default, indent)
 
 
 def _names(item: Suggested, indent: str) -> list[str]:
     assert item.picks is not None
     if not item.picks:
-        return [_with_comment(f"{indent}{item.key}: []", item.reason, 0)]
+        return _with_comment(f"{indent}{item.key}: []", item.reason, 0)
     codes = [f"{indent}  - {scalar(pick.value)}" for pick in item.picks]
     column = min(max(map(len, codes)), len(indent) + COMMENT_COLUMN_MAX)
     pairs = zip(codes, item.picks, strict=True)
-    return [f"{indent}{item.key}:"] + [_with_comment(code, pick.evidence, column) for code, pick in pairs]
+    # One line per item even when long: the list reads as a table.
+    return [f"{indent}{item.key}:"] + [f"{code.ljust(column)}  # {comment_text(pick.evidence)}" for code, pick in pairs]
 
 
 def _core(item: Suggested, indent: str) -> list[str]:
     assert item.picks is not None
     if not item.picks:
-        return [_with_comment(f"{indent}core_feature: null", item.reason, 0)]
+        return _with_comment(f"{indent}core_feature: null", item.reason, 0)
     pick: Pick = item.picks[0]
-    return [_with_comment(f"{indent}core_feature: {scalar(pick.value)}", pick.evidence, 0)]
+    return _with_comment(f"{indent}core_feature: {scalar(pick.value)}", pick.evidence, 0)
 
 
 def _milestones(item: Suggested, indent: str) -> list[str]:
     assert item.picks is not None
     if not item.picks:
-        return [_with_comment(f"{indent}milestones: []", item.reason, 0)]
+        return _with_comment(f"{indent}milestones: []", item.reason, 0)
     lines = [f"{indent}milestones:"]
     for pick in item.picks:
         assert isinstance(pick, MilestonePick)
@@ -100,7 +107,7 @@ def _milestones(item: Suggested, indent: str) -> list[str]:
 def _journeys(item: Suggested, indent: str) -> list[str]:
     assert item.picks is not None
     if not item.picks:
-        return [_with_comment(f"{indent}journeys: []", item.reason, 0)]
+        return _with_comment(f"{indent}journeys: []", item.reason, 0)
     lines = [f"{indent}journeys:"]
     for pick in item.picks:
         assert isinstance(pick, JourneyPick)
