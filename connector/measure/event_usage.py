@@ -7,6 +7,7 @@ as a few counters, not as its days, so a large history fits in memory.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -107,7 +108,8 @@ def load_usage(session: Session, window_days: int) -> UsageHistory:
     )
     for account_id, day, counts, page_views in rows:
         usage = accounts.get(account_id) or accounts.setdefault(account_id, AccountUsage(account_id))
-        _add_day(usage, day, {name for name, n in (counts or {}).items() if n and n > 0}, page_views > 0,
+        # Interned: every row decodes its own copies of the same few names.
+        _add_day(usage, day, {sys.intern(name) for name, n in (counts or {}).items() if n and n > 0}, page_views > 0,
                  (last_day - day).days // window_days)  # fmt: skip
     for account_id, event, first in session.execute(
         select(AccountEventFirst.account_id, AccountEventFirst.event, AccountEventFirst.first_day)

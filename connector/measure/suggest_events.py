@@ -4,8 +4,8 @@ Pure functions of a loaded `UsageHistory`. The rules, each chosen from what the 
 
 - **Meaningful / ignored**: every track event but those `event_classes` finds are not use (by name, or
   background by data).
-- **Logins, sign-ups, onboarding done, setup done**: by name (`event_names`); setup prefers names that say
-  setup is complete, else every setup step (any one marks setup done).
+- **Logins, sign-ups, onboarding done, setup done**: by name (`event_names`); setup lists the names that say
+  setup is complete and the setup steps (any one marks setup done, as in the defaults).
 - **Key features**: used again (median >= 2 days per account that used it), not a login/sign-up/setup-done/
   onboarding-done name, and used in 10%-90% of the account-windows (the Engagement window, 28 days by
   default) that had any use: the band where using it or not tells active accounts apart.
@@ -112,10 +112,10 @@ def name_lists(history: UsageHistory, classes: EventClasses) -> dict[str, Sugges
     def by_reach(events: list[str]) -> list[str]:
         return sorted(events, key=lambda event: (-classes.reach[event], event))
 
-    def named(role: NameRole, label: str, what: str) -> Suggested:
-        events = by_reach([e for e in classes.events if classes.roles[e] is role])
-        reason = "" if events else f"no stored event name says {what}"
-        return Suggested(label, tuple(pick(e, f"{what} by its name; ") for e in events), reason)
+    def named(label: str, roles: dict[NameRole, str]) -> Suggested:
+        events = by_reach([e for e in classes.events if classes.roles[e] in roles])
+        picks = tuple(pick(e, f"{roles[classes.roles[e]]} by its name; ") for e in events)
+        return Suggested(label, picks, "" if events else f"no stored event name says {' or '.join(roles.values())}")
 
     use = by_reach(list(classes.use))
     meaningful = Suggested(
@@ -133,20 +133,18 @@ def name_lists(history: UsageHistory, classes: EventClasses) -> dict[str, Sugges
             f"fired by nearly every account, but on too few otherwise quiet days (need {MIN_QUIET_DAYS}) to tell "
             "whether they are background: " + ", ".join(classes.unjudged),),
     )  # fmt: skip
-    setup_done = [e for e in classes.events if classes.roles[e] is NameRole.SETUP_DONE]
-    setup_role = NameRole.SETUP_DONE if setup_done else NameRole.SETUP_STEP
-    setup = named(setup_role, "setup_completed", "setup is done" if setup_done else "a setup step")
+    setup = named("setup_completed", {NameRole.SETUP_DONE: "setup is done", NameRole.SETUP_STEP: "a setup step"})
     if not setup.picks:
         setup = Suggested("setup_completed", (), "no stored event name says setup: an empty list keeps "
                           "`setup_incomplete` from firing for every account", setup.notes)  # fmt: skip
-    onboarding = named(NameRole.ONBOARDING_DONE, "onboarding_completed", "onboarding is complete")
+    onboarding = named("onboarding_completed", {NameRole.ONBOARDING_DONE: "onboarding is complete"})
     if not onboarding.picks:
         onboarding = Suggested("onboarding_completed", (), onboarding.reason + ": `core_feature_unused` stays quiet")
     return {
         "meaningful": meaningful,
         "ignored": ignored,
-        "logins": named(NameRole.LOGIN, "logins", "a login"),
-        "signups": named(NameRole.SIGNUP, "signups", "a sign-up"),
+        "logins": named("logins", {NameRole.LOGIN: "a login"}),
+        "signups": named("signups", {NameRole.SIGNUP: "a sign-up"}),
         "onboarding_completed": onboarding,
         "setup_completed": setup,
     }
