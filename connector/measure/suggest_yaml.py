@@ -33,7 +33,8 @@ def scalar(value: str) -> str:
     """`value` as a YAML scalar that reads back as exactly this string (plain when that is safe)."""
     text = yaml.safe_dump(value, allow_unicode=True, width=10**9)
     text = text.removesuffix("\n...\n").removesuffix("\n")
-    if "\n" in text:
+    # Line breaks (also NEL, LS, PS) fold inside plain and single-quoted scalars: escape them instead.
+    if any(c in text for c in "\n\r\x85\u2028\u2029") or yaml.safe_load(f"k: {text}") != {"k": value}:
         text = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_style='"').rstrip("\n")
     return text
 
