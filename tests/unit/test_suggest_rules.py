@@ -64,7 +64,8 @@ def test_a_non_use_name_comes_with_the_reason_an_admin_reads():
 def test_any_event_name_reads_back_unchanged_as_a_yaml_value_with_a_comment_beside_it(name):
     value, comment = scalar(name), comment_text(name)
     document = (
-        f"scoring:\n  events:\n    meaningful:\n      - {value}  # {comment}\n      - x\n    core: {value}  # {comment}\n"
+        f"scoring:\n  events:\n    meaningful:\n      - {value}  # {comment}\n      - x\n"
+        f"    core: {value}  # {comment}\n"
     )
     assert yaml.safe_load(document) == {"scoring": {"events": {"meaningful": [name, "x"], "core": name}}}
 
