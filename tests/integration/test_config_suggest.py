@@ -103,6 +103,22 @@ def test_running_it_twice_writes_the_same_file(proposal, database_url, tmp_path)
     assert suggest(database_url) == path.read_text(encoding="utf-8")
 
 
+def test_no_journey_is_suggested_when_too_few_retained_accounts_walked_all_of_it(proposal):
+    _, scoring = proposal
+    assert scoring["journeys"] == [], "half the stayers skipped a step; the default journey's events never occur"
+
+
+def test_a_journey_is_suggested_when_enough_retained_accounts_walked_all_of_it(engine, database_url, tmp_path):
+    seed_history(engine, every_step=True)
+    path = tmp_path / "journey.yaml"
+    suggest(database_url, "--out", str(path))
+    (journey,) = load_config(path).scoring.journeys
+    assert journey.start_event == "User Signed Up"
+    milestones = [m.event for m in load_config(path).scoring.milestones]
+    assert journey.steps == milestones and journey.steps[:2] == ["Bank Account Connected", "Setup Completed"]
+    assert 1 <= journey.stuck_after_days <= 21, "no wait is longer than the seeded span of first days (0-20)"
+
+
 def test_with_enough_losses_on_record_the_core_feature_is_the_one_that_tells_them_apart(engine, database_url):
     # Every retained account sends invoices, and so did 3 of the 10 that left; no leaver ever invited a
     # teammate while most retained accounts did: recorded losses make the invitation the telling feature.

@@ -53,7 +53,7 @@ def _use_day(account: _Account, day: date, rng: random.Random) -> None:
         account.add(day, "Signed Out")
 
 
-def _book(seed: int) -> list[_Account]:
+def _book(seed: int, every_step: bool) -> list[_Account]:
     rng = random.Random(seed)
     accounts = []
     for i in range(20):
@@ -65,13 +65,14 @@ def _book(seed: int) -> list[_Account]:
         start = LAST_DAY - timedelta(days=60 + (i * 23) % 80)
         accounts.append(_Account(f"acct_gone_{i:02d}", "gone", start, start))
     for index, account in enumerate(accounts):
-        _live(account, index, rng)
+        _live(account, index, rng, every_step)
     return accounts
 
 
-def _live(account: _Account, index: int, rng: random.Random) -> None:
+def _live(account: _Account, index: int, rng: random.Random, every_step: bool) -> None:
     start, new = account.start, account.kind != "old"
-    board_user = (index % 10 < 7) if account.kind == "stayed" else (account.kind == "old" and index % 2 == 0)
+    stays_and_boards = account.kind == "stayed" and (index % 10 < 7 or every_step)
+    board_user = stays_and_boards or (account.kind == "old" and index % 2 == 0)
     firsts = {}
     if new:
         firsts = {"Bank Account Connected": rng.randint(0, 3), "Setup Completed": rng.randint(1, 5)}
@@ -79,7 +80,7 @@ def _live(account: _Account, index: int, rng: random.Random) -> None:
             firsts |= {"Invoice Sent": rng.randint(2, 8)}
             if board_user:
                 firsts["Board Created"] = rng.randint(3, 20)
-            if index % 5 != 0:
+            if index % 5 != 0 or every_step:
                 firsts["Teammate Invited"] = rng.randint(5, 15)
         else:
             firsts = {k: d + rng.randint(0, 5) for k, d in firsts.items() if rng.random() < 0.5}
@@ -113,9 +114,12 @@ def _live(account: _Account, index: int, rng: random.Random) -> None:
             account.add(day, ODD_NAMES[index % len(ODD_NAMES)])
 
 
-def seed_history(engine: Engine, *, seed: int = 5, churn_recorded: int = 5, accounts: int | None = None) -> None:
-    """Store the book (or its first `accounts` accounts); `churn_recorded` gone accounts get a churned renewal."""
-    book = _book(seed)[:accounts]
+def seed_history(
+    engine: Engine, *, seed: int = 5, churn_recorded: int = 5, accounts: int | None = None, every_step: bool = False
+) -> None:
+    """Store the book (or its first `accounts` accounts); `churn_recorded` gone accounts get a churned renewal;
+    with `every_step` every account that stayed also creates a board and invites a teammate."""
+    book = _book(seed, every_step)[:accounts]
     now = _at(LAST_DAY)
     rollups: list[dict[str, Any]] = []
     firsts: list[dict[str, Any]] = []
