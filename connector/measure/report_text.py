@@ -18,6 +18,24 @@ def format_rate(p: dict[str, Any]) -> str:
     return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"
 
 
+def format_auc(e: dict[str, Any]) -> str:
+    """An AucEstimate (as JSON): "0.61 [0.50-0.72] (n=113, 41 lost, 113 accounts)", "-" and the counts without one."""
+    counts = f"(n={e['n']}, {e['positives']} lost, {e['accounts']} accounts)"
+    if e["value"] is None:
+        return f"- {counts}"
+    interval = "" if e["low"] is None else f" [{e['low']:.2f}-{e['high']:.2f}]"
+    return f"{e['value']:.2f}{interval} {counts}" + (" small sample" if e["small_sample"] else "")
+
+
+def format_difference(d: dict[str, Any]) -> str:
+    """An AucDifference (as JSON): "+0.04 [-0.01 to +0.09] (paired, DeLong)"."""
+    if d["difference"] is None:
+        return "-"
+    interval = "" if d["low"] is None else f" [{d['low']:+.3f} to {d['high']:+.3f}]"
+    method = "clustered by account" if d["method"] == "obuchowski" else "DeLong"
+    return f"{d['difference']:+.3f}{interval} (paired, {method})"
+
+
 def _uplift(u: dict[str, Any]) -> str:
     if u["difference"] is None:
         return "-"
