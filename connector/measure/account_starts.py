@@ -49,6 +49,10 @@ def account_starts(session: Session, account_ids: Iterable[str] | None = None) -
 
 
 def started(starts: Mapping[str, date], account_id: str, day: date) -> bool:
-    """True when `day` is on or after the account's start (an account with no known start has none to judge)."""
+    """Whether a stored row of `account_id` dated `day` may be counted: on or after the account's start.
+
+    A stored row of an account with no known start is counted (nothing says it came too early); the
+    replays, which judge days themselves, judge no day of such an account.
+    """
     start = starts.get(account_id)
-    return start is not None and day >= start
+    return start is None or day >= start
