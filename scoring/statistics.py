@@ -15,7 +15,9 @@ renewals) and grouped into clusters (one account's several renewals are not inde
   not renewals. With strata, each stratum's AUC is weighted by its number of pairs.
 
 Intervals are normal (estimate ± z·se), clipped to [0, 1] for an AUC and [-1, 1] for a difference,
-as pROC does.
+as pROC does. One exception: when every pair is ordered the same way (AUC 0 or 1) the DeLong variance
+is 0 and the normal interval would claim certainty from any sample; the interval is then the Wilson
+interval of k out of k with k = min(lost, won), so that 2 lost and 2 won read "1.00 [0.34-1.00]".
 """
 
 from __future__ import annotations
@@ -239,8 +241,12 @@ def _estimates(
     estimates = []
     for row, value in enumerate(found.aucs):
         low = high = None
-        if found.covariance is not None:
-            half = z * math.sqrt(max(0.0, float(found.covariance[row, row])))
+        variance = None if found.covariance is None else max(0.0, float(found.covariance[row, row]))
+        if variance == 0.0 and value in (0.0, 1.0):
+            k = min(positives, n - positives)
+            low, high = wilson_interval(round(k * value), k, z) or (0.0, 1.0)
+        elif variance is not None:
+            half = z * math.sqrt(variance)
             low, high = max(0.0, float(value) - half), min(1.0, float(value) + half)
         estimates.append(AucEstimate(float(value), low, high, n, positives, clusters, found.method, small))
     return estimates, found

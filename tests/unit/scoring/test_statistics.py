@@ -167,3 +167,10 @@ def test_without_both_classes_there_is_no_auc_and_no_interval():
     assert (e.value, e.low, e.high, e.n, e.positives) == (None, None, None, 2, 0)
     d = auc_difference([1.0, 2.0], [2.0, 1.0], [True, True])
     assert d.difference is None and d.low is None
+
+
+def test_a_perfect_ranking_of_a_few_renewals_does_not_read_as_certainty():
+    e = auc_estimate([10, 20, 80, 90], [True, True, False, False])
+    assert e.value == 1.0 and e.high == 1.0 and e.low == pytest.approx(wilson_interval(2, 2)[0])
+    backwards = auc_estimate([90, 80, 10, 20, 30], [True, True, False, False, False])
+    assert backwards.value == 0.0 and backwards.low == 0.0 and backwards.high == pytest.approx(wilson_interval(0, 2)[1])
