@@ -100,3 +100,29 @@ def test_calibrate_never_reads_a_score_dated_before_the_accounts_start(runtime, 
     env = {"HEALTHLOOP_DATABASE_URL": database_url}
     data = orjson.loads(CliRunner().invoke(cli, ["calibrate", "--json"], env=env).stdout)
     assert data["status"] == "refused" and data["samples"]["renewals"] == 0
+
+
+def test_an_accounts_first_renewal_is_told_apart_from_later_ones(runtime, database_url):
+    """acct_a signed up 100 days before its first renewal and renews again a year later; acct_b's only
+    renewal on record closes 500 days after signup, so it is not its first."""
+    now = datetime.now(UTC)
+    first_close = CLOSE - timedelta(days=365)
+    with runtime.sessions.begin() as session:
+        for account, signed_up in (
+            ("acct_a", first_close - timedelta(days=100)),
+            ("acct_b", CLOSE - timedelta(days=500)),
+        ):
+            session.add(Account(account_id=account, signed_up_at=datetime.combine(signed_up, datetime.min.time(), UTC),
+                                traits={}, first_seen_at=now, updated_at=now))  # fmt: skip
+        renewals = (("acct_a", first_close), ("acct_a", CLOSE), ("acct_b", CLOSE))
+        for account, close in renewals:
+            session.add(
+                AccountScore(account_id=account, day=close - timedelta(days=30), score=50, tier="at_risk", weights={},
+                             signals={"activity": {"value": 50}}, reason="", config_version="test", scored_at=now)
+            )  # fmt: skip
+            session.add(Renewal(source="import", external_id=f"{account}:{close}", account_id=account, close_date=close,
+                                status="won", updated_at=now))  # fmt: skip
+    data = orjson.loads(
+        CliRunner().invoke(cli, ["calibrate", "--json"], env={"HEALTHLOOP_DATABASE_URL": database_url}).stdout
+    )
+    assert data["samples"]["by_tenure"] == {"first": {"renewals": 1, "lost": 0}, "later": {"renewals": 2, "lost": 0}}
