@@ -4,7 +4,8 @@
   customer's (a ticket or an escalation) or ours (a behavioural trigger)?
 - **Indicator accuracy**: for each trigger and for the score, precision, recall and lead time
   against closed renewals (a lost renewal is the positive class).
-- **Score AUC** at 30/60/90 days before renewal (a lower score should mean riskier).
+- **Score AUC** at 30/60/90 days before renewal (a lower score should mean riskier), with its 95%
+  interval (`scoring.statistics`).
 
 Inputs are flat facts the connector reads straight from SQL: score points per account
 (`ScorePoint`), trigger firings (`TriggerFiring`), tickets (`AccountTicket`) and renewals
@@ -13,7 +14,6 @@ Inputs are flat facts the connector reads straight from SQL: score points per ac
 
 from __future__ import annotations
 
-import bisect
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +23,8 @@ from typing import Literal
 
 from scoring.outcomes import AccountTicket, Proportion, RenewalFact, ScorePoint, proportion
 from scoring.rules import TRIGGER_IDS, TierBands
+from scoring.statistics import auc as auc  # re-exported for older imports
+from scoring.statistics import auc_estimate
 
 SCORE = "score"
 """The indicator name of the health score itself (flagged while below `score_below`)."""
@@ -226,30 +228,24 @@ def indicator_accuracy(
 # --- score AUC --------------------------------------------------------------------------------
 
 
-def auc(lost_scores: Sequence[float], won_scores: Sequence[float]) -> float | None:
-    """P(a lost account scored lower than a won one) + 0.5·P(tie): the Mann-Whitney U / (n_lost·n_won).
-
-    1.0 = the score ranks every lost renewal below every won one, 0.5 = no better than chance,
-    0.0 = perfectly backwards. None when either class is empty.
-    """
-    if not lost_scores or not won_scores:
-        return None
-    won = sorted(won_scores)
-    total = 0.0
-    for score in lost_scores:
-        below_or_equal, below = bisect.bisect_right(won, score), bisect.bisect_left(won, score)
-        total += (len(won) - below_or_equal) + 0.5 * (below_or_equal - below)
-    return total / (len(lost_scores) * len(won))
-
-
 @dataclass(frozen=True, slots=True)
 class ScoreAuc:
-    """The score's AUC `days_before` renewal, and how many renewals had a score then."""
+    """The score's AUC `days_before` renewal with its 95% interval, and the renewals it rests on.
+
+    Renewals of one account are not independent: the interval counts accounts (Obuchowski's
+    clustered DeLong, `scoring.statistics`) whenever an account has several renewals.
+    """
 
     days_before: int
     auc: float | None
+    low: float | None
+    high: float | None
+    n: int
     lost: int
     won: int
+    accounts: int
+    method: str
+    small_sample: bool
 
 
 def score_at(points: Sequence[ScorePoint], day: date, carry_days: int) -> int | None:
@@ -273,11 +269,18 @@ def score_auc(
     closed = [r for r in renewals if r.won is not None]
     rows = []
     for k in days_before:
-        lost: list[float] = []
-        won: list[float] = []
+        scores: list[float] = []
+        lost: list[bool] = []
+        accounts: list[str] = []
         for renewal in closed:
             score = score_at(histories.get(renewal.account_id, ()), renewal.close_date - timedelta(days=k), carry_days)
             if score is not None:
-                (won if renewal.won else lost).append(score)
-        rows.append(ScoreAuc(k, auc(lost, won), len(lost), len(won)))
+                scores.append(score)
+                lost.append(renewal.won is False)
+                accounts.append(renewal.account_id)
+        e = auc_estimate(scores, lost, accounts=accounts)
+        positives = e.positives
+        rows.append(
+            ScoreAuc(k, e.value, e.low, e.high, e.n, positives, e.n - positives, e.accounts, e.method, e.small_sample)
+        )
     return tuple(rows)

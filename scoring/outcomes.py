@@ -35,9 +35,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from scoring.rules import TIERS, TierBands
+from scoring.statistics import Z95, Proportion, proportion
+from scoring.statistics import wilson_interval as wilson_interval  # re-exported for older imports
 
-Z95 = 1.959963984540054
-"""The standard normal 97.5% quantile: two-sided 95% intervals."""
 CONTROL_SALT = "healthloop-control-v1"
 """Fixed salt of the control-group hash. Changing it reassigns every intervention: never do that."""
 TIER_ENTRY = "tier_entry"
@@ -157,41 +157,7 @@ class AccountTicket:
     escalation: bool = False
 
 
-# --- proportions and intervals ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Proportion:
-    """successes / n with its 95% Wilson score interval; value and bounds None when n = 0."""
-
-    successes: int
-    n: int
-    value: float | None
-    low: float | None
-    high: float | None
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """(centre ∓ half) with p = x/n, centre = (p + z²/2n)/(1 + z²/n),
-    half = z/(1 + z²/n)·sqrt(p(1-p)/n + z²/4n²); None for n = 0. 5/10 -> (0.2366, 0.7634)."""
-    if not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n (got {successes}/{n})")
-    if n == 0:
-        return None
-    p, z2 = successes / n, z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return low, high
-
-
-def proportion(successes: int, n: int) -> Proportion:
-    """The `Proportion` of successes out of n."""
-    interval = wilson_interval(successes, n)
-    if interval is None:
-        return Proportion(successes, n, None, None, None)
-    return Proportion(successes, n, successes / n, *interval)
+# --- intervals: `Proportion`, `proportion` and `wilson_interval` live in scoring/statistics.py ---------
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from connector.config.settings import load_settings
 from connector.config.yaml_config import load_config
 from connector.jobs.runtime import open_database
 from connector.measure.backtest import run_backtest
-from connector.measure.report_text import format_rate
+from connector.measure.report_text import format_rate, format_score_auc
 from scoring.rules import TIER_LABELS
 
 
@@ -85,8 +85,6 @@ def _print(report: dict[str, Any]) -> None:
                 "-" if row["median_lead_days"] is None else f"{row['median_lead_days']:g}",
             )
     console.print(table)
-    aucs = ", ".join(
-        f"{row['days_before']} days before: " + ("-" if row["auc"] is None else f"{row['auc']:.2f}")
-        for row in report["score_auc"]
-    )
-    console.print(f"score AUC (lost vs won renewals) {aucs}")
+    console.print("score AUC (chance a lost renewal scored below a won one; 0.5 = chance), 95% interval:")
+    for row in report["score_auc"]:
+        console.print(f"  {row['days_before']} days before renewal: {format_score_auc(row)}")

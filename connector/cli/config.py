@@ -16,6 +16,7 @@ from connector.config.settings import load_settings
 from connector.config.yaml_config import EXAMPLE, Config, load_config
 from connector.jobs.runtime import open_database
 from connector.measure.config_diff import diff_configs
+from connector.measure.report_text import format_auc, format_difference, format_rate
 from scoring.rules import TIER_LABELS
 
 
@@ -75,22 +76,29 @@ def _print(report: dict[str, Any]) -> None:
             table.add_row(trigger_id, str(row["old"]), str(row["new"]), f"{row['change']:+d}")
     console.print(table)
     old, new = report["indicators"]["old"], report["indicators"]["new"]
-    accuracy = Table("indicator", "precision now", "proposed", "recall now", "proposed", title="indicator accuracy")
+    accuracy = Table(
+        "indicator", "precision now [95% CI]", "proposed", "recall now [95% CI]", "proposed", title="indicator accuracy"
+    )
     proposed = {row["indicator"]: row for row in new["indicators"]}
     for row in old["indicators"]:
         other = proposed.get(row["indicator"])
         if other and (row["flagged"] or other["flagged"] or row["indicator"] == "score"):
             accuracy.add_row(
                 row["indicator"],
-                _rate(row["precision"]),
-                _rate(other["precision"]),
-                _rate(row["recall"]),
-                _rate(other["recall"]),
+                format_rate(row["precision"]),
+                format_rate(other["precision"]),
+                format_rate(row["recall"]),
+                format_rate(other["recall"]),
             )
     console.print(accuracy)
+    console.print(
+        f"against {old['renewals']['closed']} closed renewal(s) ({old['renewals']['lost']} lost); "
+        "score AUC now vs proposed, and the change with its paired 95% interval:"
+    )
+    for row in report["score_auc_change"]:
+        console.print(
+            f"  {row['days_before']} days before renewal: now {format_auc(row['old'])}; proposed "
+            f"{format_auc(row['new'])}; change {format_difference(row)}"
+        )
     if not old["renewals"]["closed"]:
         console.print("no closed renewals stored yet: `healthloop outcomes import FILE` or `outcomes pull`")
-
-
-def _rate(p: dict[str, Any]) -> str:
-    return "-" if not p["n"] else f"{p['value']:.0%} ({p['successes']}/{p['n']})"

@@ -35,7 +35,7 @@ def report_command(since: datetime | None, groupings: tuple[str, ...], as_json: 
         measured = measure_report(session, scoring, datetime.now(UTC).date(), since.date() if since else None)
         report = measured.report
         if html_path is not None:
-            write_html(html_path, session, scoring, measured)
+            write_html(html_path, session, measured)
             click.echo(f"wrote {html_path}", err=True)
     if as_json:
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -19,8 +19,9 @@ from connector.crm.outcomes import pull_outcomes
 from connector.crm.sync import CrmSync
 from connector.demo.data import ACCOUNTS, DemoAccount
 from connector.jobs.runtime import Runtime
+from connector.measure.backtest import run_backtest
 from connector.measure.report import build_report
-from connector.measure.report_text import print_report
+from connector.measure.report_text import print_indicators, print_report
 from crm_adapters.sandbox import SandboxServer
 from scoring.rules import TIER_LABELS
 
@@ -101,7 +102,13 @@ class DemoCrm:
         )
         with rt.sessions() as session:
             report = build_report(session, rt.config.scoring, now.date())
+            replayed = run_backtest(session, rt.config.scoring, now.date() - timedelta(days=89), now.date(), None)
         print_report(report, console, ("all", "trigger"))
+        console.print(
+            "[bold]healthloop backtest[/bold] (the last 90 days replayed under the live rules; with this few renewals "
+            "every interval is wide, which is the point):"
+        )
+        print_indicators(replayed, console)
         console.print(
             "recoveries are still pending (the 14-day windows have not elapsed): run `healthloop report` later, "
             "or `healthloop report --html report.html` for the charts"

@@ -1,7 +1,9 @@
-"""Measure and Learn: renewal outcomes as facts (`renewals`), the save/response/uplift report and its
-HTML page (`report`, `report_html`), replaying history under a config (`backtest`, `config_diff`),
-fitting weights and bands to outcomes (`calibrate`), and proposing which events mean what from stored
-use (`suggest`). Everything here reads; nothing is applied.
+"""Measure and Learn: renewal outcomes as facts (`renewals`), when each account began (`account_starts`:
+nothing before it is judged or counted), the save/response/uplift report and its HTML page and charts
+(`report`, `report_text`, `report_html`, `report_charts`), indicator accuracy with its intervals
+(`indicator_data`), replaying history under a config (`backtest`, `config_diff`), fitting weights
+and bands to outcomes (`calibrate`), and proposing which events mean what from stored use (`suggest`).
+Everything here reads; nothing is applied.
 
 May import: `connector.health` (history), `connector.store`, `connector.config`, `connector.errors`,
 `scoring`. Not the CRM, the queue or the HTTP edge.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.health.history import AccountHistory, load_histories, lookback_days
+from connector.measure.account_starts import account_starts
+from connector.measure.indicator_data import indicator_json
 from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
 from connector.store.models import Account
 from scoring.assess import assess
@@ -39,9 +41,16 @@ class Replay:
     scores: dict[date, int] = field(default_factory=dict)
 
 
-def replay(history: AccountHistory, days: list[date], rules: ScoringRules) -> Replay:
-    """Score every day in order, feeding each day's score and alerts into the next, as the job would."""
+def replay(history: AccountHistory, days: list[date], rules: ScoringRules, start: date | None) -> Replay:
+    """Score every day in order, feeding each day's score and alerts into the next, as the job would.
+
+    Days before the account's `start` (`account_starts`) are not judged at all: no score, tier or
+    trigger, so nothing is counted for them; an account with no known start is not judged on any day.
+    """
     result = Replay()
+    if start is None:
+        return result
+    days = [day for day in days if day >= start]
     scores: dict[date, int] = {}
     open_alerts: dict[str, OpenAlert] = {}
     last_cleared: dict[str, date] = {}
@@ -94,30 +103,13 @@ def summarize(replays: dict[str, Replay], losses: dict[str, tuple[date, str]]) -
 
 
 def indicators(replays: dict[str, Replay], renewals: list[RenewalFact], rules: ScoringRules) -> dict[str, Any]:
-    """Per trigger and for the score: precision, recall and lead time before lost renewals; the score's
-    AUC 30/60/90 days before renewal (scoring.indicators)."""
+    """Per trigger and for the score: precision and recall with 95% Wilson intervals and their counts
+    (renewals, lost, flagged), lead time before lost renewals; the score's AUC 30/60/90 days before
+    renewal with its 95% interval, clustered by account (`indicator_data.indicator_json`)."""
     histories = {a: [ScorePoint(d, s) for d, s in sorted(r.scores.items())] for a, r in replays.items()}
     firings = [TriggerFiring(a, t, d) for a, r in replays.items() for t, days in r.fired.items() for d in days]
-    score_below = rules.tiers.monitor
-    accuracy = indicator_accuracy(renewals, histories, firings, score_below=score_below)
-    return {
-        "renewals": {
-            "closed": sum(1 for r in renewals if r.won is not None),
-            "lost": sum(r.won is False for r in renewals),
-        },
-        "indicators": [
-            {
-                "indicator": row.indicator,
-                "flagged": row.flagged,
-                "true_positives": row.true_positives,
-                "precision": asdict(row.precision),
-                "recall": asdict(row.recall),
-                "median_lead_days": row.median_lead_days,
-            }
-            for row in accuracy
-        ],
-        "score_auc": [asdict(row) for row in score_auc(renewals, histories)],
-    }
+    accuracy = indicator_accuracy(renewals, histories, firings, score_below=rules.tiers.monitor)
+    return indicator_json(accuracy, score_auc(renewals, histories), renewals)
 
 
 def _leads(days_by_account: dict[str, list[date]], losses: dict[str, tuple[date, str]]) -> dict[str, Any]:
@@ -140,9 +132,10 @@ def run_backtest(
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     accounts = list(session.scalars(select(Account.account_id)))
     histories = load_histories(session, accounts, first - timedelta(days=lookback_days(rules)), last)
+    starts = account_starts(session, accounts)
     stored = known_losses(session)
     renewals = stored_renewals(session)
-    replays = {account: replay(history, days, rules) for account, history in histories.items()}
+    replays = {account: replay(history, days, rules, starts.get(account)) for account, history in histories.items()}
     report = summarize(replays, stored | (read_outcomes(outcomes) if outcomes else {}))
     if outcomes:
         renewals += [RenewalFact(r.account_id, r.day, r.outcome == "won") for r in read_outcome_csv(outcomes)]

@@ -2,12 +2,15 @@
 
 Stored history is replayed day by day under the live config and under the proposed one (the
 backtest's replay): how many accounts end in another tier, which triggers fire more or less often,
-and how the indicators do against known renewals, old vs new. Nothing is written.
+and how the indicators do against known renewals, old vs new: precision and recall with their
+intervals, and the change in the score's AUC with the paired interval of the difference (the same
+renewals scored both ways). Nothing is written.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,10 +19,17 @@ from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
 from connector.health.history import load_histories, lookback_days
+from connector.measure.account_starts import account_starts
 from connector.measure.backtest import Replay, indicators, replay
 from connector.measure.renewals import stored_renewals
 from connector.store.models import Account
+from scoring.indicators import score_at
+from scoring.outcomes import RenewalFact, ScorePoint
 from scoring.rules import TRIGGER_IDS
+from scoring.statistics import auc_difference
+
+CARRY_DAYS = 7
+"""As `scoring.indicators.score_auc`: the latest score within a week up to the day counts."""
 
 
 def changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -62,9 +72,10 @@ def diff_configs(session: Session, live: Config, new: Config, days: int, last: d
     lookback = max(lookback_days(live.scoring), lookback_days(new.scoring))
     accounts = list(session.scalars(select(Account.account_id)))
     histories = load_histories(session, accounts, first - timedelta(days=lookback), last)
+    starts = account_starts(session, accounts)
     renewals = stored_renewals(session)
-    old_replays = {a: replay(h, dates, live.scoring) for a, h in histories.items()}
-    new_replays = {a: replay(h, dates, new.scoring) for a, h in histories.items()}
+    old_replays = {a: replay(h, dates, live.scoring, starts.get(a)) for a, h in histories.items()}
+    new_replays = {a: replay(h, dates, new.scoring, starts.get(a)) for a, h in histories.items()}
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -75,4 +86,45 @@ def diff_configs(session: Session, live: Config, new: Config, days: int, last: d
             "old": indicators(old_replays, renewals, live.scoring),
             "new": indicators(new_replays, renewals, new.scoring),
         },
+        "score_auc_change": score_auc_change(old_replays, new_replays, renewals),
     }
+
+
+def score_auc_change(
+    old: dict[str, Replay],
+    new: dict[str, Replay],
+    renewals: list[RenewalFact],
+    days_before: tuple[int, ...] = (30, 60, 90),
+) -> list[dict[str, Any]]:
+    """New minus old score AUC `k` days before each closed renewal, on the renewals both configs scored
+    then, with the paired 95% interval (clustered by account when one has several renewals)."""
+    closed = [r for r in renewals if r.won is not None]
+    rows = []
+    for k in days_before:
+        was: list[float] = []
+        now: list[float] = []
+        lost: list[bool] = []
+        ids: list[str] = []
+        for renewal in closed:
+            day = renewal.close_date - timedelta(days=k)
+            before = _score_on(old.get(renewal.account_id), day)
+            after = _score_on(new.get(renewal.account_id), day)
+            if before is not None and after is not None:
+                was.append(before)
+                now.append(after)
+                lost.append(renewal.won is False)
+                ids.append(renewal.account_id)
+        difference = auc_difference(now, was, lost, accounts=ids)
+        rows.append(
+            {"days_before": k, "new": asdict(difference.first), "old": asdict(difference.second)}
+            | {key: value for key, value in asdict(difference).items() if key not in ("first", "second")}
+        )
+    return rows
+
+
+def _score_on(replayed: Replay | None, day: date) -> int | None:
+    """The replayed score on `day` or the latest in the CARRY_DAYS before it (as `score_at` reads stored ones)."""
+    if replayed is None:
+        return None
+    history = [ScorePoint(d, s) for d, s in replayed.scores.items()]
+    return score_at(history, day, CARRY_DAYS)

@@ -3,12 +3,15 @@
 Facts come from SQL (interventions with their task outcome and control flag, score history,
 renewals from the CRM or `outcomes import`); the measuring is `scoring.outcomes` (pure). The
 tables: save rate and response rate with 95% intervals, median days to recovery, and the uplift
-over the control group, overall and per trigger, tier, channel and owner.
+over the control group, overall and per trigger, tier, channel and owner; and how well each
+indicator foretold lost renewals (precision, recall, the score's AUC, each with its interval and
+counts). A stored row dated before its account's start is never counted.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.measure.account_starts import account_starts, started
+from connector.measure.indicator_data import load_indicators
 from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore, Alert, Intervention, Ticket
 from connector.store.sql import chunks, in_list
@@ -69,6 +74,7 @@ def load_facts(
     ]
     accounts = sorted({f.account_id for f in facts})
     first = min((f.created_on for f in facts), default=None)
+    starts = account_starts(session, accounts)
     histories: dict[str, list[ScorePoint]] = defaultdict(list)
     for chunk in chunks(accounts):
         scores = select(AccountScore.account_id, AccountScore.day, AccountScore.score).where(
@@ -77,7 +83,8 @@ def load_facts(
         if first is not None:
             scores = scores.where(AccountScore.day >= first)
         for account_id, day, score in session.execute(scores.order_by(AccountScore.day)):
-            histories[account_id].append(ScorePoint(day, score))
+            if started(starts, account_id, day):
+                histories[account_id].append(ScorePoint(day, score))
     return facts, dict(histories), stored_renewals(session, accounts)
 
 
@@ -100,18 +107,19 @@ def load_tickets(session: Session, since: date) -> list[AccountTicket]:
     return tickets
 
 
-def load_firings(session: Session, since: date) -> list[TriggerFiring]:
-    """Every alert fired on or after `since`, as a trigger firing."""
+def load_firings(session: Session, since: date, starts: Mapping[str, date]) -> list[TriggerFiring]:
+    """Every alert fired on or after `since` (and the account's start), as a trigger firing."""
     query = select(Alert.account_id, Alert.trigger_id, Alert.fired_on).where(Alert.fired_on >= since)
-    return [TriggerFiring(a, t, d) for a, t, d in session.execute(query)]
+    return [TriggerFiring(a, t, d) for a, t, d in session.execute(query) if started(starts, a, d)]
 
 
-def load_histories(session: Session, since: date) -> dict[str, list[ScorePoint]]:
-    """Every account's score points on or after `since`, in day order."""
+def load_histories(session: Session, since: date, starts: Mapping[str, date]) -> dict[str, list[ScorePoint]]:
+    """Every account's score points on or after `since` and its start, in day order."""
     histories: dict[str, list[ScorePoint]] = defaultdict(list)
     query = select(AccountScore.account_id, AccountScore.day, AccountScore.score).where(AccountScore.day >= since)
     for account_id, day, score in session.execute(query.order_by(AccountScore.day)):
-        histories[account_id].append(ScorePoint(day, score))
+        if started(starts, account_id, day):
+            histories[account_id].append(ScorePoint(day, score))
     return dict(histories)
 
 
@@ -135,10 +143,11 @@ def measure_report(session: Session, scoring: ScoringRules, as_of: date, since: 
     signals_from = start - timedelta(days=SIGNAL_LOOKBACK_DAYS)
     first = min((f.created_on for f in facts), default=signals_from)
     tickets = load_tickets(session, min(first, signals_from))
+    starts = account_starts(session)
     ratio = reactive_ratio(
-        load_histories(session, signals_from),
+        load_histories(session, signals_from, starts),
         tickets,
-        load_firings(session, signals_from),
+        load_firings(session, signals_from, starts),
         start,
         as_of,
         bands=scoring.tiers,
@@ -165,6 +174,7 @@ def measure_report(session: Session, scoring: ScoringRules, as_of: date, since: 
             "deflection": None if deflected.ratio is None else 1 - deflected.ratio,
             "min_group_size": rules.min_group_size,
         },
+        "indicators": load_indicators(session, scoring.tiers.monitor),
     }
     return Measured(as_of, facts, histories, renewals, outcomes, report)
 

@@ -1,15 +1,13 @@
 """`healthloop report --html FILE`: the report as one self-contained page for a quarterly review.
 
-Everything is inline: CSS in a `<style>` block, charts as base64 PNGs drawn by matplotlib's Agg
-canvas (through `matplotlib.figure.Figure`, never pyplot, so no GUI backend and no global state).
-No network, no external files. Small samples are kept visibly small: every rate carries its n and
-its 95% interval, and rows under the sample floor are marked "small sample".
+Everything is inline: CSS in a `<style>` block, charts as base64 PNGs (`report_charts`). No network,
+no external files. Small samples are kept visibly small: every rate and AUC carries its counts and its
+95% interval (the charts draw it), and rows under the sample floor are marked "small sample". Tier
+counts never include a day before an account's start.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -20,25 +18,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.measure.account_starts import account_starts, started
 from connector.measure.report import Measured
+from connector.measure.report_charts import (
+    accuracy_chart,
+    auc_chart,
+    lead_chart,
+    recovery_chart,
+    save_rate_chart,
+    tier_chart,
+)
 from connector.measure.report_text import deflection_line, reactive_line
-from connector.store.models import AccountScore, Alert, Renewal
-from connector.store.sql import chunks, in_list
-from scoring.indicators import IndicatorAccuracy, TriggerFiring, indicator_accuracy
-from scoring.outcomes import RenewalFact, ScorePoint
-from scoring.rules import TIER_LABELS, TIERS, ScoringRules
+from connector.store.models import AccountScore
 
 TIER_HISTORY_WEEKS = 26
 """The tier chart covers the last half year (or from `--since`, whichever is later)."""
-TIER_COLOURS = {
-    "healthy": "#2e7d32",
-    "monitor": "#9ccc65",
-    "at_risk": "#ffb300",
-    "critical": "#ef6c00",
-    "churning": "#c62828",
-}
-TREATED, CONTROL = "#1565c0", "#9e9e9e"
-INDICATOR_LOOKBACK_DAYS = 90
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222; margin: 2em auto;
@@ -68,7 +62,10 @@ def tier_weeks(session: Session, first: date, last: date) -> dict[date, Counter[
     query = select(AccountScore.account_id, AccountScore.day, AccountScore.tier).where(
         AccountScore.day >= first, AccountScore.day <= last
     )
+    starts = account_starts(session)
     for account_id, day, tier in session.execute(query):
+        if not started(starts, account_id, day):
+            continue
         week = day - timedelta(days=day.weekday())
         seen = latest.get((week, account_id))
         if seen is None or day > seen[0]:
@@ -77,147 +74,6 @@ def tier_weeks(session: Session, first: date, last: date) -> dict[date, Counter[
     for (week, _), (_, tier) in latest.items():
         weeks[week][tier] += 1
     return dict(sorted(weeks.items()))
-
-
-def indicator_rows(session: Session, scoring: ScoringRules) -> tuple[int, tuple[IndicatorAccuracy, ...]]:
-    """(closed renewals, per-indicator accuracy) from stored renewals, alerts and score history."""
-    renewals = [
-        RenewalFact(a, d, None if s == "open" else s == "won")
-        for a, d, s in session.execute(select(Renewal.account_id, Renewal.close_date, Renewal.status))
-    ]
-    closed = [r for r in renewals if r.won is not None]
-    if not closed:
-        return 0, ()
-    accounts = sorted({r.account_id for r in closed})
-    first = min(r.close_date for r in closed) - timedelta(days=INDICATOR_LOOKBACK_DAYS)
-    histories: dict[str, list[ScorePoint]] = defaultdict(list)
-    firings: list[TriggerFiring] = []
-    for chunk in chunks(accounts):
-        scores = select(AccountScore.account_id, AccountScore.day, AccountScore.score).where(
-            in_list(session, AccountScore.account_id, chunk), AccountScore.day >= first
-        )
-        for account_id, day, score in session.execute(scores):
-            histories[account_id].append(ScorePoint(day, score))
-        alerts = select(Alert.account_id, Alert.trigger_id, Alert.fired_on).where(
-            in_list(session, Alert.account_id, chunk), Alert.fired_on >= first
-        )
-        firings += [TriggerFiring(a, t, d) for a, t, d in session.execute(alerts)]
-    rows = indicator_accuracy(
-        closed, histories, firings, score_below=scoring.tiers.monitor, lookback_days=INDICATOR_LOOKBACK_DAYS
-    )
-    return len(closed), rows
-
-
-# --- charts -----------------------------------------------------------------------------------
-
-
-def _figure(width: float = 9.0, height: float = 3.6) -> Any:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="chart" src="data:image/png;base64,{data}">'
-
-
-def tier_chart(weeks: dict[date, Counter[str]]) -> str:
-    figure = _figure()
-    axes = figure.add_subplot()
-    days = list(weeks)
-    bottom = [0] * len(days)
-    for tier in TIERS:
-        counts = [weeks[d][tier] for d in days]
-        axes.bar(days, counts, width=5, bottom=bottom, color=TIER_COLOURS[tier], label=TIER_LABELS[tier])
-        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-    axes.set_ylabel("accounts")
-    axes.set_title("Accounts per tier, by week")
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
-    figure.autofmt_xdate()
-    return _png(figure)
-
-
-def _error(p: dict[str, Any]) -> tuple[float, float]:
-    return p["value"] - p["low"], p["high"] - p["value"]
-
-
-def save_rate_chart(rows: Sequence[dict[str, Any]]) -> str:
-    """Left: save rate per playbook row, treated vs control, 95% bars and n. Right: the uplift and its interval."""
-    figure = _figure(10, 0.9 + 0.7 * len(rows))
-    rates, uplifts = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
-    labels = [row["key"] + (" (small sample)" if row["uplift"]["small_sample"] else "") for row in rows]
-    for arm, colour, offset in (("treated", TREATED, -0.15), ("control", CONTROL, 0.15)):
-        labelled = False
-        for y, row in enumerate(rows):
-            p = row[arm]["saves"]
-            if not p["n"]:
-                continue
-            low, high = _error(p)
-            rates.errorbar(
-                p["value"], y + offset, xerr=[[low], [high]], fmt="o", color=colour, capsize=4,
-                label=None if labelled else arm,
-            )  # fmt: skip
-            labelled = True
-            rates.annotate(
-                f"{p['value']:.0%} ({p['successes']}/{p['n']})", (p["value"], y + offset),
-                textcoords="offset points", xytext=(6, 4), fontsize=7, color=colour,
-            )  # fmt: skip
-    rates.set_yticks(range(len(rows)), labels)
-    rates.set_xlim(-0.02, 1.3)
-    rates.set_xlabel("save rate (95% interval)")
-    rates.set_ylim(len(rows) - 0.5, -0.5)
-    if any(row[arm]["saves"]["n"] for row in rows for arm in ("treated", "control")):
-        rates.legend(fontsize="small", loc="lower right")
-    for y, row in enumerate(rows):
-        u = row["uplift"]
-        if u["difference"] is None:
-            uplifts.annotate("no control yet", (0, y), ha="center", fontsize=7, color="#777")
-            continue
-        uplifts.errorbar(
-            u["difference"], y, xerr=[[u["difference"] - u["low"]], [u["high"] - u["difference"]]],
-            fmt="s", color="#6a1b9a", capsize=4, alpha=0.5 if u["small_sample"] else 1.0,
-        )  # fmt: skip
-    uplifts.axvline(0, color="#444", linewidth=0.8)
-    uplifts.set_xlim(-1.05, 1.05)
-    uplifts.set_xlabel("uplift vs control (95% interval)")
-    figure.suptitle("Save rate per playbook row")
-    return _png(figure)
-
-
-def recovery_chart(treated: Sequence[int], control: Sequence[int]) -> str:
-    figure = _figure()
-    axes = figure.add_subplot()
-    top = max([*treated, *control, 1])
-    bins = [b - 0.5 for b in range(0, top + 2)]
-    axes.hist(
-        [list(treated), list(control)], bins=bins, stacked=True, color=[TREATED, CONTROL],
-        label=[f"treated (n={len(treated)})", f"control (n={len(control)})"],
-    )  # fmt: skip
-    axes.set_xlabel("days from intervention to recovery")
-    axes.set_ylabel("interventions")
-    axes.set_title("Time to recovery")
-    axes.legend(fontsize="small")
-    return _png(figure)
-
-
-def lead_chart(rows: Sequence[IndicatorAccuracy]) -> str:
-    figure = _figure(9, 0.9 + 0.45 * len(rows))
-    axes = figure.add_subplot()
-    for y, row in enumerate(rows):
-        axes.barh(y, row.median_lead_days or 0, color=TREATED, alpha=0.7)
-        axes.scatter(row.lead_days, [y] * len(row.lead_days), color="#222", s=10, zorder=3)
-        axes.annotate(
-            f"{row.median_lead_days:g} d (n={row.true_positives})", (row.median_lead_days or 0, y),
-            textcoords="offset points", xytext=(4, -3), fontsize=7,
-        )  # fmt: skip
-    axes.set_yticks(range(len(rows)), [row.indicator for row in rows])
-    axes.invert_yaxis()
-    axes.set_xlabel("days before the lost renewal closed (bar: median, dots: each loss)")
-    axes.set_title("Indicator lead time")
-    return _png(figure)
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -264,23 +120,20 @@ def group_table(by: str, rows: Sequence[dict[str, Any]], min_group_size: int) ->
     return "\n".join(lines)
 
 
-def indicator_table(rows: Sequence[IndicatorAccuracy]) -> str:
+def indicator_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = [
         "<table><thead><tr><th>indicator</th><th>flagged</th><th>precision [95% CI]</th><th>recall [95% CI]</th>"
         "<th>median lead (days)</th></tr></thead><tbody>"
     ]
     for row in rows:
-        if not row.flagged and row.indicator != "score":
+        if not row["flagged"] and row["indicator"] != "score":
             continue
-        median = "-" if row.median_lead_days is None else f"{row.median_lead_days:g} (n={row.true_positives})"
-        cells = (str(row.flagged), _rate(_p(row.precision)), _rate(_p(row.recall)), median)
-        lines.append(f"<tr><td>{escape(row.indicator)}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells))
+        lead = row["median_lead_days"]
+        median = "-" if lead is None else f"{lead:g} (n={row['true_positives']})"
+        cells = (str(row["flagged"]), _rate(row["precision"]), _rate(row["recall"]), median)
+        lines.append(f"<tr><td>{escape(row['indicator'])}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells))
     lines.append("</tbody></table>")
     return "\n".join(lines)
-
-
-def _p(p: Any) -> dict[str, Any]:
-    return {"successes": p.successes, "n": p.n, "value": p.value, "low": p.low, "high": p.high}
 
 
 def _kpis(report: dict[str, Any]) -> str:
@@ -303,13 +156,10 @@ def _kpis(report: dict[str, Any]) -> str:
     )
 
 
-def render_html(
-    measured: Measured,
-    weeks: dict[date, Counter[str]],
-    closed_renewals: int,
-    indicators: Sequence[IndicatorAccuracy],
-) -> str:
+def render_html(measured: Measured, weeks: dict[date, Counter[str]]) -> str:
     report = measured.report
+    accuracy = report["indicators"]
+    indicators, closed_renewals = accuracy["indicators"], accuracy["renewals"]["closed"]
     min_group_size = report["deflection"]["min_group_size"]
     parts = [
         "<!DOCTYPE html>",
@@ -341,16 +191,19 @@ def render_html(
         parts.append(recovery_chart(treated, control))
     else:
         parts.append('<p class="note">No intervention has been followed by a recovery yet.</p>')
-    parts.append("<h2>Indicator lead time</h2>")
-    leading = [row for row in indicators if row.lead_days]
+    parts.append("<h2>Indicator accuracy and lead time</h2>")
+    leading = [row for row in indicators if row["lead_days"]]
     if not closed_renewals:
         parts.append('<p class="note">No closed renewals yet: lead times appear once renewals are won or lost.</p>')
     else:
-        lost = indicators[0].lost if indicators else 0
+        lost = accuracy["renewals"]["lost"]
         parts.append(
             f'<p class="meta">Against {closed_renewals} closed renewal(s), {lost} lost, '
-            f"{INDICATOR_LOOKBACK_DAYS}-day lookback.{_small(lost < min_group_size)}</p>"
+            f"{accuracy['lookback_days']}-day lookback.{_small(lost < min_group_size)}</p>"
         )
+        shown = [row for row in indicators if row["flagged"] or row["indicator"] == "score"]
+        parts.append(accuracy_chart(shown))
+        parts.append(auc_chart(accuracy["score_auc"]))
         if leading:
             parts.append(lead_chart(leading))
         else:
@@ -364,10 +217,9 @@ def render_html(
     return "\n".join(parts)
 
 
-def write_html(path: Path, session: Session, scoring: ScoringRules, measured: Measured) -> None:
+def write_html(path: Path, session: Session, measured: Measured) -> None:
     """Load what the page needs beyond the terminal report, render and write it."""
     last = measured.as_of
     first = last - timedelta(weeks=TIER_HISTORY_WEEKS)
     weeks = tier_weeks(session, first, last)
-    closed, indicators = indicator_rows(session, scoring)
-    path.write_text(render_html(measured, weeks, closed, indicators), encoding="utf-8")
+    path.write_text(render_html(measured, weeks), encoding="utf-8")

@@ -18,6 +18,30 @@ def format_rate(p: dict[str, Any]) -> str:
     return f"{p['value']:.0%} [{p['low']:.0%}-{p['high']:.0%}] ({p['successes']}/{p['n']})"
 
 
+def format_auc(e: dict[str, Any]) -> str:
+    """An AucEstimate (as JSON): "0.61 [0.50-0.72] (n=113, 41 lost, 113 accounts)", "-" and the counts without one."""
+    counts = f"(n={e['n']}, {e['positives']} lost, {e['accounts']} accounts)"
+    if e["value"] is None:
+        return f"- {counts}"
+    interval = "" if e["low"] is None else f" [{e['low']:.2f}-{e['high']:.2f}]"
+    return f"{e['value']:.2f}{interval} {counts}" + (" small sample" if e["small_sample"] else "")
+
+
+def format_score_auc(row: dict[str, Any]) -> str:
+    """A ScoreAuc row (as JSON), as `format_auc` writes an estimate."""
+    keys = ("n", "accounts", "small_sample", "low", "high")
+    return format_auc({"value": row["auc"], "positives": row["lost"], **{k: row[k] for k in keys}})
+
+
+def format_difference(d: dict[str, Any]) -> str:
+    """An AucDifference (as JSON): "+0.04 [-0.01 to +0.09] (paired, DeLong)"."""
+    if d["difference"] is None:
+        return "-"
+    interval = "" if d["low"] is None else f" [{d['low']:+.3f} to {d['high']:+.3f}]"
+    method = "clustered by account" if d["method"] == "obuchowski" else "DeLong"
+    return f"{d['difference']:+.3f}{interval} (paired, {method})"
+
+
 def _uplift(u: dict[str, Any]) -> str:
     if u["difference"] is None:
         return "-"
@@ -51,6 +75,32 @@ def print_report(report: dict[str, Any], console: Console, groupings: Sequence[s
         console.print(table)
     console.print(reactive_line(report["reactive"]))
     console.print(deflection_line(report["deflection"]))
+    print_indicators(report["indicators"], console)
+
+
+def print_indicators(data: dict[str, Any], console: Console) -> None:
+    """Precision and recall per indicator with intervals and counts, and the score's AUC, against closed renewals."""
+    renewals = data["renewals"]
+    if not renewals["closed"]:
+        console.print(
+            "indicator accuracy: no closed renewals yet (`healthloop outcomes import FILE` or `outcomes pull`)"
+        )
+        return
+    table = Table(
+        "indicator", "flagged", "precision [95% CI] (lost/flagged)", "recall [95% CI] (flagged/lost)",
+        "median lead (days)", title=f"indicator accuracy against {renewals['closed']} closed renewal(s), "
+        f"{renewals['lost']} lost ({data.get('lookback_days', 90)}-day lookback)", title_justify="left",
+    )  # fmt: skip
+    for row in data["indicators"]:
+        if row["flagged"] or row["indicator"] == "score":
+            median = row["median_lead_days"]
+            table.add_row(
+                row["indicator"], str(row["flagged"]), format_rate(row["precision"]), format_rate(row["recall"]),
+                "-" if median is None else f"{median:g}",
+            )  # fmt: skip
+    console.print(table)
+    for row in data["score_auc"]:
+        console.print(f"score AUC {row['days_before']} days before renewal: {format_score_auc(row)}")
 
 
 def reactive_line(reactive: dict[str, Any]) -> str:
