@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import MutableMapping
+from datetime import date, datetime
 
 from scoring.alerts import reconcile
 from scoring.daily import read_daily
@@ -60,21 +61,26 @@ def assess(
     prior: PriorState,
     decided_at: datetime,
     population: Population = UNKNOWN_POPULATION,
+    *,
+    counted: MutableMapping[date, int] | None = None,
+    interventions: bool = True,
 ) -> Assessment:
     """Signals -> score -> tier -> trend -> triggers -> alert lifecycle -> interventions, for one account and day.
 
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
     the interventions' due times; `population` (peers' activity, the events that exist) is what the
     connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
+    `counted` carries meaningful-action counts between the days of a replay (see `read_daily`);
+    `interventions=False` skips the playbook for replays that never act (no intervention is decided).
     """
-    daily = read_daily(timeline, rules)
+    daily = read_daily(timeline, rules, counted)
     signals = compute_signals(timeline, rules, daily, population)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)
     movement = trend(score.value, prior.score_days_ago.get(rules.trend.window_days), rules.trend)
     hits = evaluate(timeline, score, tier, movement, prior, rules, daily, population)
     fired, _still_open, cleared = reconcile(hits, prior, timeline.as_of, rules)
-    interventions = plan(timeline, score, tier, movement, hits, fired, prior, rules, decided_at)
+    planned = plan(timeline, score, tier, movement, hits, fired, prior, rules, decided_at) if interventions else ()
     return Assessment(
         account_id=timeline.account_id,
         as_of=timeline.as_of,
@@ -84,7 +90,7 @@ def assess(
         hits=tuple(hits),
         fired=fired,
         cleared=cleared,
-        interventions=interventions,
+        interventions=planned,
         reason=reason_line(score),
         config_version=config_version(rules),
     )

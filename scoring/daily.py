@@ -3,7 +3,7 @@ last active day, and the small date helpers every signal and trigger shares."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -65,11 +65,23 @@ class Daily:
         return ((day, n) for days_ago, day, n in self.rows if offset <= days_ago < end)
 
 
-def read_daily(timeline: AccountTimeline, rules: ScoringRules) -> Daily:
-    """Count each day's meaningful actions once and find the account's start and last active day."""
+def read_daily(
+    timeline: AccountTimeline, rules: ScoringRules, counted: MutableMapping[date, int] | None = None
+) -> Daily:
+    """Count each day's meaningful actions once and find the account's start and last active day.
+
+    `counted` (day -> meaningful actions of this account under these rules) carries the counts from
+    one day's timeline to the next when a replay walks an account's days in order.
+    """
     count, as_of = meaningful_counter(rules), timeline.as_of
     newest_first = sorted(rollups(timeline), key=lambda a: a.day, reverse=True)
-    ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
+    if counted is None:
+        ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
+    else:
+        for a in newest_first:
+            if a.day not in counted:
+                counted[a.day] = count(a)
+        ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
     last_active = next((a.day for _, a, n in ordered if n > 0), None)
     active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
     return Daily(ordered, _start(timeline, active), last_active)
