@@ -181,5 +181,5 @@ def why_no_work(timeline: AccountTimeline, rules: ScoringRules, latest_renewal: 
     silence = days_inactive(timeline, rules)
     horizon = silence_horizon(rules)
     if silence is not None and silence[0] > horizon:
-        return f"silent for {silence[0]} days, past the playbook's {horizon}-day horizon"
+        return f"no meaningful activity for more than {horizon} days, the playbook's horizon"
     return None

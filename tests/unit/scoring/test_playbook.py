@@ -158,12 +158,15 @@ def test_the_control_group_is_a_stable_per_trigger_share_of_interventions():
 def test_no_work_for_an_account_silent_past_the_win_back_window():
     assert why_no_work(timeline(days=steady(10, WORK, first=60)), RULES, None) is None, "60 days: still win-back"
     gone = why_no_work(timeline(days=steady(10, WORK, first=61)), RULES, None)
-    assert gone == "silent for 61 days, past the playbook's 60-day horizon"
+    assert gone == "no meaningful activity for more than 60 days, the playbook's horizon"
 
 
 def test_an_account_never_active_counts_its_silence_from_its_start():
     assert why_no_work(timeline(signed_up=5), RULES, None) is None, "a new account still gets setup help"
-    assert why_no_work(timeline(signed_up=90), RULES, None) == "silent for 90 days, past the playbook's 60-day horizon"
+    assert (
+        why_no_work(timeline(signed_up=90), RULES, None)
+        == "no meaningful activity for more than 60 days, the playbook's horizon"
+    )
 
 
 def test_the_silence_horizon_is_configurable_and_defaults_to_the_inactivity_window():
