@@ -3,8 +3,11 @@ leave two open alerts for one problem, and never create today's work for account
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+import orjson
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -163,3 +166,34 @@ def test_an_account_whose_latest_renewal_closed_lost_gets_no_new_work_until_a_la
         session.execute(Alert.__table__.delete())
     _run(env, "score", "acct_recent")
     assert set(_interventions(runtime)) == {"acct_recent"}, "renewed after the churn: a customer again"
+
+
+def test_accounts_history_reads_any_stored_range_as_a_table_json_or_csv(tmp_path, runtime, database_url):
+    rows = exported_account("acct_back", active_days=range(0, 10), signed_up_days_ago=150)
+    rows += exported_account("acct_back", active_days=range(40, 150))[1:]
+    export = write_export(tmp_path / "export.jsonl", rows)
+    env = {"HEALTHLOOP_DATABASE_URL": database_url, "HEALTHLOOP_REDIS_URL": runtime.settings.redis_url}
+    _run(env, "import", str(export), "--no-progress")
+    _run(env, "score", "acct_back", "--from", day_ago(160).isoformat())
+    everything = orjson.loads(_run(env, "accounts", "history", "acct_back", "--json"))
+    assert [day["day"] for day in everything] == [day_ago(n).isoformat() for n in range(150, -1, -1)]
+    assert set(everything[0]) == {
+        "day", "score", "tier", "trend_delta", "trend_direction", "activity", "engagement", "milestones", "recency",
+        "open_triggers", "reason",
+    }  # fmt: skip
+    by_day = {day["day"]: day for day in everything}
+    assert "inactive" in by_day[day_ago(20).isoformat()]["open_triggers"], "silent since 40 days ago"
+    assert "inactive" not in by_day[day_ago(5).isoformat()]["open_triggers"], "active again"
+    start, end = day_ago(130).isoformat(), day_ago(100).isoformat()
+    window = orjson.loads(_run(env, "accounts", "history", "acct_back", "--from", start, "--to", end, "--json"))
+    assert window == [day for day in everything if start <= day["day"] <= end] and len(window) == 31
+    table = list(csv.DictReader(io.StringIO(_run(env, "accounts", "history", "acct_back", "--csv", "--to", end))))
+    assert len(table) == 51 and table[0]["day"] == day_ago(150).isoformat()
+    assert table[-1]["score"] == str(by_day[end]["score"])
+    assert table[-1]["open_triggers"] == ";".join(by_day[end]["open_triggers"])
+    printed = _run(env, "accounts", "history", "acct_back", "--from", start, "--to", end)
+    assert "31 day(s)" in printed
+    unknown = CliRunner().invoke(cli, ["accounts", "history", "nobody"], env=env)
+    assert unknown.exit_code == 1 and "no account 'nobody'" in unknown.output
+    backwards = CliRunner().invoke(cli, ["accounts", "history", "acct_back", "--from", end, "--to", start], env=env)
+    assert backwards.exit_code == 2 and f"--from {end} is after --to {start}" in backwards.output
