@@ -14,8 +14,9 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
-from scoring.daily import Daily, covered_days
+from scoring.daily import Daily, covered_days, read_daily
 from scoring.model import AccountTimeline, PeerNorms, Population
 from scoring.rules import ScoringRules
 
@@ -37,17 +38,21 @@ class ActivityRate:
     window_days: int
 
 
-def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> ActivityRate:
-    """Meaningful actions in the activity window / (days of it since the start x active users, at least 1).
+def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> ActivityRate | None:
+    """Meaningful actions per active user per day over the activity window of complete days before
+    `as_of` (days 1..W before it): the same measure for the account scored live, mid-day, and for the
+    peers it is ranked against. None when the account has no such day since its start.
 
     Activity without user ids counts as one user's.
     """
     length = rules.signals.activity_window_days
+    days = covered_days(timeline, length, 1, daily.start)
+    if days <= 0:
+        return None
     actions, users = 0, set()
-    for day, n in daily.window(length):
+    for day, n in daily.window(length, offset=1):
         actions += n
         users.update([user for user, count in day.user_counts.items() if count > 0])
-    days = max(1, covered_days(timeline, length, 0, daily.start))
     return ActivityRate(actions / (days * max(1, len(users))), actions, len(users), days)
 
 
@@ -77,16 +82,32 @@ def group_label(key: str) -> str:
     return "all accounts"
 
 
-def is_current(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> bool:
-    """In the peer set on `as_of`: started by then, and either young or active within the last
-    activity + baseline windows (customers who left long ago would only pile up at zero)."""
-    start = daily.start
-    if start is None or start > timeline.as_of:
+def peer_horizon(rules: ScoringRules) -> int:
+    """Days of silence after which an account no longer counts as a peer: the activity and baseline windows."""
+    return rules.signals.activity_window_days + rules.signals.baseline_window_days
+
+
+def is_peer(start: date | None, last_seen: date | None, as_of: date, rules: ScoringRules) -> bool:
+    """In the peer set on `as_of`: started before it, and either younger than `peer_horizon` or seen (any
+    event or page view) within it. Customers who left long ago would only pile up at zero."""
+    if start is None or start >= as_of:
         return False
-    horizon = rules.signals.activity_window_days + rules.signals.baseline_window_days
-    if (timeline.as_of - start).days < horizon:
+    horizon = peer_horizon(rules)
+    if (as_of - start).days < horizon:
         return True
-    return daily.last_active is not None and (timeline.as_of - daily.last_active).days < horizon
+    return last_seen is not None and (as_of - last_seen).days < horizon
+
+
+def peer_rates(timelines: Iterable[tuple[AccountTimeline, date | None]], rules: ScoringRules) -> dict[str, PeerNorms]:
+    """Norms from (timeline as of the scored day, the day the account was last seen before it) of every
+    account; only the days before the scored day count (`activity_rate`)."""
+    samples = []
+    for timeline, last_seen in timelines:
+        daily = read_daily(timeline, rules)
+        measured = activity_rate(timeline, rules, daily)
+        if measured is not None and is_peer(daily.start, last_seen, timeline.as_of, rules):
+            samples.append((peer_group(timeline, rules), measured.rate))
+    return build_norms(samples, rules.signals.min_peer_accounts)
 
 
 def _quantiles(values: list[float], points: int = QUANTILE_POINTS) -> tuple[float, ...]:

@@ -35,30 +35,32 @@ def activity(
 
     With peers (`population` holds norms for its group or for everyone, see `scoring.peers`):
       level = the share of peer accounts whose activity rate is below the account's (ties half),
-              rate = meaningful actions in the last W = `activity_window_days` days per active user
-              per day (W' = the days of the window on or after the account's start, at least 1);
-              0 without meaningful activity;
-      trend = min(1, (R / W') / (A_b / B')), R the window's actions, A_b the actions in the
-              B = `baseline_window_days` before it, B' >= MIN_BASELINE_DAYS its days since the start;
-              only when the account has such a baseline with activity in it;
+              rate = R / (W' x active users), R the meaningful actions of the W = `activity_window_days`
+              complete days before `as_of`, W' >= 1 those of them on or after the account's start
+              (peers are measured over the same days); 0 without meaningful activity;
+      trend = min(1, (R / W') / (A_b / B')), A_b the actions in the B = `baseline_window_days`
+              before them, B' >= MIN_BASELINE_DAYS its days since the start; only when the account has
+              such a baseline with activity in it;
       Activity = 100 * ((1 - s) * level + s * trend), s = `activity_trend_share` (level alone without
               a trend).
     A rank cannot saturate: whatever the product and however much every account does, the
     busiest accounts of a group score high and the quietest low.
 
-    Without peers (fewer than `min_peer_accounts` accounts), each account is judged on its own
-    yardsticks: see `activity_against_yardsticks`. Bounded 0-100, never None, non-decreasing in R.
+    Without peers (fewer than `min_peer_accounts` accounts), or on an account's first day (no complete
+    day to measure), it is judged on its own yardsticks: see `activity_against_yardsticks`. Bounded
+    0-100, never None, non-decreasing in R. Today's own activity shows in Recency at once and in
+    Activity from tomorrow, when the day is complete and comparable.
     """
     daily = daily or read_daily(timeline, rules)
     found = norms_for(population, peer_group(timeline, rules))
-    if found is None:
+    measured = activity_rate(timeline, rules, daily)
+    if found is None or measured is None:
         return activity_against_yardsticks(timeline, rules, daily)
     key, norms = found
     s = rules.signals
-    measured = activity_rate(timeline, rules, daily)
     level = rank(norms, measured.rate)
-    base_actions = sum(n for _, n in daily.window(s.baseline_window_days, offset=s.activity_window_days))
-    b_days = covered_days(timeline, s.baseline_window_days, s.activity_window_days, daily.start)
+    base_actions = sum(n for _, n in daily.window(s.baseline_window_days, offset=s.activity_window_days + 1))
+    b_days = covered_days(timeline, s.baseline_window_days, s.activity_window_days + 1, daily.start)
     own = None
     if b_days >= MIN_BASELINE_DAYS and base_actions > 0:
         own = (measured.actions / measured.window_days) / (base_actions / b_days)
@@ -66,7 +68,7 @@ def activity(
     value = _value((1 - share) * level + share * min(1.0, own or 0.0))
     users = f"{measured.active_users} active user{'s' * (measured.active_users != 1)}"
     text = (
-        f"{measured.actions} meaningful actions in {measured.window_days} days by {users} "
+        f"{measured.actions} meaningful actions in the {measured.window_days} days before {timeline.as_of} by {users} "
         f"({measured.rate:.1f} per user per day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
     )
     if key == ALL and peer_group(timeline, rules) != ALL:

@@ -52,6 +52,7 @@ class AccountHistory:
     licensed_seats: int | None
     signed_up_at: datetime | None
     known_users: int = 0
+    plan: str | None = None
     days: dict[date, DayActivity] = field(default_factory=dict)
     first_seen: dict[str, date] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
@@ -70,6 +71,7 @@ class AccountHistory:
             signed_up_on=self._signed_up_on(firsts, rules),
             known_users=self.known_users,
             tickets=tuple(t for t in self.tickets if start < t.opened_on <= as_of),
+            plan=self.plan,
         )
 
     def _signed_up_on(self, firsts: dict[str, date], rules: ScoringRules) -> date | None:
@@ -104,12 +106,12 @@ def load_histories(
 def _load_chunk(
     session: Session, ids: Sequence[str], start: date, end: date, users_from: date, out: dict[str, AccountHistory]
 ) -> None:
-    for account_id, name, seats, signed_up in session.execute(
-        select(Account.account_id, Account.name, Account.licensed_seats, Account.signed_up_at).where(
+    for account_id, name, seats, signed_up, plan in session.execute(
+        select(Account.account_id, Account.name, Account.licensed_seats, Account.signed_up_at, Account.plan).where(
             in_list(session, Account.account_id, ids)
         )
     ):
-        out[account_id] = AccountHistory(account_id, name, seats, signed_up)
+        out[account_id] = AccountHistory(account_id, name, seats, signed_up, plan=plan)
     for account_id, day, events, page_views, event_counts, user_counts, tickets in _rollup_rows(
         session, ids, start, end, users_from
     ):

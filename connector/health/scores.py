@@ -20,12 +20,13 @@ from connector.health.account_start import not_started
 from connector.health.alert_history import open_alerts_on, store_alert_changes
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.health.new_work import withheld_work
+from connector.health.population import population_for
 from connector.store.bulk import upsert_many
 from connector.store.models import AccountScore, Alert, Intervention
 from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.assess import assess
 from scoring.daily import account_start
-from scoring.model import AccountTimeline, Assessment, OpenAlert, PriorState
+from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
 
@@ -86,10 +87,11 @@ def load_priors(
     as_of: date,
     rules: ScoringRules,
     stored: dict[str, dict[date, int]] | None = None,
+    population: Population = UNKNOWN_POPULATION,
 ) -> dict[str, PriorState]:
     """Earlier scores (from history, recomputed from stored events where history has a gap and the
-    account had started), previous tiers, the alerts open on `as_of` and last clearings, for every
-    account in `histories`."""
+    account had started, with `population` standing in for that day's), previous tiers, the alerts
+    open on `as_of` and last clearings, for every account in `histories`."""
     ids = list(histories)
     windows = earlier_windows(rules)
     if stored is None:
@@ -124,7 +126,7 @@ def load_priors(
                 timeline = history.timeline(day, rules)
                 start = account_start(timeline)
                 if start is not None and start <= day:
-                    earlier[n] = assess(timeline, rules, PriorState(), _end_of(day)).score.value
+                    earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
         priors[account_id] = PriorState(
             earlier, previous_tier.get(account_id), open_alerts[account_id], cleared[account_id]
         )
@@ -155,15 +157,26 @@ def latest_scores(session: Session, account_ids: Sequence[str], before: date | N
 
 
 def assess_accounts(
-    session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules, decided_at: datetime
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    population: Population,
 ) -> list[Assessment]:
     """Assess accounts as of `as_of` without writing anything (a read-only session is enough); accounts
-    unknown or not started by then are left out."""
-    return assess_batch(session, account_ids, as_of, rules, decided_at).assessments
+    unknown or not started by then are left out. `population` is what scoring knows of every account
+    that day (`population_for`)."""
+    return assess_batch(session, account_ids, as_of, rules, decided_at, population).assessments
 
 
 def assess_batch(
-    session: Session, account_ids: Sequence[str], as_of: date, rules: ScoringRules, decided_at: datetime
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    population: Population,
 ) -> AssessedBatch:
     """Assess the accounts that existed on `as_of` (see `connector.health.account_start`); nothing written."""
     # Only accounts whose earlier scores are missing from history need the extra days to recompute them.
@@ -179,8 +192,10 @@ def assess_batch(
     waiting = not_started(session, timelines, as_of)
     for account_id in waiting:
         del histories[account_id], timelines[account_id]
-    priors = load_priors(session, histories, as_of, rules, stored)
-    assessments = [assess(timelines[account_id], rules, priors[account_id], decided_at) for account_id in histories]
+    priors = load_priors(session, histories, as_of, rules, stored, population)
+    assessments = [
+        assess(timelines[account_id], rules, priors[account_id], decided_at, population) for account_id in histories
+    ]
     return AssessedBatch(assessments, timelines, waiting)
 
 
@@ -198,12 +213,14 @@ def score_accounts(
     started by `as_of`, are skipped (no row at all: a day before an account existed has no score).
 
     With `read_session`, the reading happens there, so on SQLite the write lock is held only
-    while storing. Backfills (`record_interventions=False`) store score history and alerts but
-    decide no interventions: nobody should get a task for a problem from last spring. Live scoring
-    stores none for accounts silent past the playbook's horizon or lost (`connector.health.new_work`).
+    while storing (and, once a day, while the day's population is computed). Backfills
+    (`record_interventions=False`) store score history and alerts but decide no interventions:
+    nobody should get a task for a problem from last spring. Live scoring stores none for accounts
+    silent past the playbook's horizon or lost (`connector.health.new_work`).
     """
+    population = population_for(session, as_of, rules)
     reader = read_session or session
-    batch = assess_batch(reader, account_ids, as_of, rules, decided_at)
+    batch = assess_batch(reader, account_ids, as_of, rules, decided_at, population)
     withheld = withheld_work(reader, batch.assessments, batch.timelines, rules) if record_interventions else {}
     return store_assessments(
         session, batch.assessments, decided_at, record_interventions=record_interventions, withheld=withheld

@@ -369,3 +369,18 @@ class CrmRecord(Base):
     """Tier, score and signals behind `synced_values` (tier-change notes tell the story from it)."""
     synced_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PeerNorms(Base):
+    """What scoring knew of every account on one day: each peer group's activity quantiles and the
+    events any account had fired, computed from the days before it (see connector/health/population.py)."""
+
+    __tablename__ = "peer_norms"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rules_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """A hash of the rules the norms depend on (meaningful events, windows, peer grouping)."""
+    norms: Mapped[dict[str, Any]] = mapped_column()
+    """Peer group -> {"quantiles": [...], "accounts": n, "zero_share": s}."""
+    seen_events: Mapped[list[Any]] = mapped_column()
+    computed_at: Mapped[datetime]

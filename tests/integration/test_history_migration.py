@@ -1,4 +1,4 @@
-"""Migration 0006 on an existing database: what earlier versions stored before accounts existed goes,
+"""Migration 0007 on an existing database: what earlier versions stored before accounts existed goes,
 duplicate open alerts become one, and the schema keeps it that way (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _intervention(account: str, created: int, key: str, **sent: object) -> dict:
 
 
 def test_the_migration_removes_what_was_stored_before_accounts_existed_and_duplicate_open_alerts(engine):
-    downgrade(engine, "0005")
+    downgrade(engine, "0006")
     with engine.begin() as connection:
         connection.execute(
             insert(Account.__table__),

@@ -221,6 +221,7 @@ def test_the_bulk_read_scores_exactly_like_a_full_history_read(client, auth_head
     """The rescore reads per-user counts only for the days that need them; nothing may change."""
     from connector.config.yaml_config import Config
     from connector.health.history import load_histories
+    from connector.health.population import compute_population
     from connector.health.scores import assess_accounts, load_priors
     from scoring.assess import assess
 
@@ -233,10 +234,11 @@ def test_the_bulk_read_scores_exactly_like_a_full_history_read(client, auth_head
     rules, today = Config().scoring, TODAY.date()
     with runtime.sessions() as session:
         session.execute(AccountScore.__table__.delete().where(AccountScore.day < today))
-        bulk = assess_accounts(session, ["acct_window"], today, rules, TODAY)
+        population = compute_population(session, today, rules)
+        bulk = assess_accounts(session, ["acct_window"], today, rules, TODAY, population)
         full = load_histories(session, ["acct_window"], today - timedelta(days=200), today)
-        priors = load_priors(session, full, today, rules)
-    expected = assess(full["acct_window"].timeline(today, rules), rules, priors["acct_window"], TODAY)
+        priors = load_priors(session, full, today, rules, population=population)
+    expected = assess(full["acct_window"].timeline(today, rules), rules, priors["acct_window"], TODAY, population)
     assert expected.score.signals["engagement"].inputs["active_users"] == 9
     assert bulk[0].score == expected.score
     assert bulk[0].trend == expected.trend

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.assess import assess
 from scoring.daily import read_daily
 from scoring.model import PeerNorms, Population, PriorState
-from scoring.peers import activity_rate, build_norms, group_label, is_current, peer_group, rank
+from scoring.peers import activity_rate, build_norms, group_label, is_peer, peer_group, peer_rates, rank
 from scoring.rules import EventRules, ScoringRules, SignalRules
 from scoring.signals import activity, engagement, milestones
 from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, steady, timeline, users_each_day
@@ -47,7 +49,8 @@ def test_groups_smaller_than_the_minimum_get_no_norms_of_their_own():
 
 
 def test_the_rate_is_meaningful_actions_per_active_user_per_day():
-    account = timeline(days=steady(14, {"Report Created": 6}), users_by_day=users_each_day(14, TEAM[:2]))
+    # The window is the 14 complete days before as_of (days 1..14 ago); today's 6 do not count yet.
+    account = timeline(days=steady(15, {"Report Created": 6}), users_by_day=users_each_day(15, TEAM[:2]))
     measured = activity_rate(account, RULES, read_daily(account, RULES))
     assert (measured.actions, measured.active_users, measured.window_days) == (84, 2, 14)
     assert measured.rate == 3.0
@@ -65,7 +68,7 @@ def test_peer_groups_follow_seats_then_known_users_or_the_plan():
 def test_activity_ranks_an_account_among_its_peers_blended_with_its_own_trend():
     # 6 actions/user/day: rank 6/7 among peers 0..7 (quantile interpolation); steady against its own
     # 56-day baseline (trend 1.0).
-    account = timeline(days=steady(70, {"Report Created": 6}), users_by_day=users_each_day(70, TEAM[:1]))
+    account = timeline(days=steady(71, {"Report Created": 6}), users_by_day=users_each_day(71, TEAM[:1]))
     population = Population({"size:2-5": norms(*range(8))})
     signal = activity(account, RULES, population=population)
     assert signal.inputs["rank"] == round(6 / 7, 4) and signal.inputs["versus_baseline"] == 1.0
@@ -93,14 +96,22 @@ def test_activity_without_peers_judges_the_account_on_its_own_yardsticks_and_say
     assert "expected" in signal.inputs and "no peer group to rank against" in signal.explanation
 
 
-def test_only_started_accounts_recently_active_or_young_are_peers():
-    rules = RULES
-    gone = timeline(days={100: {"Report Created": 1}}, signed_up=200)
-    young = timeline(signed_up=10)
-    active = timeline(days={3: {"Report Created": 1}}, signed_up=200)
-    assert not is_current(gone, rules, read_daily(gone, rules))
-    assert is_current(young, rules, read_daily(young, rules))
-    assert is_current(active, rules, read_daily(active, rules))
+def test_only_started_accounts_recently_seen_or_young_are_peers():
+    as_of, rules = date(2025, 3, 31), RULES
+    assert not is_peer(date(2024, 9, 1), date(2024, 12, 1), as_of, rules)  # silent for 120 days
+    assert is_peer(date(2025, 3, 1), None, as_of, rules)  # a month old, not seen yet
+    assert is_peer(date(2024, 9, 1), date(2025, 3, 28), as_of, rules)
+    assert not is_peer(date(2025, 4, 2), None, as_of, rules)  # not started yet
+    assert not is_peer(None, None, as_of, rules)
+
+
+def test_peer_rates_rank_the_current_accounts_of_one_day():
+    busy = [timeline(account_id=f"b{i}", days=steady(14, {"Report Created": 10})) for i in range(20)]
+    quiet = [timeline(account_id=f"q{i}", days=steady(14, {"Report Created": 1})) for i in range(20)]
+    gone = [timeline(account_id=f"g{i}", signed_up=400) for i in range(20)]
+    rules = ScoringRules(signals=SignalRules(min_peer_accounts=30))
+    built = peer_rates([(t, t.as_of) for t in busy + quiet] + [(t, None) for t in gone], rules)
+    assert built["all"].accounts == 40 and built["size:2-5"].accounts == 40
 
 
 def test_milestones_whose_events_nobody_ever_fired_are_null_not_zero_for_everyone():

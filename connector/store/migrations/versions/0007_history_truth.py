@@ -1,7 +1,7 @@
 """history truth: nothing before an account's start, one open alert per account and trigger
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 
 Earlier versions scored every day of a backfill, also the days before an account existed (score 0,
@@ -25,8 +25,8 @@ The downgrade drops the index; deleted rows are not restored.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
