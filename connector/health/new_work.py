@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from connector.store.models import Renewal
@@ -22,13 +22,14 @@ from scoring.rules import ScoringRules
 
 
 def latest_renewals(session: Session, account_ids: Sequence[str], day: date) -> dict[str, str]:
-    """account_id -> status of its latest renewal closing on or before `day` (any source; the latest
-    update wins a tie), for the accounts that have one."""
+    """account_id -> status of its latest renewal (any source) by close date, among those closed on or
+    before `day` and those still open (an open renewal after a loss: a customer again); the latest
+    update wins a tie."""
     latest: dict[str, tuple[date, object, str]] = {}
     for chunk in chunks(list(account_ids)):
         for account_id, close_date, updated_at, status in session.execute(
             select(Renewal.account_id, Renewal.close_date, Renewal.updated_at, Renewal.status).where(
-                in_list(session, Renewal.account_id, chunk), Renewal.close_date <= day
+                in_list(session, Renewal.account_id, chunk), or_(Renewal.close_date <= day, Renewal.status == "open")
             )
         ):
             seen = latest.get(account_id)

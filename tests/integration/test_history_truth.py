@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from connector.cli.main import cli
-from connector.store.models import AccountScore, Alert, Intervention
+from connector.health.new_work import latest_renewals
+from connector.store.models import AccountScore, Alert, Intervention, Renewal
 from tests.integration.exports import NO_REDIS, day_ago, exported_account, write_export
 
 pytestmark = pytest.mark.integration
@@ -197,3 +198,23 @@ def test_accounts_history_reads_any_stored_range_as_a_table_json_or_csv(tmp_path
     assert unknown.exit_code == 1 and "no account 'nobody'" in unknown.output
     backwards = CliRunner().invoke(cli, ["accounts", "history", "acct_back", "--from", end, "--to", start], env=env)
     assert backwards.exit_code == 2 and f"--from {end} is after --to {start}" in backwards.output
+
+
+def test_the_latest_renewal_is_the_last_closed_by_today_or_one_still_open(runtime):
+    now = datetime.now(UTC)
+    renewals = {
+        "acct_lost": [("lost", 10), ("open", 20)],  # a stale open deal from before the loss
+        "acct_reopened": [("churned", 10), ("open", -30)],  # a renewal being negotiated again
+        "acct_future_win": [("lost", 10), ("won", -30)],  # not closed yet, whatever the stage says
+        "acct_won": [("lost", 300), ("won", 5)],
+    }
+    with runtime.sessions.begin() as session:
+        session.add_all(
+            Renewal(source="hubspot", external_id=f"{account}-{n}", account_id=account, close_date=day_ago(back),
+                    status=status, updated_at=now)
+            for account, rows in renewals.items()
+            for n, (status, back) in enumerate(rows)
+        )  # fmt: skip
+    with runtime.sessions() as session:
+        latest = latest_renewals(session, [*renewals, "acct_none"], day_ago(0))
+    assert latest == {"acct_lost": "lost", "acct_reopened": "open", "acct_future_win": "lost", "acct_won": "won"}
