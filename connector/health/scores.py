@@ -6,8 +6,9 @@ its size; scoring one account is a batch of one.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,26 +18,19 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from connector.health.account_start import not_started
-from connector.health.alert_history import open_alerts_on, store_alert_changes
+from connector.health.alert_history import open_alerts_on
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.health.new_work import withheld_work
 from connector.health.population import population_for
-from connector.store.bulk import upsert_many
-from connector.store.models import AccountScore, Alert, Intervention
-from connector.store.sql import chunks, in_list, insert_ignore
+from connector.health.stored_scores import Scored, store_assessments
+from connector.store.models import AccountScore, Alert
+from connector.store.sql import chunks, in_list
 from scoring.assess import assess
 from scoring.daily import account_start
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
-
-@dataclass(frozen=True)
-class Scored:
-    assessment: Assessment
-    new_interventions: tuple[int, ...]
-    slack_interventions: tuple[int, ...]
-    withheld: str | None = None
-    """Why the interventions it planned were not stored (live scoring of an account long silent or lost)."""
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -222,6 +216,8 @@ def score_accounts(
     reader = read_session or session
     batch = assess_batch(reader, account_ids, as_of, rules, decided_at, population)
     withheld = withheld_work(reader, batch.assessments, batch.timelines, rules) if record_interventions else {}
+    if withheld:
+        log.info("no new work for %d account(s) as of %s (long silent or renewal lost)", len(withheld), as_of)
     return store_assessments(
         session, batch.assessments, decided_at, record_interventions=record_interventions, withheld=withheld
     )
@@ -239,89 +235,3 @@ def score_account(
     """One account (see `score_accounts`); None when it is not stored."""
     scored = score_accounts(session, [account_id], as_of, rules, decided_at, record_interventions=record_interventions)
     return scored.get(account_id)
-
-
-def store_assessments(
-    session: Session,
-    assessments: Sequence[Assessment],
-    decided_at: datetime,
-    *,
-    record_interventions: bool,
-    withheld: Mapping[str, str] | None = None,
-) -> dict[str, Scored]:
-    """Write score history, open and clear alerts, insert new interventions (all idempotent), except
-    the interventions of the `withheld` accounts."""
-    withheld = withheld or {}
-    if not assessments:
-        return {}
-    score_rows = [_score_row(a, decided_at) for a in assessments]
-    columns = list(score_rows[0])
-    upsert_many(
-        session, AccountScore.__table__, columns, [tuple(row.values()) for row in score_rows], ["account_id", "day"]
-    )
-    store_alert_changes(session, assessments, decided_at)
-    new: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-    planned = (
-        [(a, i) for a in assessments if a.account_id not in withheld for i in a.interventions]
-        if record_interventions
-        else []
-    )
-    if planned:
-        table = Intervention.__table__
-        for row in session.execute(
-            insert_ignore(session, table).returning(table.c.id, table.c.account_id, table.c.slack_alert),
-            [
-                {
-                    "account_id": a.account_id,
-                    "key": i.key,
-                    "trigger_id": i.trigger_id,
-                    "trigger_ids": list(i.trigger_ids),
-                    "tier": i.tier,
-                    "action": i.action,
-                    "channels": list(i.channels),
-                    "owner": i.owner,
-                    "priority": i.priority,
-                    "due_at": i.due_at,
-                    "subject": i.subject[:500],
-                    "body": i.body,
-                    # The control group is decided, stored and measured, never sent anywhere.
-                    "slack_alert": i.slack_alert and not i.control,
-                    "slack_status": "pending" if i.slack_alert and not i.control else None,
-                    "status": "control" if i.control else "pending",
-                    "control": i.control,
-                    "crm_status": "control" if i.control else None,
-                    "created_at": decided_at,
-                }
-                for a, i in planned
-            ],
-        ):
-            new[row.account_id].append((row.id, row.slack_alert))
-    return {
-        a.account_id: Scored(
-            a,
-            tuple(i for i, _ in new[a.account_id]),
-            tuple(i for i, slack in new[a.account_id] if slack),
-            withheld.get(a.account_id) if record_interventions and a.interventions else None,
-        )
-        for a in assessments
-    }
-
-
-def _score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]:
-    score = assessment.score
-    return {
-        "account_id": assessment.account_id,
-        "day": assessment.as_of,
-        "score": score.value,
-        "tier": assessment.tier,
-        "trend_delta": assessment.trend.delta,
-        "trend_direction": assessment.trend.direction,
-        "signals": {
-            name: {"value": None if s.value is None else round(s.value, 1), "explanation": s.explanation}
-            for name, s in score.signals.items()
-        },
-        "weights": dict(score.weights_used),
-        "reason": assessment.reason[:500],
-        "config_version": assessment.config_version,
-        "scored_at": decided_at,
-    }
