@@ -150,9 +150,10 @@ def join(session: Session, account_ids: Iterable[str]) -> int:
         moved = [{"alert": alert, "until": end} for alert, end in ends.items() if end != original[alert]]
         # Delete first: an absorbed alert may be the one open alert the unique index allows.
         session.execute(delete(Alert.__table__).where(ALERTS.id.in_(absorbed)))
-        session.connection().execute(
-            update(Alert.__table__).where(ALERTS.id == bindparam("alert")).values(cleared_on=bindparam("until")),
-            moved,
-        )
+        if moved:
+            session.connection().execute(
+                update(Alert.__table__).where(ALERTS.id == bindparam("alert")).values(cleared_on=bindparam("until")),
+                moved,
+            )
         joined += len(absorbed)
     return joined
