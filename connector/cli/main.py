@@ -21,6 +21,7 @@ from connector.cli.run import serve_command, sweep_command, worker_command
 from connector.cli.sandbox import sandbox_cli
 from connector.cli.score import score_command
 from connector.cli.status import status_command
+from connector.cli.suggest import suggest_command
 from connector.errors import HealthloopError
 from crm_adapters.errors import CrmError
 
@@ -72,3 +73,4 @@ for command in (
     sandbox_cli,
 ):
     cli.add_command(command)
+config_cli.add_command(suggest_command)

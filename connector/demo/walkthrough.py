@@ -275,6 +275,8 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
         f"waiting work: {status['outbox']['account_days']} account-days"
     )
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
+    suggest = f"HEALTHLOOP_DATABASE_URL={database_url} healthloop config suggest"
+    console.print(f"      {suggest}   # a config drawn from this data")
     if demo_crm is not None:
         console.print("      healthloop sandbox --port 8765   # a sandbox of your own (HubSpot http, Salesforce https)")
         demo_crm.stop()

@@ -1,6 +1,7 @@
 """Measure and Learn: renewal outcomes as facts (`renewals`), the save/response/uplift report and its
 HTML page (`report`, `report_html`), replaying history under a config (`backtest`, `config_diff`),
-and fitting weights and bands to outcomes (`calibrate`). Everything here reads; nothing is applied.
+fitting weights and bands to outcomes (`calibrate`), and proposing which events mean what from stored
+use (`suggest`). Everything here reads; nothing is applied.
 
 May import: `connector.health` (history), `connector.store`, `connector.config`, `connector.errors`,
 `scoring`. Not the CRM, the queue or the HTTP edge.
