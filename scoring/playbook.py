@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from scoring.daily import in_grace
+from scoring.daily import days_inactive, in_grace
 from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Trend, TriggerHit
 from scoring.outcomes import in_control_group
 from scoring.rules import SIGNALS, TIER_LABELS, TIERS, PlaybookRow, ScoringRules
@@ -158,3 +158,28 @@ def plan(
             control=in_control_group(timeline.account_id, key, lead, share),
         ),
     )
+
+
+CLOSED_LOST = ("lost", "churned")
+"""Renewal statuses after which the account is gone: no more work for it."""
+
+
+def silence_horizon(rules: ScoringRules) -> int:
+    """Days of silence after which the playbook creates no more work (`playbook.max_silence_days`, else
+    `triggers.inactivity_max_days`: where win-back outreach gives up)."""
+    return rules.playbook.max_silence_days or rules.triggers.inactivity_max_days
+
+
+def why_no_work(timeline: AccountTimeline, rules: ScoringRules, latest_renewal: str | None) -> str | None:
+    """Why no new work should be created for this account now, or None when it may get some.
+
+    Nobody gets a task for an account whose latest renewal closed lost or churned, or that has been
+    silent (no meaningful activity; never active: since its start) for longer than `silence_horizon`.
+    """
+    if latest_renewal in CLOSED_LOST:
+        return f"its latest renewal closed {latest_renewal}"
+    silence = days_inactive(timeline, rules)
+    horizon = silence_horizon(rules)
+    if silence is not None and silence[0] > horizon:
+        return f"no meaningful activity for more than {horizon} days, the playbook's horizon"
+    return None

@@ -257,6 +257,9 @@ class Playbook(_Rules):
     never sent to the CRM or Slack (a stable hash per account and intervention: a retry never moves one)."""
     control_shares: dict[str, float] = {}
     """Per-trigger overrides (`tier_entry` for interventions opened by entering a tier)."""
+    max_silence_days: int | None = Field(None, ge=1, le=3650)
+    """Live scoring creates no work for an account silent longer than this (null: `triggers.inactivity_max_days`,
+    where win-back outreach gives up): importing last year's history never sends CSMs after long-gone accounts."""
 
     @field_validator("control_shares")
     @classmethod

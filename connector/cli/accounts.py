@@ -1,7 +1,11 @@
-"""`healthloop accounts show | list`: one account's health and story, or the accounts by recent activity."""
+"""`healthloop accounts show | history | list`: one account's health and story, its daily history over
+any range, or the accounts by recent activity."""
 
 from __future__ import annotations
 
+import csv
+import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -10,7 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.health.accounts import account_summary, list_accounts
+from connector.health.score_history import COLUMNS, score_history
 from connector.jobs.runtime import open_database
+from connector.store.models import Account
+from scoring.rules import SIGNALS
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -70,6 +77,48 @@ def accounts_show(account_id: str, as_json: bool) -> None:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     else:
         _print_summary(summary)
+
+
+@accounts_cli.command("history")
+@click.argument("account_id")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: the first stored).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: the last stored).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of days.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+def accounts_history(
+    account_id: str, start: datetime | None, end: datetime | None, as_json: bool, as_csv: bool
+) -> None:
+    """Daily score history of ACCOUNT_ID: score, tier, trend, signals and the triggers open each day."""
+    if as_json and as_csv:
+        raise click.UsageError("use either --json or --csv, not both")
+    first, last = start.date() if start else None, end.date() if end else None
+    if first and last and first > last:
+        raise click.UsageError(f"--from {first} is after --to {last}")
+    with open_database() as sessions, sessions() as session:
+        if session.get(Account, account_id) is None:
+            raise click.ClickException(f"no account {account_id!r} has been stored (check the id)")
+        days = score_history(session, account_id, first, last)
+    if as_json:
+        click.echo(orjson.dumps(days, option=orjson.OPT_INDENT_2).decode())
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**day, "open_triggers": ";".join(day["open_triggers"])} for day in days)
+    else:
+        _print_history(account_id, days)
+
+
+def _print_history(account_id: str, days: list[dict[str, Any]]) -> None:
+    if not days:
+        click.echo(f"{account_id}: no stored score in that range (days before an account's start have none)")
+        return
+    table = Table("day", "score", "tier", "trend", "signals A/E/M/R", "open triggers", title=f"{account_id} history")
+    for day in days:
+        trend = "" if day["trend_delta"] is None else f"{day['trend_delta']:+d}"
+        signals = "/".join("-" if day[name] is None else f"{day[name]:.0f}" for name in SIGNALS)
+        table.add_row(day["day"], str(day["score"]), day["tier"], trend, signals, ", ".join(day["open_triggers"]))
+    Console().print(table)
+    click.echo(f"{len(days)} day(s), {days[0]['day']} to {days[-1]['day']}")
 
 
 @accounts_cli.command("list")

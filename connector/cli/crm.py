@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
+from connector.crm.pending_work import TASK_MAX_AGE
 from connector.crm.sync import CrmSync
 from connector.crm.sync_report import SyncReport
 from connector.crm.wiring import build_adapter, playbook_checks
@@ -142,6 +143,8 @@ def _print_report(report: SyncReport, as_json: bool) -> None:
                         for a, r, f in report.changes
                     ],
                     "tasks_created": report.tasks_created,
+                    "task_accounts": report.task_accounts,
+                    "too_old_for_a_task": report.too_old,
                     "tasks_updated": report.tasks_updated,
                     "notes": report.notes,
                     "enrolled": report.enrolled,
@@ -167,6 +170,13 @@ def _print_report(report: SyncReport, as_json: bool) -> None:
         if len(report.changes) > 200:
             click.echo(f"... and {len(report.changes) - 200} more record(s)")
         click.echo(f"dry run: {len(report.changes)} record(s) would change, {report.unchanged} unchanged")
+        click.echo(
+            f"dry run: would create {report.tasks_created} task(s) for {report.task_accounts} account(s), "
+            f"{report.notes} note(s), {report.enrolled} enrollment(s); {report.tasks_updated} task(s) would be "
+            "updated as cleared"
+        )
+        if report.too_old:
+            click.echo(f"dry run: {report.too_old} intervention(s) older than {TASK_MAX_AGE.days} days get no task")
     else:
         click.echo(
             f"{report.accounts} account(s): {report.written} record(s) written, {report.unchanged} unchanged; "

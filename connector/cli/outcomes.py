@@ -10,7 +10,7 @@ import click
 from connector.cli.crm import wiring
 from connector.config.settings import load_settings
 from connector.crm.outcomes import pull_outcomes
-from connector.measure.renewals import import_outcomes, read_outcome_csv
+from connector.measure.renewals import import_outcomes, read_outcome_file
 from connector.store.db import make_engine, make_sessionmaker
 
 
@@ -22,16 +22,27 @@ def outcomes_cli() -> None:
 @outcomes_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
-    """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome (won/lost/churned)."""
-    rows = read_outcome_csv(path)
+    """Load a CSV of past renewals and churns: account_id,date (YYYY-MM-DD),outcome.
+
+    Outcomes (any case): won, renewed, closed won, expanded -> won; lost, closed lost -> lost;
+    churned, cancelled, canceled -> churned.
+    """
+    read = read_outcome_file(path)
     engine = make_engine(load_settings().database_url)
     try:
         with make_sessionmaker(engine).begin() as session:
-            added = import_outcomes(session, rows, datetime.now(UTC))
+            stored = import_outcomes(session, read.rows, datetime.now(UTC))
     finally:
         engine.dispose()
-    accounts = len({r.account_id for r in rows})
-    click.echo(f"{len(rows)} outcome(s) for {accounts} account(s): {added} new, {len(rows) - added} already imported")
+    accounts = len({r.account_id for r in read.rows})
+    click.echo(
+        f"{read.lines} row(s) for {accounts} account(s): {read.duplicates} duplicate(s) within the file, "
+        f"{stored.new} new, {stored.already_stored} already stored"
+    )
+    for row, status in stored.kept_differing[:20]:
+        click.echo(f"  {row.account_id} on {row.day}: stored as {status}, kept (the file says {row.outcome})", err=True)
+    if len(stored.kept_differing) > 20:
+        click.echo(f"  ... and {len(stored.kept_differing) - 20} more stored with another outcome", err=True)
 
 
 @outcomes_cli.command("pull")

@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select
 
-from connector.health.backfill import score_range
+from connector.health.backfill import Backfill, score_range
 from connector.jobs.runtime import build_runtime, install
 from connector.store.models import Account
 from scoring.rules import TIER_LABELS
@@ -51,7 +51,8 @@ def score_command(
 ) -> None:
     """Score ACCOUNT_ID (or --all) now, as of a past day, or for every day of a range.
 
-    Only today's score decides interventions; past days store score history and alerts.
+    Only today's score decides interventions; past days store score history and alerts, and days
+    before an account's start store nothing.
     """
     if bool(account_id) == all_accounts:
         raise click.UsageError("name one ACCOUNT_ID or pass --all")
@@ -65,18 +66,38 @@ def score_command(
             accounts = list(session.scalars(select(Account.account_id).order_by(Account.account_id)))
     else:
         accounts = [account_id]  # type: ignore[list-item]
+    if account_id:
+        with rt.sessions() as session:
+            if session.get(Account, account_id) is None:
+                raise click.ClickException(f"no account {account_id!r} has been stored")
     with Progress(disable=as_json or len(accounts) * len(days) < 500, transient=True) as progress:
         task = progress.add_task("scoring", total=len(accounts) * len(days))
-        results, slack = score_range(
+        done = score_range(
             rt.sessions, rt.readers, rt.config.scoring, accounts, days, now, lambda n: progress.advance(task, n)
         )
-    if slack:
-        rt.queue.enqueue_call("connector.jobs.slack.deliver_slack_alerts", slack)
-    if account_id and account_id not in results:
-        raise click.ClickException(f"no account {account_id!r} has been stored")
-    _report([results[a] for a in accounts if a in results], as_json)
+    if done.slack:
+        rt.queue.enqueue_call("connector.jobs.slack.deliver_slack_alerts", done.slack)
+    _report([done.results[a] for a in accounts if a in done.results], as_json)
+    if not as_json:
+        _notes(done, len(days))
     if hasattr(rt.queue, "join"):
         rt.queue.join()
+
+
+def _notes(done: Backfill, days: int) -> None:
+    """What was not stored, and why (to stderr, so a table or JSON on stdout stays clean)."""
+    if done.before_start:
+        click.echo(
+            f"{done.before_start} account-day(s) before the account's start (signup or first activity) "
+            "were not scored: nothing is stored for days before an account existed",
+            err=True,
+        )
+    if days > 1:
+        click.echo(f"{done.scored_days} account-day(s) scored", err=True)
+    for account_id, why in sorted(done.withheld.items())[:20]:
+        click.echo(f"{account_id}: no new work ({why})", err=True)
+    if len(done.withheld) > 20:
+        click.echo(f"... and {len(done.withheld) - 20} more account(s) with no new work", err=True)
 
 
 def _report(results: list[dict[str, Any]], as_json: bool) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 import orjson
 from rich.console import Console
 from rich.table import Table
 
+from connector.config.settings import load_settings
+from connector.crm.pending_work import waiting_work
 from connector.jobs.runtime import open_database
 from connector.store.db import current_revision, head_revision
 from connector.store.status import storage_status
@@ -15,10 +19,21 @@ from connector.store.status import storage_status
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True)
 def status_command(as_json: bool) -> None:
-    """Stored volumes, unmatched tickets, unhandled webhook types and the processing backlog."""
-    with open_database() as sessions, sessions() as session:
+    """Stored volumes, unmatched tickets, unhandled webhook types, the processing backlog and the work
+    waiting for the CRM (what a first sync would create)."""
+    settings = load_settings()
+    with open_database(settings) as sessions, sessions() as session:
         data = storage_status(session)
         data["schema"] = {"current": current_revision(session.get_bind()), "latest": head_revision()}
+        waiting = waiting_work(session, settings.crm, datetime.now(UTC))
+    data["crm"] = {
+        "crm": settings.crm,
+        "first_sync": waiting.first_sync,
+        "tasks_waiting": waiting.tasks,
+        "accounts_waiting": waiting.accounts,
+        "too_old_for_a_task": waiting.too_old,
+        "summary": waiting.line(),
+    }
     if as_json:
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
@@ -33,3 +48,5 @@ def status_command(as_json: bool) -> None:
     )
     table.add_row("schema", f"{data['schema']['current']} (latest {data['schema']['latest']})")
     Console().print(table)
+    crm = f"CRM ({settings.crm})" if settings.crm != "none" else "CRM (none set: HEALTHLOOP_CRM)"
+    click.echo(f"{crm}: {waiting.line()}")

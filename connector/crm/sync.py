@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.crm_section import CrmConfig
+from connector.crm.pending_work import TASK_MAX_AGE, split_by_age
 from connector.crm.record_values import (
     diff,
     health_values,
@@ -53,9 +54,6 @@ BATCH = 600
 Salesforce 200), so resolving ids takes the fewest calls."""
 RESOLVE_AGAIN_AFTER = timedelta(hours=1)
 """An account without a CRM record is looked up again after this long (the record may be created)."""
-TASK_MAX_AGE = timedelta(days=14)
-"""Interventions older than this when first seen by a sync get no task (connecting a CRM late must
-not flood CSMs with stale work)."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +155,8 @@ class CrmSync:
                 self._flush(self._buffer[:size], report)
                 del self._buffer[:size]
             self._tasks(account_ids, record_ids, rows, triggers, report)
+        else:
+            self._count_what_would_happen(account_ids, record_ids, rows, triggers, writes, report)
         return report
 
     def _resolve(
@@ -323,14 +323,8 @@ class CrmSync:
                     report.failures.append(Failure(account_id, None, "note", outcome.reason))
 
     # --- tasks, clearing, sequences -------------------------------------------------------
-    def _tasks(
-        self,
-        account_ids: list[str],
-        record_ids: dict[str, str],
-        rows: dict[str, Any],
-        triggers: dict[str, list[str]],
-        report: SyncReport,
-    ) -> None:
+    def _interventions(self, account_ids: list[str]) -> tuple[list[Intervention], list[Intervention]]:
+        """(waiting for a task, with an open task) among these accounts' interventions."""
         with self.sessions() as session:
             interventions = list(
                 session.scalars(
@@ -340,11 +334,53 @@ class CrmSync:
                     )
                 )
             )
-        pending = [i for i in interventions if i.crm_status != "created"]
-        open_tasks = [i for i in interventions if i.crm_status == "created"]
+        return [i for i in interventions if i.crm_status != "created"], [
+            i for i in interventions if i.crm_status == "created"
+        ]
+
+    def _count_what_would_happen(
+        self,
+        account_ids: list[str],
+        record_ids: dict[str, str],
+        rows: dict[str, Any],
+        triggers: dict[str, list[str]],
+        writes: list[_Write],
+        report: SyncReport,
+    ) -> None:
+        """A dry run's tasks, notes, enrollments and task updates: what the real sync would create."""
+        pending, open_tasks = self._interventions(account_ids)
+        too_old, fresh = split_by_age(pending, self.now)
+        tasks = [i for i in fresh if i.account_id in record_ids]
+        report.too_old += len(too_old)
+        report.tasks_created += len(tasks)
+        report.task_accounts += len({i.account_id for i in tasks})
+        report.enrolled += sum(
+            1
+            for i in tasks
+            if "email_sequence" in i.channels
+            and i.enrollment_status is None
+            and self.config.sequence_for(i.trigger_id or i.tier) is not None
+        )
+        if self.config.notes_on_tier_change:
+            report.notes += sum(
+                1 for w in writes if w.story_before.get("tier") and w.story_before["tier"] != w.story["tier"]
+            )
         open_alerts = {(account_id, t) for account_id, ids in triggers.items() for t in ids}
-        stale = [i.id for i in pending if i.created_at < self.now - TASK_MAX_AGE]
-        fresh = [i for i in pending if i.created_at >= self.now - TASK_MAX_AGE and i.account_id in record_ids]
+        report.tasks_updated += sum(1 for i in open_tasks if self._cleared(i, open_alerts, rows.get(i.account_id)))
+
+    def _tasks(
+        self,
+        account_ids: list[str],
+        record_ids: dict[str, str],
+        rows: dict[str, Any],
+        triggers: dict[str, list[str]],
+        report: SyncReport,
+    ) -> None:
+        pending, open_tasks = self._interventions(account_ids)
+        open_alerts = {(account_id, t) for account_id, ids in triggers.items() for t in ids}
+        too_old, fresh_ones = split_by_age(pending, self.now)
+        stale = [i.id for i in too_old]
+        fresh = [i for i in fresh_ones if i.account_id in record_ids]
         if stale:
             with self.sessions.begin() as session:
                 session.execute(update(Intervention).where(Intervention.id.in_(stale)).values(crm_status="stale"))
@@ -377,11 +413,13 @@ class CrmSync:
             for i in interventions
         }
         outcomes = self.adapter.upsert_tasks([spec for _, spec in specs.values()])
+        tasked: set[str] = set()
         with self.sessions.begin() as session:
             for outcome in outcomes:
                 intervention, spec = specs[outcome.key]
                 if outcome.ok:
                     report.tasks_created += 1
+                    tasked.add(intervention.account_id)
                     values: dict[str, Any] = {
                         "crm_task_id": outcome.remote_id,
                         "crm_status": "created",
@@ -399,6 +437,7 @@ class CrmSync:
                     .where(Intervention.id == intervention.id)
                     .values(crm_synced_at=self.now, **values)
                 )
+        report.task_accounts += len(tasked)
         enroll = [
             (intervention, spec)
             for intervention, spec in specs.values()

@@ -1,4 +1,6 @@
-"""What one CRM sync did (or, in a dry run, would do): writes, tasks, notes, enrollments, failures, API calls."""
+"""What one CRM sync did (or, in a dry run, would do): writes, tasks, notes, enrollments, failures, API calls.
+
+In a dry run the task, note and enrollment counts are what the sync would create."""
 
 from __future__ import annotations
 
@@ -25,9 +27,13 @@ class SyncReport:
     changes: list[tuple[str, str, dict[str, tuple[str | None, str | None]]]] = field(default_factory=list)
     """(account_id, record_id, {field: (old, new)}) for every record that needs (dry run) or got a write."""
     tasks_created: int = 0
+    task_accounts: int = 0
+    """Accounts that got (dry run: would get) a task."""
     tasks_updated: int = 0
     notes: int = 0
     enrolled: int = 0
+    too_old: int = 0
+    """Dry run: interventions older than the task age limit, which the sync marks stale instead."""
     failures: list[Failure] = field(default_factory=list)
     retry_later: list[str] = field(default_factory=list)
     usage: ApiUsage = field(default_factory=ApiUsage)
@@ -39,6 +45,8 @@ class SyncReport:
         self.unchanged += other.unchanged
         self.changes += other.changes
         self.tasks_created += other.tasks_created
+        self.task_accounts += other.task_accounts
+        self.too_old += other.too_old
         self.tasks_updated += other.tasks_updated
         self.notes += other.notes
         self.enrolled += other.enrolled

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.health import alert_history
 from connector.health.scores import score_accounts
 from connector.ingest.rollups import roll_up_outstanding
 from connector.store.models import DirtyAccountDay
@@ -19,6 +21,22 @@ from scoring.rules import ScoringRules
 BATCH = 500
 
 
+@dataclass
+class Backfill:
+    """What a range of scoring stored."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """account_id -> a summary of its last scored day."""
+    slack: list[int] = field(default_factory=list)
+    """Interventions that asked for a Slack alert (only today's scoring decides any)."""
+    scored_days: int = 0
+    """Account-days scored and stored."""
+    before_start: int = 0
+    """Account-days skipped because the account had not started yet (no row is stored for them)."""
+    withheld: dict[str, str] = field(default_factory=dict)
+    """account_id -> why today's scoring stored none of the interventions it planned."""
+
+
 def score_range(
     sessions: sessionmaker[Session],
     readers: sessionmaker[Session],
@@ -27,12 +45,14 @@ def score_range(
     days: list[date],
     now: datetime,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[str, dict[str, Any]], list[int]]:
+) -> Backfill:
     """Catch up outstanding rollups, then score every day in order, in batches of accounts.
 
     Days go oldest first so each day's stored score feeds the next day's trend, as daily
-    scoring would. Returns each account's last scored day, and the interventions that asked for
-    a Slack alert (only today's scoring decides interventions).
+    scoring would. A range that is more than today replays history: its days' alerts are handed
+    back to the replay first (`alert_history.rewind`) and joined where they touch afterwards, so
+    the alerts stored are the ones a clean replay finds, whatever live scoring stored before.
+    Days before an account's start store nothing. Only today's scoring decides interventions.
     """
     with sessions() as session:
         waiting = set(session.scalars(select(DirtyAccountDay.account_id).distinct()))
@@ -40,8 +60,12 @@ def score_range(
         if account_id in waiting:
             with sessions.begin() as session:
                 roll_up_outstanding(session, account_id, now)
-    results: dict[str, dict[str, Any]] = {}
-    slack: list[int] = []
+    replay = days != [now.date()]
+    if replay:
+        for batch in chunks(accounts, BATCH):
+            with sessions.begin() as session:
+                alert_history.rewind(session, batch, days[0], days[-1])
+    done = Backfill()
     for day in days:
         live = day == now.date()
         decided_at = now if live else datetime.combine(day, time.max, tzinfo=UTC)
@@ -50,12 +74,20 @@ def score_range(
                 scored = score_accounts(
                     session, batch, day, rules, decided_at, record_interventions=live, read_session=reading
                 )
-            slack += [i for s in scored.values() for i in s.slack_interventions]
+            done.scored_days += len(scored)
+            done.before_start += len(batch) - len(scored)
+            done.slack += [i for s in scored.values() for i in s.slack_interventions]
             for account_id, result in scored.items():
-                results[account_id] = _summary(result.assessment, len(result.new_interventions))
+                done.results[account_id] = _summary(result.assessment, len(result.new_interventions))
+                if result.withheld:
+                    done.withheld[account_id] = result.withheld
             if progress is not None:
                 progress(len(batch))
-    return results, slack
+    if replay:
+        for batch in chunks(accounts, BATCH):
+            with sessions.begin() as session:
+                alert_history.join(session, batch)
+    return done
 
 
 def _summary(assessment: Assessment, interventions: int) -> dict[str, Any]:

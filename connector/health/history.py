@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from connector.store.models import Account, AccountEventFirst, AccountUser, Ticket
 from connector.store.sql import chunks, in_list
 from scoring.model import AccountTimeline, DayActivity, TicketFact
+from scoring.playbook import silence_horizon
 from scoring.rules import ScoringRules
 
 
@@ -33,6 +34,7 @@ def lookback_days(rules: ScoringRules) -> int:
         t.seats_idle_days,
         t.ticket_cluster_days,
         rules.alerts.inactive_days,
+        silence_horizon(rules),
     )
 
 

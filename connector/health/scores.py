@@ -6,31 +6,40 @@ its size; scoring one account is a batch of one.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from connector.health.account_start import not_started
+from connector.health.alert_history import open_alerts_on
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
+from connector.health.new_work import withheld_work
 from connector.health.population import population_for
-from connector.store.bulk import upsert_many
-from connector.store.models import AccountScore, Alert, Intervention
-from connector.store.sql import chunks, in_list, insert_ignore
+from connector.health.stored_scores import Scored, store_assessments
+from connector.store.models import AccountScore, Alert
+from connector.store.sql import chunks, in_list
 from scoring.assess import assess
+from scoring.daily import account_start
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class Scored:
-    assessment: Assessment
-    new_interventions: tuple[int, ...]
-    slack_interventions: tuple[int, ...]
+
+@dataclass
+class AssessedBatch:
+    """A batch assessed as of one day: the accounts that existed then, and those that had not started."""
+
+    assessments: list[Assessment]
+    timelines: dict[str, AccountTimeline]
+    not_started: set[str]
 
 
 def _end_of(day: date) -> datetime:
@@ -74,9 +83,9 @@ def load_priors(
     stored: dict[str, dict[date, int]] | None = None,
     population: Population = UNKNOWN_POPULATION,
 ) -> dict[str, PriorState]:
-    """Earlier scores (from history, recomputed from stored events where history has a gap, with
-    `population` standing in for that day's), previous tiers, open alerts and last clearings, for
-    every account in `histories`."""
+    """Earlier scores (from history, recomputed from stored events where history has a gap and the
+    account had started, with `population` standing in for that day's), previous tiers, the alerts
+    open on `as_of` and last clearings, for every account in `histories`."""
     ids = list(histories)
     windows = earlier_windows(rules)
     if stored is None:
@@ -89,13 +98,9 @@ def load_priors(
         previous_tier.update(
             session.execute(latest_scores(session, chunk, as_of, scores.account_id, scores.tier)).all()
         )
+        for account_id, alerts_open in open_alerts_on(session, chunk, as_of).items():
+            open_alerts[account_id] |= alerts_open
         alerts = Alert.__table__.c
-        for account_id, trigger_id, fired_on, evidence in session.execute(
-            select(alerts.account_id, alerts.trigger_id, alerts.fired_on, alerts.evidence).where(
-                in_list(session, alerts.account_id, chunk), alerts.cleared_on.is_(None), alerts.fired_on <= as_of
-            )
-        ):
-            open_alerts[account_id][trigger_id] = OpenAlert(trigger_id, fired_on, evidence)
         for account_id, trigger_id, last in session.execute(
             select(alerts.account_id, alerts.trigger_id, func.max(alerts.cleared_on))
             .where(
@@ -113,7 +118,9 @@ def load_priors(
                 earlier[n] = stored[account_id][day]
             elif any(d <= day for d in history.days):
                 timeline = history.timeline(day, rules)
-                earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
+                start = account_start(timeline)
+                if start is not None and start <= day:
+                    earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
         priors[account_id] = PriorState(
             earlier, previous_tier.get(account_id), open_alerts[account_id], cleared[account_id]
         )
@@ -151,8 +158,21 @@ def assess_accounts(
     decided_at: datetime,
     population: Population,
 ) -> list[Assessment]:
-    """Assess accounts as of `as_of` without writing anything (a read-only session is enough);
-    `population` is what scoring knows of every account that day (`population_for`)."""
+    """Assess accounts as of `as_of` without writing anything (a read-only session is enough); accounts
+    unknown or not started by then are left out. `population` is what scoring knows of every account
+    that day (`population_for`)."""
+    return assess_batch(session, account_ids, as_of, rules, decided_at, population).assessments
+
+
+def assess_batch(
+    session: Session,
+    account_ids: Sequence[str],
+    as_of: date,
+    rules: ScoringRules,
+    decided_at: datetime,
+    population: Population,
+) -> AssessedBatch:
+    """Assess the accounts that existed on `as_of` (see `connector.health.account_start`); nothing written."""
     # Only accounts whose earlier scores are missing from history need the extra days to recompute them.
     stored = stored_earlier_scores(session, account_ids, as_of, rules)
     wanted = [as_of - timedelta(days=n) for n in earlier_windows(rules)]
@@ -162,11 +182,15 @@ def assess_accounts(
     histories = load_histories(session, complete, start, as_of, users_from=users_from)
     back = timedelta(days=max(earlier_windows(rules)))
     histories |= load_histories(session, gaps, start - back, as_of, users_from=users_from - back)
+    timelines = {account_id: history.timeline(as_of, rules) for account_id, history in histories.items()}
+    waiting = not_started(session, timelines, as_of)
+    for account_id in waiting:
+        del histories[account_id], timelines[account_id]
     priors = load_priors(session, histories, as_of, rules, stored, population)
-    return [
-        assess(history.timeline(as_of, rules), rules, priors[account_id], decided_at, population)
-        for account_id, history in histories.items()
+    assessments = [
+        assess(timelines[account_id], rules, priors[account_id], decided_at, population) for account_id in histories
     ]
+    return AssessedBatch(assessments, timelines, waiting)
 
 
 def score_accounts(
@@ -179,16 +203,24 @@ def score_accounts(
     record_interventions: bool = True,
     read_session: Session | None = None,
 ) -> dict[str, Scored]:
-    """Assess accounts as of `as_of` and store the results; unknown ids are skipped.
+    """Assess accounts as of `as_of` and store the results; unknown ids, and accounts that had not
+    started by `as_of`, are skipped (no row at all: a day before an account existed has no score).
 
     With `read_session`, the reading happens there, so on SQLite the write lock is held only
     while storing (and, once a day, while the day's population is computed). Backfills
     (`record_interventions=False`) store score history and alerts but decide no interventions:
-    nobody should get a task for a problem from last spring.
+    nobody should get a task for a problem from last spring. Live scoring stores none for accounts
+    silent past the playbook's horizon or lost (`connector.health.new_work`).
     """
     population = population_for(session, as_of, rules)
-    assessments = assess_accounts(read_session or session, account_ids, as_of, rules, decided_at, population)
-    return store_assessments(session, assessments, decided_at, record_interventions=record_interventions)
+    reader = read_session or session
+    batch = assess_batch(reader, account_ids, as_of, rules, decided_at, population)
+    withheld = withheld_work(reader, batch.assessments, batch.timelines, rules) if record_interventions else {}
+    if withheld:
+        log.info("no new work for %d account(s) as of %s (long silent or renewal lost)", len(withheld), as_of)
+    return store_assessments(
+        session, batch.assessments, decided_at, record_interventions=record_interventions, withheld=withheld
+    )
 
 
 def score_account(
@@ -203,103 +235,3 @@ def score_account(
     """One account (see `score_accounts`); None when it is not stored."""
     scored = score_accounts(session, [account_id], as_of, rules, decided_at, record_interventions=record_interventions)
     return scored.get(account_id)
-
-
-def store_assessments(
-    session: Session, assessments: Sequence[Assessment], decided_at: datetime, *, record_interventions: bool
-) -> dict[str, Scored]:
-    """Write score history, open and clear alerts, insert new interventions (all idempotent)."""
-    if not assessments:
-        return {}
-    score_rows = [_score_row(a, decided_at) for a in assessments]
-    columns = list(score_rows[0])
-    upsert_many(
-        session, AccountScore.__table__, columns, [tuple(row.values()) for row in score_rows], ["account_id", "day"]
-    )
-    alerts = Alert.__table__.c
-    clearing = [{"a": a.account_id, "t": t, "d": a.as_of} for a in assessments for t in a.cleared]
-    if clearing:
-        session.connection().execute(
-            update(Alert.__table__)
-            .where(
-                alerts.account_id == bindparam("a"), alerts.trigger_id == bindparam("t"), alerts.cleared_on.is_(None)
-            )
-            .values(cleared_on=bindparam("d")),
-            clearing,
-        )
-    fired = [
-        {
-            "account_id": a.account_id,
-            "trigger_id": hit.trigger_id,
-            "fired_on": a.as_of,
-            "fired_at": decided_at,
-            "cleared_on": None,
-            "evidence": dict(hit.evidence),
-            "explanation": hit.explanation,
-            "config_version": a.config_version,
-        }
-        for a in assessments
-        for hit in a.fired
-    ]
-    if fired:
-        session.execute(insert_ignore(session, Alert.__table__), fired)
-    new: dict[str, list[tuple[int, bool]]] = defaultdict(list)
-    planned = [(a, i) for a in assessments for i in a.interventions] if record_interventions else []
-    if planned:
-        table = Intervention.__table__
-        for row in session.execute(
-            insert_ignore(session, table).returning(table.c.id, table.c.account_id, table.c.slack_alert),
-            [
-                {
-                    "account_id": a.account_id,
-                    "key": i.key,
-                    "trigger_id": i.trigger_id,
-                    "trigger_ids": list(i.trigger_ids),
-                    "tier": i.tier,
-                    "action": i.action,
-                    "channels": list(i.channels),
-                    "owner": i.owner,
-                    "priority": i.priority,
-                    "due_at": i.due_at,
-                    "subject": i.subject[:500],
-                    "body": i.body,
-                    # The control group is decided, stored and measured, never sent anywhere.
-                    "slack_alert": i.slack_alert and not i.control,
-                    "slack_status": "pending" if i.slack_alert and not i.control else None,
-                    "status": "control" if i.control else "pending",
-                    "control": i.control,
-                    "crm_status": "control" if i.control else None,
-                    "created_at": decided_at,
-                }
-                for a, i in planned
-            ],
-        ):
-            new[row.account_id].append((row.id, row.slack_alert))
-    return {
-        a.account_id: Scored(
-            a,
-            tuple(i for i, _ in new[a.account_id]),
-            tuple(i for i, slack in new[a.account_id] if slack),
-        )
-        for a in assessments
-    }
-
-
-def _score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]:
-    score = assessment.score
-    return {
-        "account_id": assessment.account_id,
-        "day": assessment.as_of,
-        "score": score.value,
-        "tier": assessment.tier,
-        "trend_delta": assessment.trend.delta,
-        "trend_direction": assessment.trend.direction,
-        "signals": {
-            name: {"value": None if s.value is None else round(s.value, 1), "explanation": s.explanation}
-            for name, s in score.signals.items()
-        },
-        "weights": dict(score.weights_used),
-        "reason": assessment.reason[:500],
-        "config_version": assessment.config_version,
-        "scored_at": decided_at,
-    }

@@ -255,12 +255,21 @@ class AccountScore(Base):
 
 
 class Alert(Base):
-    """A trigger that fired: open until it clears (`cleared_on`)."""
+    """A trigger that fired: open on the days from `fired_on` until it clears (`cleared_on`, exclusive)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("account_id", "trigger_id", "fired_on"),
         Index("ix_alerts_account_id_cleared_on", "account_id", "cleared_on"),
+        # One problem, one alert: never two open alerts of one trigger for one account.
+        Index(
+            "uq_alerts_open_trigger",
+            "account_id",
+            "trigger_id",
+            unique=True,
+            postgresql_where=text("cleared_on IS NULL"),
+            sqlite_where=text("cleared_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)

@@ -481,3 +481,35 @@ def test_a_deal_closed_in_hubspot_reaches_the_renewals_through_the_webhook(clien
     with runtime.sessions() as session:
         renewals = [(r.account_id, r.status, r.external_id) for r in session.scalars(select(Renewal))]
     assert renewals == [("acct_deal", "won", deal_id)]
+
+
+def test_a_first_sync_shows_the_work_it_would_create_in_status_and_the_dry_run(
+    client, auth_headers, runtime, env, sandbox, settings
+):
+    runtime.settings = settings.model_copy(update={"crm": "none"})  # score for a while before connecting the CRM
+    for account in ("acct_quiet", "acct_unmatched"):
+        send(client, auth_headers, history_batch(account, seats=10, active_days=range(20, 80)))
+    drain(runtime)
+    with runtime.sessions() as session:
+        waiting = list(session.scalars(select(Intervention)))
+    matched = [i for i in waiting if i.account_id == "acct_quiet"]
+    assert matched and {i.account_id for i in waiting} == {"acct_quiet", "acct_unmatched"}
+    status = orjson.loads(CliRunner().invoke(cli, ["status", "--json"], env=env).output)["crm"]
+    assert status["first_sync"] is True and status["crm"] == "hubspot"
+    assert (status["tasks_waiting"], status["accounts_waiting"]) == (len(waiting), 2)
+    table = CliRunner().invoke(cli, ["status"], env=env).output
+    assert f"first sync would create up to {len(waiting)} task(s) for 2 account(s)" in " ".join(table.split())
+    provision(env)
+    _seed_companies(sandbox, ["acct_quiet"])
+    dry = sync_json(env, "--all", "--dry-run")
+    sequenced = [i for i in matched if "email_sequence" in i.channels]
+    assert (dry["tasks_created"], dry["task_accounts"], dry["enrolled"]) == (len(matched), 1, len(sequenced))
+    assert dry["unmatched"] == ["acct_unmatched"]
+    assert not _tasks(sandbox) and sandbox.state.dump()["enrollments"] == [], "a dry run creates nothing"
+    text = CliRunner().invoke(cli, ["sync", "--all", "--dry-run"], env=env).output
+    assert f"would create {len(matched)} task(s) for 1 account(s), 0 note(s), {len(sequenced)} enrollment(s)" in text
+    done = sync_json(env, "--all")
+    assert (done["tasks_created"], done["task_accounts"], done["enrolled"]) == (len(matched), 1, len(sequenced))
+    after = orjson.loads(CliRunner().invoke(cli, ["status", "--json"], env=env).output)["crm"]
+    assert after["first_sync"] is False
+    assert after["summary"] == f"{len(waiting) - len(matched)} intervention(s) for 1 account(s) waiting for the CRM"

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from connector.cli.main import cli
+from connector.store.db import make_engine
 from connector.store.models import AccountScore, Intervention, Renewal
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
@@ -26,7 +28,7 @@ def test_importing_outcomes_is_idempotent_and_feeds_the_backtest(client, auth_he
     first = CliRunner().invoke(cli, ["outcomes", "import", str(path)], env=env)
     assert first.exit_code == 0 and "2 new" in first.output, first.output
     again = CliRunner().invoke(cli, ["outcomes", "import", str(path)], env=env)
-    assert again.exit_code == 0 and "0 new, 2 already imported" in again.output, again.output
+    assert again.exit_code == 0 and "0 new, 2 already stored" in again.output, again.output
     with runtime.sessions() as session:
         stored = {(r.account_id, r.status) for r in session.scalars(select(Renewal))}
     assert stored == {("acct_lost", "churned"), ("acct_kept", "won")}
@@ -48,14 +50,52 @@ def test_importing_outcomes_is_idempotent_and_feeds_the_backtest(client, auth_he
     [
         ("account,date,outcome\na,2026-01-01,won\n", "the header needs account_id,date,outcome"),
         ("account_id,date,outcome\na,01/02/2026,won\n", ":2: date must be YYYY-MM-DD"),
-        ("account_id,date,outcome\na,2026-01-01,renewed\n", ":2: outcome must be won, lost or churned"),
+        ("account_id,date,outcome\na,2026-01-01,renewed\nb,2026-01-01,maybe\n", ":3: outcome 'maybe' is not one"),
+        ("account_id,date,outcome\na,2026-01-01,won\na,2026-01-01,lost\n", ":3: a on 2026-01-01 is lost here but won"),
     ],
 )
 def test_a_bad_outcomes_file_is_refused_naming_the_line(tmp_path, sqlite_url, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        before = session.scalar(select(func.count()).select_from(Renewal))
     result = CliRunner().invoke(cli, ["outcomes", "import", str(path)], env={"HEALTHLOOP_DATABASE_URL": sqlite_url})
     assert result.exit_code == 2 and message in result.output, result.output
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Renewal)) == before, "a bad file stores nothing"
+    engine.dispose()
+
+
+def test_outcomes_import_takes_the_words_people_use_and_counts_that_add_up(tmp_path, database_url):
+    path = tmp_path / "outcomes.csv"
+    path.write_text(
+        " Account_ID , Date ,Outcome\n"
+        "a1,2026-01-01,Renewed\n"
+        "a2,2026-01-01,  closed   WON \n"
+        "a3,2026-01-01,expanded\n"
+        "a4,2026-01-01,Closed-Lost\n"
+        "a5,2026-01-01,cancelled\n"
+        "a6,2026-01-01,CANCELED\n"
+        "a7,2026-01-01,churned\n"
+        "a1,2026-01-01,won\n"
+        "\n"
+        "a8,2026-02-01,lost\n"
+    )
+    env = {"HEALTHLOOP_DATABASE_URL": database_url}
+    first = CliRunner().invoke(cli, ["outcomes", "import", str(path)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "9 row(s) for 8 account(s): 1 duplicate(s) within the file, 8 new, 0 already stored" in first.output
+    with Session(make_engine(database_url)) as session:
+        stored = dict(session.execute(select(Renewal.account_id, Renewal.status)).all())
+    assert stored == {
+        "a1": "won", "a2": "won", "a3": "won", "a4": "lost", "a5": "churned", "a6": "churned", "a7": "churned",
+        "a8": "lost",
+    }  # fmt: skip
+    path.write_text("account_id,date,outcome\na1,2026-01-01,churned\na8,2026-02-01,lost\na9,2026-03-01,won\n")
+    again = CliRunner().invoke(cli, ["outcomes", "import", str(path)], env=env)
+    assert "3 row(s) for 3 account(s): 0 duplicate(s) within the file, 1 new, 2 already stored" in again.output
+    assert "a1 on 2026-01-01: stored as won, kept (the file says churned)" in again.stderr
 
 
 def _intervention(account: str, created: datetime, *, control: bool, completed: datetime | None) -> Intervention:

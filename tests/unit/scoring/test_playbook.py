@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scoring.model import PriorState, Trend, TriggerHit
-from scoring.playbook import entered_worse_tier, plan, readable, row_for, signed
+from scoring.playbook import entered_worse_tier, plan, readable, row_for, signed, silence_horizon, why_no_work
 from scoring.rules import Playbook, PlaybookRow, ScoringRules
-from tests.unit.scoring.timelines import DECIDED_AT, RULES, healthy, scored
+from tests.unit.scoring.timelines import DECIDED_AT, RULES, WORK, healthy, scored, steady, timeline
 
 MINUS = "\u2212"
 
@@ -101,8 +101,6 @@ def test_no_tier_intervention_on_a_first_score_an_improvement_or_staying_put():
 
 
 def test_no_tier_intervention_while_a_new_account_is_in_its_grace_days():
-    from tests.unit.scoring.timelines import timeline
-
     young = timeline(signed_up=5, seats=5, days={0: {"Signed In": 1}})
     score = scored(30, 30, None, 30)
     assert (
@@ -155,3 +153,32 @@ def test_the_control_group_is_a_stable_per_trigger_share_of_interventions():
     assert not decide("at_risk", fired=[hit("login_decline")], rules=only_inactive)[0].control
     default = [decide("at_risk", fired=[hit("inactive")])[0].control for _ in range(3)]
     assert len(set(default)) == 1, "the same account and key always land on the same side"
+
+
+def test_no_work_for_an_account_silent_past_the_win_back_window():
+    assert why_no_work(timeline(days=steady(10, WORK, first=60)), RULES, None) is None, "60 days: still win-back"
+    gone = why_no_work(timeline(days=steady(10, WORK, first=61)), RULES, None)
+    assert gone == "no meaningful activity for more than 60 days, the playbook's horizon"
+
+
+def test_an_account_never_active_counts_its_silence_from_its_start():
+    assert why_no_work(timeline(signed_up=5), RULES, None) is None, "a new account still gets setup help"
+    assert (
+        why_no_work(timeline(signed_up=90), RULES, None)
+        == "no meaningful activity for more than 60 days, the playbook's horizon"
+    )
+
+
+def test_the_silence_horizon_is_configurable_and_defaults_to_the_inactivity_window():
+    assert silence_horizon(RULES) == RULES.triggers.inactivity_max_days == 60
+    patient = ScoringRules.model_validate({"playbook": {"max_silence_days": 120}})
+    assert silence_horizon(patient) == 120
+    assert why_no_work(timeline(days=steady(10, WORK, first=90)), patient, None) is None
+    longer_winback = ScoringRules.model_validate({"triggers": {"inactivity_max_days": 90}})
+    assert why_no_work(timeline(days=steady(10, WORK, first=90)), longer_winback, None) is None
+
+
+def test_no_work_once_the_latest_renewal_closed_lost_or_churned():
+    assert why_no_work(healthy(), RULES, "churned") == "its latest renewal closed churned"
+    assert why_no_work(healthy(), RULES, "lost") == "its latest renewal closed lost"
+    assert why_no_work(healthy(), RULES, "won") is None and why_no_work(healthy(), RULES, "open") is None
