@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.health.account_start import account_starts
 from connector.health.history import AccountHistory, load_histories, lookback_days
-from connector.measure.account_starts import account_starts
 from connector.measure.indicator_data import indicator_json
 from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
 from connector.store.models import Account

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
-from connector.measure.account_starts import account_starts, started
+from connector.health.account_start import account_starts, started
 from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore
 from connector.store.sql import chunks, in_list

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.config.yaml_config import Config
+from connector.health.account_start import account_starts
 from connector.health.history import load_histories, lookback_days
-from connector.measure.account_starts import account_starts
 from connector.measure.backtest import Replay, indicators, replay
 from connector.measure.renewals import stored_renewals
 from connector.store.models import Account

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.measure.account_starts import account_starts, started
+from connector.health.account_start import account_starts, started
 from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore, Alert
 from connector.store.sql import chunks, in_list

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.measure.account_starts import account_starts, started
+from connector.health.account_start import account_starts, started
 from connector.measure.report import Measured
 from connector.measure.report_charts import (
     accuracy_chart,
