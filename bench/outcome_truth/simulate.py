@@ -304,9 +304,9 @@ def _write_calls(
         [core * rng.dirichlet([4.0] + [2.0] * (len(CORE_EVENTS) - 1)), (1 - core) * rng.dirichlet([1.0] * 15)]
     )
     _track(a, writer, 0, admin, SIGNUP_EVENT, a.signup, 9 * 3600 + 30, "signup")
-    for name, day in setup_days.items():
+    for step, (name, day) in enumerate(setup_days.items()):
         if day < stop:
-            _track(a, writer, 0, admin, name, day, 9 * 3600 + 600 + int(rng.integers(0, 30000)), "setup")
+            _track(a, writer, 0, admin, name, day, 9 * 3600 + 600 + int(rng.integers(0, 30000)), f"setup{step}")
     for day in a.renewals:
         renewal = day + a.cycle_days
         message = {"type": "group", "messageId": f"{a.account_id}-renewal-{day}", "userId": admin}
