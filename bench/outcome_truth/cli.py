@@ -22,7 +22,7 @@ from pathlib import Path
 import orjson
 import requests
 
-from bench.outcome_truth.simulate import Simulation, Ticket
+from bench.outcome_truth.story import Simulation, Ticket
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 WEBHOOK_SECRET = "outcome-truth-secret"

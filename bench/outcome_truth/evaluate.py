@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.outcome_truth.simulate import INVITE_EVENT, SETUP_EVENTS, Simulation
+from bench.outcome_truth.story import INVITE_EVENT, SETUP_EVENTS, Simulation
 
 MIN_AGE_DAYS = 28
 HORIZON_DAYS = 30

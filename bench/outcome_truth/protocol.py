@@ -19,9 +19,10 @@ from typing import Any
 
 import orjson
 
+from bench.outcome_truth.calls import write_outcomes
 from bench.outcome_truth.cli import Healthloop, Run, copy_database, query
 from bench.outcome_truth.evaluate import fit_half
-from bench.outcome_truth.simulate import Simulation, write_outcomes
+from bench.outcome_truth.story import Simulation
 
 
 @dataclass

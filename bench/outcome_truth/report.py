@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from bench.outcome_truth.simulate import MECHANISMS, Simulation
+from bench.outcome_truth.story import MECHANISMS, Simulation
 
 DIAGNOSTICS = ("default signal", "setup steps", "ceiling")
 
