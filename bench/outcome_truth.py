@@ -78,8 +78,8 @@ def main() -> None:
 
     clock = time.perf_counter()
     samples = build_samples(sim, dates)
-    methods, diagnostics, coefficients = risks(protocol, samples)
-    comparison = compare(samples, methods, diagnostics, args.bootstrap, args.seed)
+    found = risks(protocol, samples)
+    comparison = compare(samples, found.methods, found.diagnostics, args.bootstrap, args.seed)
     protocol.timings["evaluate"] = round(time.perf_counter() - clock, 2)
     protocol.timings["total"] = round(time.perf_counter() - started, 2)
     held_out = ~samples.fit
@@ -124,7 +124,8 @@ def main() -> None:
         "product": protocol.outputs,
         "comparison": comparison,
         "not_measured": not_measured,
-        "logistic_coefficients": coefficients,
+        "score_spread": found.spread,
+        "logistic_coefficients": found.coefficients,
         "defects": protocol.defects,
         "timings": protocol.timings,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,17 +33,35 @@ LEARNED = "(d) learned churn probability"
 ORACLE = "ceiling: the simulator's own hazard, day before"
 
 
-def risks(protocol: Protocol, samples: Samples) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
-    """Method -> churn risk per sample (NaN where unknown); diagnostics -> risk; the regression's coefficients."""
+@dataclass
+class Risks:
+    methods: dict[str, np.ndarray] = field(default_factory=dict)
+    """Method -> churn risk per sample (NaN where unknown)."""
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+    coefficients: dict[str, float] = field(default_factory=dict)
+    """The logistic regression's, on standardised log1p inputs."""
+    spread: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per healthloop config: the range of its scores and its tiers over all samples (a degenerate config shows)."""
+
+
+def risks(protocol: Protocol, samples: Samples) -> Risks:
+    """Every method's and diagnostic's churn risk on the samples."""
     accounts, days = samples.account.tolist(), samples.day.tolist()
-    methods: dict[str, np.ndarray] = {}
-    diagnostics: dict[str, np.ndarray] = {}
+    result = Risks()
+    methods, diagnostics = result.methods, result.diagnostics
     for name, label in CONFIGS.items():
         db = protocol.databases.get(name)
         if db is None:
             continue
-        scores, signals = stored_scores(db, protocol.sim, accounts, days)
+        scores, signals, tiers = stored_scores(db, protocol.sim, accounts, days)
         methods[label] = 100.0 - np.array(scores)
+        known = np.array(scores)[~np.isnan(scores)]
+        result.spread[label] = {
+            "score_min": float(known.min()),
+            "score_median": float(np.median(known)),
+            "score_max": float(known.max()),
+            "tiers": {tier: round(count / len(tiers), 3) for tier, count in Counter(tiers).most_common()},
+        }
         if name == "default":
             for signal in SIGNALS:
                 values = [(s.get(signal) or {}).get("value") for s in signals]
@@ -57,8 +77,8 @@ def risks(protocol: Protocol, samples: Samples) -> tuple[dict[str, np.ndarray], 
     diagnostics[ORACLE] = np.array(
         [simulated[i].hazard[d - 1] for i, d in zip(samples.cluster, samples.day, strict=True)]
     )
-    coefficients = dict(zip(("intercept", *FEATURES), model[2].round(3).tolist(), strict=True))
-    return methods, diagnostics, coefficients
+    result.coefficients = dict(zip(("intercept", *FEATURES), model[2].round(3).tolist(), strict=True))
+    return result
 
 
 def compare(

@@ -206,20 +206,25 @@ class Protocol:
         self.defects["account_trigger_pairs_with_two_open_alerts"] = rows[0][0]
 
 
-def stored_scores(db: Path, sim: Simulation, accounts: list[str], days: list[int]) -> tuple[list[float], list[dict]]:
-    """Each sample's stored score and signals of the day before its observation date (NaN / {} if none)."""
+def stored_scores(
+    db: Path, sim: Simulation, accounts: list[str], days: list[int]
+) -> tuple[list[float], list[dict], list[str | None]]:
+    """Each sample's stored score, signals and tier of the day before its observation date (NaN, {}, None if none)."""
     wanted = sorted({(sim.day(d) - timedelta(days=1)).isoformat() for d in days})
     marks = ", ".join("?" for _ in wanted)
     rows = query(
-        db, f"SELECT account_id, day, score, signals FROM account_scores WHERE day IN ({marks})", tuple(wanted)
+        db, f"SELECT account_id, day, score, signals, tier FROM account_scores WHERE day IN ({marks})", tuple(wanted)
     )
-    found = {(account, day): (score, signals) for account, day, score, signals in rows}
-    scores, signals = [], []
+    found = {(account, day): rest for account, day, *rest in rows}
+    scores, signals, tiers = [], [], []
     for account, d in zip(accounts, days, strict=True):
-        score, raw = found.get((account, (sim.day(d) - timedelta(days=1)).isoformat()), (float("nan"), "{}"))
+        score, raw, tier = found.get(
+            (account, (sim.day(d) - timedelta(days=1)).isoformat()), (float("nan"), "{}", None)
+        )
         scores.append(float(score))
         signals.append(orjson.loads(raw))
-    return scores, signals
+        tiers.append(tier)
+    return scores, signals, tiers
 
 
 def _last_line(text: str) -> str:

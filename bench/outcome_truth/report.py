@@ -78,6 +78,11 @@ def print_report(results: dict[str, Any]) -> None:
             print(f"  {name:<46} {_ci(row):<24} {row['n']:>6} {row['positives']:>5}  {extra}")
     for name, row in table["all accounts, nothing fitted"].items():
         print(f"  {name + ', all accounts':<46} {_ci(row):<24} {row['n']:>6} {row['positives']:>5}")
+    print("\nscores on the observation samples (min / median / max; tiers):")
+    for name, spread in results["score_spread"].items():
+        tiers = ", ".join(f"{tier} {share:.0%}" for tier, share in spread["tiers"].items())
+        scores = " / ".join(f"{spread[key]:.0f}" for key in ("score_min", "score_median", "score_max"))
+        print(f"  {name:<46} {scores}; {tiers}")
     print("\ndefects observed:")
     for name, value in results["defects"].items():
         print(f"  {name}: {value}")
