@@ -184,6 +184,13 @@ class Protocol:
         self.outputs["learned_probability"] = found if any(found.values()) else "not available yet"
 
     def pre_signup_rows(self, db: Path) -> None:
+        """Score rows stored for days before the account signed up, and the churns whose score 30 days
+        before (what calibrate and the backtest's AUC read) falls on such a day."""
+        churns = [a for a in self.sim.accounts if a.churn is not None and a.churn - 30 >= self.fill_from]
+        self.defects["churns_whose_score_30_days_before_predates_signup"] = {
+            "churns_with_a_score_30_days_before": len(churns),
+            "before_signup": sum(1 for a in churns if a.churn - 30 < a.signup),
+        }
         signup = {a.account_id: self.sim.day(a.signup).isoformat() for a in self.sim.accounts}
         total = before = churning = 0
         for account_id, day, tier in query(db, "SELECT account_id, day, tier FROM account_scores"):

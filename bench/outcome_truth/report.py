@@ -100,6 +100,13 @@ def _print_product(product: dict[str, Any]) -> None:
         print(f"backtest (product): score AUC lost vs won renewals {aucs}; renewals {closed}")
         churning = backtest.get("tiers", {}).get("churning", {})
         print(f"  backtest tier Churning: {churning}")
+        for row in backtest.get("indicators", []):
+            if row["flagged"]:
+                p, r = row["precision"], row["recall"]
+                print(
+                    f"  {row['indicator']:<20} flagged {row['flagged']:>5}: precision {p['value']:.0%} "
+                    f"[{p['low']:.0%}, {p['high']:.0%}], recall {r['value']:.0%} [{r['low']:.0%}, {r['high']:.0%}]"
+                )
     for key in ("calibrate_all outcomes", "calibrate_fit half", "calibrate_suggested, fit half"):
         if key in product:
             out = product[key]
