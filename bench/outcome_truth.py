@@ -3,14 +3,15 @@
     .venv/bin/python bench/outcome_truth.py [--quick] [--scenario mixed|noise] [--segment single|multi|both]
                                             [--accounts N] [--days N] [--seed N] [--end YYYY-MM-DD]
 
-A seeded simulator writes a customer base (bench/outcome_truth/simulate.py says the story) as a
+A seeded simulator writes a customer base (bench/outcome_truth/story.py tells the story) as a
 Segment-spec JSON Lines export, an outcomes CSV and ticket webhooks. Then, through the real CLI
 (SQLite, no Redis, no CRM): `import`, tickets to `serve`, `score --all --from --to`, `outcomes
 import`, `backtest --json`, `calibrate`, `config suggest` when it exists. The independent check:
 at four monthly observation dates, every account at least 28 days old that has not churned,
 labelled by churn within 30 days, scored by its stored score of the day before; AUC on held-out
 accounts (stable 50/50 hash split) with a 95% bootstrap interval over accounts, against two
-baselines computed from the simulated events. Results go to bench/results/outcome_truth-<scenario>.json.
+baselines computed from the simulated events. Results go to bench/results/outcome_truth-<scenario>.json
+(`-<segment>` appended for one segment).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,9 +61,24 @@ def _arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = _arguments()
-    started = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="outcome_truth-"))
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        results = measure(args, work)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print_report(results)
+    suffix = "" if args.segment == "both" else f"-{args.segment}"
+    out = ROOT / "bench" / "results" / f"outcome_truth-{args.scenario}{suffix}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Simulate, run the protocol through the CLI, evaluate; everything measured, as one dict."""
+    started = time.perf_counter()
     dates = observation_days(args.days)
     print(
         f"outcome-truth: scenario {args.scenario}, segment {args.segment}, seed {args.seed}: "
@@ -83,20 +100,7 @@ def main() -> None:
     protocol.timings["evaluate"] = round(time.perf_counter() - clock, 2)
     protocol.timings["total"] = round(time.perf_counter() - started, 2)
     held_out = ~samples.fit
-    not_measured = {}
-    suggest = protocol.outputs.get("config_suggest")
-    for name, label in CONFIGS.items():
-        if name in protocol.databases:
-            continue
-        if name.startswith("suggested"):
-            not_measured[label] = "not available yet" if suggest == "not available yet" else "no config to score"
-        elif name == "calibrated":
-            not_measured[label] = "calibrate proposed nothing (its output is above)"
-    learned = protocol.outputs.get("learned_probability")
-    not_measured[LEARNED] = (
-        "not available yet" if learned == "not available yet" else f"found {learned}; the bench does not read it yet"
-    )
-    results = {
+    return {
         "run": {
             "scenario": args.scenario,
             "segment": args.segment,
@@ -123,19 +127,30 @@ def main() -> None:
         },
         "product": protocol.outputs,
         "comparison": comparison,
-        "not_measured": not_measured,
+        "not_measured": _not_measured(protocol),
         "score_spread": found.spread,
         "logistic_coefficients": found.coefficients,
         "defects": protocol.defects,
         "timings": protocol.timings,
     }
-    print_report(results)
-    out = ROOT / "bench" / "results" / f"outcome_truth-{args.scenario}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
-    print(f"\nwrote {out.relative_to(ROOT)}")
-    if args.workdir is None:
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def _not_measured(protocol: Protocol) -> dict[str, str]:
+    """The rows this version of the product cannot fill, and why."""
+    missing = {}
+    suggest = protocol.outputs.get("config_suggest")
+    for name, label in CONFIGS.items():
+        if name in protocol.databases:
+            continue
+        if name.startswith("suggested"):
+            missing[label] = "not available yet" if suggest == "not available yet" else "no config to score"
+        elif name == "calibrated":
+            missing[label] = "calibrate proposed nothing (its output is above)"
+    learned = protocol.outputs.get("learned_probability")
+    missing[LEARNED] = (
+        "not available yet" if learned == "not available yet" else f"found {learned}; the bench does not read it yet"
+    )
+    return missing
 
 
 if __name__ == "__main__":
