@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from datetime import date, datetime
+from datetime import datetime
 
 from scoring.alerts import reconcile
-from scoring.daily import read_daily
+from scoring.daily import DayMemo, read_daily
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, HealthScore, Population, PriorState
 from scoring.playbook import plan
 from scoring.rules import SIGNALS, ScoringRules
@@ -62,7 +61,7 @@ def assess(
     decided_at: datetime,
     population: Population = UNKNOWN_POPULATION,
     *,
-    counted: MutableMapping[date, int] | None = None,
+    memo: DayMemo | None = None,
     interventions: bool = True,
 ) -> Assessment:
     """Signals -> score -> tier -> trend -> triggers -> alert lifecycle -> interventions, for one account and day.
@@ -70,10 +69,10 @@ def assess(
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
     the interventions' due times; `population` (peers' activity, the events that exist) is what the
     connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
-    `counted` carries meaningful-action counts between the days of a replay (see `read_daily`);
+    `memo` carries what each stored day says between the days of a replay (see `read_daily`);
     `interventions=False` skips the playbook for replays that never act (no intervention is decided).
     """
-    daily = read_daily(timeline, rules, counted)
+    daily = read_daily(timeline, rules, memo)
     signals = compute_signals(timeline, rules, daily, population)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from scoring.daily import Daily, covered_days, read_daily
+from scoring.daily import Daily, DayMemo, covered_days, read_daily
 from scoring.model import AccountTimeline, PeerNorms, Population
 from scoring.rules import ScoringRules
 
@@ -49,11 +49,9 @@ def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) 
     days = covered_days(timeline, length, 1, daily.start)
     if days <= 0:
         return None
-    actions, users = 0, set()
-    for day, n in daily.window(length, offset=1):
-        actions += n
-        users.update([user for user, count in day.user_counts.items() if count > 0])
-    return ActivityRate(actions / (days * max(1, len(users))), actions, len(users), days)
+    actions = sum(n for _, n in daily.window(length, offset=1))
+    users = len(daily.active_users(length, offset=1))
+    return ActivityRate(actions / (days * max(1, users)), actions, users, days)
 
 
 def peer_group(timeline: AccountTimeline, rules: ScoringRules) -> str:
@@ -99,16 +97,13 @@ def is_peer(start: date | None, last_seen: date | None, as_of: date, rules: Scor
 
 
 def peer_sample(
-    timeline: AccountTimeline,
-    last_seen: date | None,
-    rules: ScoringRules,
-    counted: MutableMapping[date, int] | None = None,
+    timeline: AccountTimeline, last_seen: date | None, rules: ScoringRules, memo: DayMemo | None = None
 ) -> tuple[str, float] | None:
     """(peer group, activity rate) of one account on `timeline.as_of`, or None when it is no peer then.
 
     `last_seen`: the latest day before `as_of` with any event or page view. Only the days before
     `as_of` count (`activity_rate`)."""
-    daily = read_daily(timeline, rules, counted)
+    daily = read_daily(timeline, rules, memo)
     measured = activity_rate(timeline, rules, daily)
     if measured is None or not is_peer(daily.start, last_seen, timeline.as_of, rules):
         return None

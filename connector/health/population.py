@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,11 +17,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from connector.health.history import AccountHistory, load_histories, lookback_days
+from connector.health.peer_series import peer_series
 from connector.store.models import Account, AccountEventFirst, DailyRollup
 from connector.store.models import PeerNorms as PeerNormsRow
 from connector.store.sql import insert_ignore
 from scoring.model import PeerNorms, Population
-from scoring.peers import build_norms, peer_horizon, peer_sample
+from scoring.peers import build_norms, peer_horizon
 from scoring.rules import ScoringRules
 
 
@@ -87,17 +87,19 @@ class PopulationBuilder:
     firsts: dict[str, date] = field(default_factory=dict)
 
     def add(self, history: AccountHistory) -> None:
-        counted: dict[date, int] = {}
-        seen_days = sorted(d for d, a in history.days.items() if a.events or a.page_views)
         for event, first in history.first_seen.items():
             if event not in self.firsts or first < self.firsts[event]:
                 self.firsts[event] = first
-        for day in self.days:
-            position = bisect_left(seen_days, day)
-            last_seen = seen_days[position - 1] if position else None
-            sample = peer_sample(history.before(day, self.rules), last_seen, self.rules, counted)
-            if sample is not None:
-                self.samples.setdefault(day, []).append(sample)
+        for day, group, rate in peer_series(history, self.days, self.rules):
+            self.samples.setdefault(day, []).append((group, rate))
+
+    def merge(self, other: PopulationBuilder) -> None:
+        """Take in what another builder gathered for the same days (another chunk of accounts)."""
+        for day, samples in other.samples.items():
+            self.samples.setdefault(day, []).extend(samples)
+        for event, first in other.firsts.items():
+            if event not in self.firsts or first < self.firsts[event]:
+                self.firsts[event] = first
 
     def populations(self) -> dict[date, Population]:
         catalogue = sorted((first, event) for event, first in self.firsts.items())

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from connector.health.history import AccountHistory
 from scoring.assess import assess
-from scoring.daily import account_start
+from scoring.daily import DayMemo, account_start
 from scoring.model import Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
@@ -72,7 +72,7 @@ def replay_account(
     if start is None:
         return
     state = state if state is not None else ReplayState()
-    counted: dict[date, int] = {}
+    memo = DayMemo()
     windows = sorted(earlier_windows(rules))
     for day in days:
         if day < start:
@@ -91,7 +91,7 @@ def replay_account(
                     earlier[n] = recomputed.score.value
         prior = PriorState(earlier, state.previous_tier, dict(state.open_alerts), dict(state.last_cleared))
         timeline = history.timeline(day, rules)
-        assessment = assess(timeline, rules, prior, end_of(day), population, counted=counted, interventions=False)
+        assessment = assess(timeline, rules, prior, end_of(day), population, memo=memo, interventions=False)
         state.scores[day] = assessment.score.value
         state.previous_tier = assessment.tier
         for hit in assessment.fired:
