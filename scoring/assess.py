@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from scoring.alerts import reconcile
+from scoring.churn import churn_features, predict
 from scoring.daily import DayMemo, read_daily
-from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, HealthScore, Population, PriorState
+from scoring.model import (
+    UNKNOWN_POPULATION,
+    AccountTimeline,
+    Assessment,
+    ChurnModel,
+    HealthScore,
+    Population,
+    PriorState,
+)
 from scoring.playbook import plan
 from scoring.rules import SIGNALS, ScoringRules
 from scoring.score import SIGNAL_LABELS, health_score, tier_for, trend
@@ -63,6 +72,7 @@ def assess(
     *,
     memo: DayMemo | None = None,
     interventions: bool = True,
+    churn_model: ChurnModel | None = None,
 ) -> Assessment:
     """Signals -> score -> tier -> trend -> triggers -> alert lifecycle -> interventions, for one account and day.
 
@@ -71,6 +81,8 @@ def assess(
     connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
     `memo` carries what each stored day says between the days of a replay (see `read_daily`);
     `interventions=False` skips the playbook for replays that never act (no intervention is decided).
+    With a `churn_model` (one the Learn step found better than the score), the assessment carries its
+    churn probability and each input's contribution.
     """
     daily = read_daily(timeline, rules, memo)
     signals = compute_signals(timeline, rules, daily, population)
@@ -92,4 +104,5 @@ def assess(
         interventions=planned,
         reason=reason_line(score),
         config_version=config_version(rules),
+        churn=None if churn_model is None else predict(churn_model, churn_features(timeline, daily, signals)),
     )

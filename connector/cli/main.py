@@ -15,6 +15,7 @@ from connector.cli.crm import crm_cli, sync_command
 from connector.cli.db import db_cli
 from connector.cli.demo import demo_command
 from connector.cli.importer import import_command
+from connector.cli.learn import learn_command
 from connector.cli.outcomes import outcomes_cli
 from connector.cli.report import report_command
 from connector.cli.run import serve_command, sweep_command, worker_command
@@ -65,6 +66,7 @@ for command in (
     report_command,
     backtest_command,
     calibrate_command,
+    learn_command,
     serve_command,
     worker_command,
     sweep_command,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.health.account_start import account_starts
 from connector.health.alert_history import ALERTS, next_starts, open_alerts_on
+from connector.health.churn_model import current_model
 from connector.health.history import load_histories, lookback_days
 from connector.health.population import PopulationBuilder, store_population, stored_populations
 from connector.health.replay import AlertSpan, ReplayState, alert_spans, earlier_windows, end_of, replay_account
@@ -133,13 +134,14 @@ def replay_chunk(
     done = ReplayedRange()
     with readers() as session:
         histories, starts, states = _chunk_inputs(session, chunk, days, rules)
+        model = current_model(session)
     rows: list[tuple[Any, ...]] = []
     columns: list[str] = []
     spans: dict[str, list[AlertSpan]] = {}
     for account_id, history in histories.items():
         state, start = states[account_id], starts.get(account_id)
         opened_before = dict(state.open_alerts)
-        replayed = list(replay_account(history, days, rules, populations, start, state))
+        replayed = list(replay_account(history, days, rules, populations, start, state, model))
         for assessment in replayed:
             row = score_row(assessment, end_of(assessment.as_of))
             columns = list(row)
