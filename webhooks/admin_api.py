@@ -35,6 +35,10 @@ def _require_admin(rt: Runtime) -> None:
 def show_account(account_id: str) -> ResponseReturnValue:
     rt: Runtime = current_app.extensions["healthloop"]
     _require_admin(rt)
+    if "\x00" in account_id or len(account_id) > 255:
+        raise InputError(
+            "invalid_account_id", "the account id must be at most 255 characters, without NUL (%00)", status=400
+        )
     with make_sessionmaker(reader(rt.engine))() as session:
         summary = account_summary(session, account_id)
     if summary is None:

@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import AuthenticationError, InputError
 from connector.events import SegmentCall
-from connector.ingest.json_text import refuse_nul
 from connector.ingest.product_events import store_calls
 from connector.ingest.segment import (
     MAX_BATCH_BYTES,
@@ -99,10 +98,8 @@ def _store(rt: Runtime, calls: list[SegmentCall], now: datetime) -> tuple[int, i
 def single_call(call_type: str) -> ResponseReturnValue:
     rt: Runtime = current_app.extensions["healthloop"]
     body = _authenticate(rt, MAX_EVENT_BYTES)
-    if body.may_hold_nul:
-        refuse_nul(body.data)
     now = datetime.now(UTC)
-    call = _validate(rt, body.data, now, implied_type=call_type)
+    call = _validate(rt, body.data, now, implied_type=call_type, check_nul=body.may_hold_nul)
     stored, duplicates = _store(rt, [call], now)
     return jsonify(success=True, stored=stored, duplicates=duplicates)
 
@@ -125,9 +122,9 @@ def batch() -> ResponseReturnValue:
                 raise InputError("batch_too_long", f"a batch holds at most {MAX_BATCH_EVENTS} messages")
             if body.size > MAX_EVENT_BYTES and len(orjson.dumps(item)) > MAX_EVENT_BYTES:
                 raise InputError("payload_too_large", f"the message is larger than {MAX_EVENT_BYTES // 1024} KB")
-            if body.may_hold_nul:
-                refuse_nul(item)
-            calls.append(_validate(rt, item, now, batch_sent_at=sent_at, batch_context=context))
+            calls.append(
+                _validate(rt, item, now, batch_sent_at=sent_at, batch_context=context, check_nul=body.may_hold_nul)
+            )
         except InputError as exc:
             rejected.append({"index": index, "error": exc.code, "detail": exc.detail})
     if items and not calls:
