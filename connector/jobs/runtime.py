@@ -80,7 +80,7 @@ def build_runtime(
     """Wire everything from settings. `auto` falls back to an in-process queue without Redis."""
     settings = settings or load_settings()
     config = load_config(settings.config_path)
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     sessions = make_sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     queue: WorkQueue
@@ -97,6 +97,15 @@ def build_runtime(
     else:
         queue = RedisWorkQueue(redis, queue_name)
     return Runtime(settings, config, engine, sessions, queue, redis)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The database engine with the deployment's connection and statement timeouts."""
+    return make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+    )
 
 
 def _redacted(url: str) -> str:
@@ -125,7 +134,7 @@ def current() -> Runtime:
 def open_database(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
     """Read-only sessions on the configured database, for CLI commands that only look."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         yield make_sessionmaker(reader(engine))
     finally:
