@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import logging
+import os
 from typing import Any
 
 import click
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from connector.cli.accounts import accounts_cli
 from connector.cli.backtest import backtest_command
@@ -21,18 +23,35 @@ from connector.cli.run import serve_command, sweep_command, worker_command
 from connector.cli.sandbox import sandbox_cli
 from connector.cli.score import score_command
 from connector.cli.status import status_command
+from connector.crm.fixes import fix_for
 from connector.errors import HealthloopError
+from connector.store.db import database_problem
+from connector.telemetry.logs import configure_logging
 from crm_adapters.errors import CrmError
 
 
 class _Group(click.Group):
-    """Turn our own errors into a clean message and exit status 2, never a traceback."""
+    """Turn our own errors, an unreachable database or Redis and a missing schema into one line that
+    names the fix, and exit status 2: never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (HealthloopError, CrmError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            fix = f"; fix: {fix_for(exc)}" if isinstance(exc, CrmError) else ""
+            click.echo(f"error: {exc}{fix}", err=True)
+            ctx.exit(2)
+        except SQLAlchemyError as exc:
+            problem = database_problem(exc, os.environ.get("HEALTHLOOP_DATABASE_URL"))
+            if problem is None:
+                raise
+            click.echo(f"error: {problem.message}", err=True)
+            ctx.exit(2)
+        except RedisError as exc:
+            click.echo(
+                f"error: Redis is not reachable ({type(exc).__name__}); start it or check HEALTHLOOP_REDIS_URL",
+                err=True,
+            )
             ctx.exit(2)
 
 
@@ -44,11 +63,11 @@ def cli() -> None:
     Settings come from environment variables (HEALTHLOOP_DATABASE_URL, HEALTHLOOP_REDIS_URL,
     HEALTHLOOP_CONFIG, secrets); see the README.
     """
-    import os
-
     level = os.environ.get("HEALTHLOOP_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    fmt = os.environ.get("HEALTHLOOP_LOG_FORMAT", "text").lower()
+    configure_logging(
+        level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "INFO",
+        "json" if fmt == "json" else "text",
     )
 
 

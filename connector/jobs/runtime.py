@@ -20,6 +20,7 @@ from connector.crm.wiring import build_adapter
 from connector.ingest.product_events import KnownRows
 from connector.jobs.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 from connector.store.db import make_engine, make_sessionmaker, reader
+from connector.telemetry.metrics import metrics
 from crm_adapters.base import CrmAdapter
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,12 @@ class Runtime:
     def crm_adapter(self) -> CrmAdapter:
         """This process's CRM adapter (built once; its rate limiter is shared through Redis)."""
         if self._crm is None:
-            self._crm = build_adapter(
+            adapter = build_adapter(
                 self.settings, self.config, redis_url=self.settings.redis_url if self.redis is not None else None
             )
+            calls = metrics().crm_calls
+            adapter.usage.on_call = lambda kind, status: calls.labels(adapter.name, kind, status).inc()
+            self._crm = adapter
         return self._crm  # type: ignore[return-value]
 
     @property

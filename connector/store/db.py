@@ -194,10 +194,11 @@ def database_problem(exc: BaseException, url: str | None = None) -> DatabaseProb
             "schema", f"the database{where} has no healthloop schema, or an older one: {UPGRADE_FIX}"
         )
     if isinstance(exc, OperationalError | InterfaceError):
+        lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+        reason = lines[0].rsplit(": ", 1)[-1][:160] if lines else type(original).__name__
         return DatabaseProblem(
             "unreachable",
-            f"the database{where} is not reachable ({type(original).__name__}); check HEALTHLOOP_DATABASE_URL "
-            "and that the server is up",
+            f"the database{where} is not reachable ({reason}); check HEALTHLOOP_DATABASE_URL and that the server is up",
         )
     return None
 

@@ -29,6 +29,7 @@ from connector.ingest.segment import (
 )
 from connector.ingest.traits import account_fields
 from connector.jobs.runtime import Runtime
+from connector.telemetry.metrics import metrics
 from webhooks.body import JsonBody, read_json
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ def _store(rt: Runtime, calls: list[SegmentCall], now: datetime) -> tuple[int, i
         result = store_calls(session, calls, rt.config, now, rt.known)
     rt.known.remember(result)
     rt.queue.request_rescore(result.accounts)
+    events = metrics().events
+    events.labels("stored", "none").inc(result.stored)
+    events.labels("duplicate", "none").inc(result.duplicates)
     return result.stored, result.duplicates
 
 
@@ -127,6 +131,7 @@ def batch() -> ResponseReturnValue:
             )
         except InputError as exc:
             rejected.append({"index": index, "error": exc.code, "detail": exc.detail})
+            metrics().events.labels("rejected", exc.code).inc()
     if items and not calls:
         return jsonify(
             error="invalid_batch",
