@@ -8,6 +8,7 @@ ours or werkzeug's, answers the same JSON shape `{"error", "detail"}`.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from flask import Flask, Response, g, jsonify, request
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 REQUEST_ID_HEADER = "X-Request-ID"
+_ROUTE_VARIABLE = re.compile(r"<(?:[^>:]*:)?(\w+)>")
+"""`/v1/<any(track, ...):call_type>` -> `/v1/<call_type>`: a route template, never the path itself."""
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
@@ -107,7 +110,7 @@ def _register_request_hooks(app: Flask, database: Outage) -> None:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
         started = g.get("started")
         if started is not None:
-            route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+            route = _ROUTE_VARIABLE.sub(r"<\1>", request.url_rule.rule) if request.url_rule is not None else "unmatched"
             method = request.method if request.method in _METHODS else "OTHER"
             metrics().request_duration.labels(route, method, f"{response.status_code // 100}xx").observe(
                 time.perf_counter() - started
