@@ -27,7 +27,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
+from rq.exceptions import SchedulerNotFound
 from rq.job import Job
+from rq.scheduler import RQScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.config.settings import Settings
@@ -183,16 +185,33 @@ def _run_cron(redis_url: str, interval: int) -> None:
             delay = BACKOFF_START
             scheduler.start()
             return
+        except SchedulerNotFound:
+            return  # stopping after Redis came back empty: nothing of ours left to unregister
         except (RedisError, OSError) as exc:
             log.debug("cron: Redis unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
             time.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
 
 
-def _start_cron(settings: Settings) -> multiprocessing.Process:
-    process = multiprocessing.Process(
-        target=_run_cron, args=(settings.redis_url, settings.sweep_interval_seconds), daemon=True
-    )
+def _run_scheduler(redis_url: str) -> None:
+    """Child process: RQ's scheduler (retries and delayed jobs), restarted after a Redis outage instead of
+    dying with a traceback as the one `Worker.work(with_scheduler=True)` forks would."""
+    delay = BACKOFF_START
+    while True:
+        try:
+            scheduler = RQScheduler([QUEUE_NAME], connection=Redis.from_url(redis_url))
+            scheduler.acquire_locks()
+            delay = BACKOFF_START
+            scheduler.work()
+            return
+        except (RedisError, OSError) as exc:
+            log.debug("scheduler: Redis unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _start(target: Callable[..., None], *args: Any) -> multiprocessing.Process:
+    process = multiprocessing.Process(target=target, args=args, daemon=True)
     process.start()
     return process
 
@@ -216,6 +235,7 @@ def run_worker(settings: Settings, *, burst: bool, cron: bool) -> None:
         raise ConfigurationError("Redis is not reachable at HEALTHLOOP_REDIS_URL; `worker --burst` needs it now")
     stop = _Stop()
     sweeper: multiprocessing.Process | None = None
+    scheduler: multiprocessing.Process | None = None
     heartbeat = settings.worker_heartbeat_file
     redis = rt.redis
     log.info("worker starting: queue %s, sweeping every %d s", QUEUE_NAME, settings.sweep_interval_seconds)
@@ -227,14 +247,17 @@ def run_worker(settings: Settings, *, burst: bool, cron: bool) -> None:
                 break
             if burst:
                 tasks.sweep_unprocessed(grace=timedelta(0), lock=False)
-            elif cron and (sweeper is None or not sweeper.is_alive()):
-                sweeper = _start_cron(settings)
+            else:
+                if scheduler is None or not scheduler.is_alive():
+                    scheduler = _start(_run_scheduler, settings.redis_url)
+                if cron and (sweeper is None or not sweeper.is_alive()):
+                    sweeper = _start(_run_cron, settings.redis_url, settings.sweep_interval_seconds)
             worker = HealthloopWorker(
                 [rt.queue.queue], connection=redis, job_class=HealthloopJob, worker_ttl=WORKER_TTL
             )
             worker.heartbeat_file = heartbeat
             try:
-                worker.work(burst=burst, with_scheduler=not burst, logging_level=settings.log_level)
+                worker.work(burst=burst, logging_level=settings.log_level)
             except (RedisError, OSError) as exc:
                 REDIS.failed(exc)
             if burst or worker._stop_requested:
@@ -242,7 +265,8 @@ def run_worker(settings: Settings, *, burst: bool, cron: bool) -> None:
             # RQ gave up on a lost connection (it logs and returns): wait for Redis and start over.
             REDIS.failed("connection lost")
     finally:
-        if sweeper is not None:
-            sweeper.terminate()
-            sweeper.join(timeout=5)
+        for child in (sweeper, scheduler):
+            if child is not None:
+                child.terminate()
+                child.join(timeout=5)
     log.info("worker stopped")
