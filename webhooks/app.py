@@ -133,6 +133,8 @@ def create_app(rt: Runtime | None = None) -> Flask:
         rt = runtime_module.install(build_runtime())
     configure_metrics(rt.settings.metrics_dir, "web")
     app = Flask("healthloop")
+    # No automatic OPTIONS answers (an empty text/html 200): this API has no browser clients; 405 JSON.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.extensions["healthloop"] = rt
     app.json.sort_keys = False  # type: ignore[attr-defined]
     database = Outage("database", "requests that need it answer 503 with Retry-After until it is back")
