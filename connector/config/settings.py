@@ -137,6 +137,13 @@ class Settings(BaseSettings):
         validation_alias=_env("HEALTHLOOP_SWEEP_INTERVAL_SECONDS"),
         description="How often `healthloop worker` re-enqueues work that was stored but never processed.",
     )
+    sweep_grace_seconds: int = Field(
+        30,
+        ge=1,
+        le=3600,
+        validation_alias=_env("HEALTHLOOP_SWEEP_GRACE_SECONDS"),
+        description="Stored work younger than this is left to the job its request enqueued; older work is swept.",
+    )
     log_level: str = Field("INFO", validation_alias=_env("HEALTHLOOP_LOG_LEVEL"))
 
     # --- operations ------------------------------------------------------------------------

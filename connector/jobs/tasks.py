@@ -23,8 +23,6 @@ from crm_adapters.errors import CrmError
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = "healthloop:sweep:lock"
-SWEEP_GRACE = timedelta(seconds=30)
-"""Outbox rows younger than this are left to the job their request enqueued."""
 
 
 def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
@@ -174,13 +172,16 @@ def rescore_all() -> dict[str, int]:
     return {"accounts": len(accounts), "enqueued": enqueued}
 
 
-def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict[str, int]:
-    """Enqueue a rescore for every account whose stored work has waited longer than `grace`.
+def sweep_unprocessed(grace: timedelta | None = None, lock: bool = True) -> dict[str, int]:
+    """Enqueue a rescore for every account whose stored work has waited longer than `grace`
+    (default: HEALTHLOOP_SWEEP_GRACE_SECONDS).
 
     This is what makes a Redis outage (or a lost job) harmless: the outbox lives in SQL.
     Several workers may run it; a short Redis lock keeps them from sweeping at the same moment.
     """
     rt = runtime.current()
+    if grace is None:
+        grace = timedelta(seconds=rt.settings.sweep_grace_seconds)
     if (
         lock
         and rt.redis is not None

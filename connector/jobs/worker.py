@@ -194,16 +194,22 @@ def _run_cron(redis_url: str, interval: int) -> None:
 
 
 def _run_scheduler(redis_url: str) -> None:
-    """Child process: RQ's scheduler (retries and delayed jobs), restarted after a Redis outage instead of
-    dying with a traceback as the one `Worker.work(with_scheduler=True)` forks would."""
+    """Child process: move due retries and delayed jobs onto the queue, every second.
+
+    RQ's own scheduler loop tries for a lock it missed only every two minutes, and loses it silently when
+    Redis comes back empty; this one asks for (or refreshes) the lock on every tick, so a worker that
+    replaces a killed one schedules again as soon as the dead one's lock expires (at most 61 s), and at
+    once after Redis restarts.
+    """
     delay = BACKOFF_START
     while True:
         try:
-            scheduler = RQScheduler([QUEUE_NAME], connection=Redis.from_url(redis_url))
-            scheduler.acquire_locks()
-            delay = BACKOFF_START
-            scheduler.work()
-            return
+            scheduler = RQScheduler([QUEUE_NAME], connection=Redis.from_url(redis_url), interval=1)
+            while True:
+                if scheduler.acquire_locks():
+                    scheduler.enqueue_scheduled_jobs()
+                delay = BACKOFF_START
+                time.sleep(1)
         except (RedisError, OSError) as exc:
             log.debug("scheduler: Redis unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
             time.sleep(delay)
@@ -260,7 +266,8 @@ def run_worker(settings: Settings, *, burst: bool, cron: bool) -> None:
                 worker.work(burst=burst, logging_level=settings.log_level)
             except (RedisError, OSError) as exc:
                 REDIS.failed(exc)
-            if burst or worker._stop_requested:
+            # RQ marks a stop asked for mid-job in `_stop_requested`, and one asked for while idle only by the date.
+            if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
                 break
             # RQ gave up on a lost connection (it logs and returns): wait for Redis and start over.
             REDIS.failed("connection lost")

@@ -187,9 +187,10 @@ def test_the_worker_starts_while_redis_is_down_and_survives_redis_restarting_emp
     env = worker_env(database_url, redis.url, tmp_path)
     worker = Healthloop(["worker"], env, tmp_path / "worker.log", tmp_path).start()
     try:
-        time.sleep(3)
+        wait_for(lambda: count_lines(worker, "redis unreachable") == 1, 30, "the worker to notice Redis is down")
+        time.sleep(1)
         assert worker.alive(), worker.output()
-        assert count_lines(worker, "redis unreachable") == 1
+        assert count_lines(worker, "redis unreachable") == 1, "one line per outage, however long it waits"
 
         redis.start()
         client = app_for(Settings(database_url=database_url, redis_url=redis.url, write_keys=WRITE_KEY), installed)
