@@ -29,6 +29,9 @@ from connector.store.db import database_problem
 from connector.telemetry.logs import configure_logging
 from crm_adapters.errors import CrmError
 
+OPTIONAL_PACKAGES = {"matplotlib": "report", "segment": "demo", "trustme": "demo"}
+"""Packages of the extras the production image leaves out, and the extra that brings each."""
+
 
 class _Group(click.Group):
     """Turn our own errors, an unreachable database or Redis and a missing schema into one line that
@@ -46,6 +49,16 @@ class _Group(click.Group):
             if problem is None:
                 raise
             click.echo(f"error: {problem.message}", err=True)
+            ctx.exit(2)
+        except ModuleNotFoundError as exc:
+            extra = OPTIONAL_PACKAGES.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            click.echo(
+                f"error: this command needs the optional `{extra}` packages ({exc.name} is not installed): "
+                f"pip install 'healthloop[{extra}]'",
+                err=True,
+            )
             ctx.exit(2)
         except RedisError as exc:
             click.echo(

@@ -24,7 +24,8 @@ def _env(name: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Everything that differs between deployments. Domain rules live in the YAML config instead."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    # env_ignore_empty: `VAR=` (an env file, compose) means unset, not an empty value.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True)
 
     # --- where things live -------------------------------------------------------------
     database_url: str = Field(

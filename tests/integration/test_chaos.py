@@ -182,7 +182,7 @@ def test_events_and_tickets_survive_a_killed_worker_an_emptied_redis_and_crm_fau
         ticket_thirds = [tickets[0::3], tickets[1::3], tickets[2::3]]
         sender = Sender(base)
 
-        # The CRM misbehaves from the start: the next 4 calls and then 40% answer 5xx, and the rate limit is tiny (429s).
+        # The CRM misbehaves from the start: the next 4 calls, then 40%, answer 5xx; a tiny rate limit adds 429s.
         sandbox.post("faults", {"error_rate": 0.4, "burst": 4})
         sandbox.post("rate_limit", {"max_requests": 3, "interval_ms": 3000})
         sender.send(batches[thirds[0]], ticket_thirds[0])
