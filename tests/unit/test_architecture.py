@@ -78,8 +78,7 @@ ROOMS: dict[str, set[str]] = {
     "connector.ingest": {"connector.store", "connector.config", "connector.errors", "connector.events"},
     "connector.health": {"connector.ingest", "connector.store", "connector.config", "connector.errors", "scoring"},
     "connector.crm": {
-        "connector.health", "connector.store", "connector.config", "connector.errors", "connector.telemetry",
-        "scoring", "crm_adapters",
+        "connector.health", "connector.store", "connector.config", "connector.errors", "scoring", "crm_adapters",
     },
     "connector.measure": {"connector.health", "connector.store", "connector.config", "connector.errors", "scoring"},
     "connector.jobs": {
