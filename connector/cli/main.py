@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -76,6 +77,8 @@ def cli() -> None:
     Settings come from environment variables (HEALTHLOOP_DATABASE_URL, HEALTHLOOP_REDIS_URL,
     HEALTHLOOP_CONFIG, secrets); see the README.
     """
+    if logging.getLogger().handlers:
+        return  # embedded (a test runner, another program): its logging stays as it is
     level = os.environ.get("HEALTHLOOP_LOG_LEVEL", "INFO").upper()
     fmt = os.environ.get("HEALTHLOOP_LOG_FORMAT", "text").lower()
     configure_logging(
