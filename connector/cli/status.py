@@ -1,4 +1,4 @@
-"""`healthloop status`: what is stored, what is waiting, and whether anything needs attention."""
+"""`healthloop status`: what is stored, what is waiting, the CRM side, and whether anything needs attention."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def _print_crm(table: Table, crm: dict[str, Any]) -> None:
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True)
 def status_command(as_json: bool) -> None:
-    """Stored volumes, unmatched tickets, unhandled webhook types and the processing backlog."""
+    """Stored volumes, unmatched tickets, unhandled webhook types, the backlog, and the CRM side (last sync,
+    failing and unmatched accounts with the fix, quota)."""
     settings = load_settings()
     with open_database(settings) as sessions, sessions() as session:
         data = storage_status(session)
