@@ -3,7 +3,8 @@
 #
 # Dependencies come from requirements.lock (uv, hashes checked), so every build installs the same
 # versions; `make lock` regenerates it after pyproject.toml changes. The runtime image leaves out the
-# `report` extra (matplotlib and numpy, ~115 MB: only `healthloop report --html` draws charts) and the
+# `report` extra (matplotlib, ~80 MB: only `healthloop report --html` draws charts), the `learn` extra
+# (scikit-learn: `healthloop learn` fits the churn probability; scoring applies a fitted one without it) and the
 # `demo` extra (the Segment SDK and the sandbox's TLS package). Charts in the image:
 #   docker build --build-arg LOCK=requirements-report.lock --build-arg EXTRAS=report .
 FROM python:3.11-slim AS build
