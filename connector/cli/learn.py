@@ -14,14 +14,9 @@ from connector.config.yaml_config import load_config
 from connector.errors import ConfigurationError
 from connector.jobs.runtime import open_database
 from connector.measure.learn import HORIZON_DAYS, Learned, evaluation_json, load_samples
+from connector.measure.learn_status import auc_text
 from connector.store.db import make_engine, make_sessionmaker
 from scoring.churn import FEATURE_LABELS
-
-
-def _interval(e: dict[str, object] | None) -> str:
-    if not e or e.get("auc") is None:
-        return "-"
-    return f"{e['auc']:.3f} [{e['low']:.3f}-{e['high']:.3f}]"
 
 
 @click.command("learn")
@@ -67,8 +62,8 @@ def _print(learned: Learned, stored: int | None) -> None:
     )
     if learned.comparison is not None:
         difference = data["difference"] or {}
-        click.echo(f"  held-out AUC, learned probability  {_interval(data['probability'])}")
-        click.echo(f"  held-out AUC, health score         {_interval(data['score'])}")
+        click.echo(f"  held-out AUC, learned probability  {auc_text(data['probability'])}")
+        click.echo(f"  held-out AUC, health score         {auc_text(data['score'])}")
         if difference.get("value") is not None:
             click.echo(
                 f"  difference                         {difference['value']:+.3f} "

@@ -8,11 +8,11 @@ stored history (`scoring.churn.churn_features`).
 
 Fit: logistic regression (scikit-learn, the `learn` extra) on standardised inputs, evaluated on
 accounts it did not see: 5-fold cross-validation grouped by account and stratified by outcome, then
-the held-out probability's AUC against the stored score's on the same samples, with the paired 95%
-interval of the difference (DeLong, clustered by account). The model is used — shown in the CLI,
-API, report and CRM — only when that interval lies above zero; otherwise it is stored as evaluated
-and not used. Too few churns to judge (the calibrate floor: an AUC interval no wider than ±0.10)
-refuses, naming the number needed.
+the held-out probability's AUC against the stored score's on the same samples (each churn compared
+only with accounts observed the same day), with the paired 95% interval of the difference (DeLong,
+clustered by account). The model is used — shown in the CLI, API, report and CRM — only when that
+interval lies above zero; otherwise it is stored as evaluated and not used. Too few churns to judge
+(the calibrate floor: an AUC interval no wider than ±0.10) refuses, naming the number needed.
 """
 
 from __future__ import annotations
@@ -147,8 +147,10 @@ def fit(samples: Sequence[Sample], horizon: int = HORIZON_DAYS) -> Learned:
     present = known.sum(axis=0)
     center = np.where(present > 0, np.nansum(raw, axis=0) / np.maximum(present, 1), 0.0)
     spread = np.sqrt(np.nansum((raw - center) ** 2, axis=0) / np.maximum(present, 1))
-    scale = np.where(spread > 0, spread, 1.0)
-    z = np.nan_to_num((raw - center) / scale)
+    varies = spread > 1e-9 * np.maximum(1.0, np.abs(center))
+    scale = np.where(varies, spread, 1.0)
+    # A constant input carries nothing: zero, not rounding noise blown up by a tiny spread.
+    z = np.where(varies, np.nan_to_num((raw - center) / scale), 0.0)
     labels = np.array([s.churned for s in samples])
     groups = np.array([s.account_id for s in samples])
     held_out = np.zeros(len(samples))
@@ -160,8 +162,14 @@ def fit(samples: Sequence[Sample], horizon: int = HORIZON_DAYS) -> Learned:
             continue
         model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(z[train], labels[train])
         held_out[test] = model.predict_proba(z[test])[:, 1]
+    # Like with like: accounts are compared only with others observed the same day, so a churn rate
+    # that drifts over the calendar cannot pass for skill (the intervals count accounts, not samples).
     comparison = auc_difference(
-        [1 - p for p in held_out], [s.score for s in samples], list(labels), accounts=list(groups)
+        [1 - p for p in held_out],
+        [s.score for s in samples],
+        list(labels),
+        strata=[s.day for s in samples],
+        accounts=list(groups),
     )
     final = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(z, labels)
     fitted = _model(final, center, scale, horizon)
