@@ -38,15 +38,18 @@ class ActivityRate:
     window_days: int
 
 
-def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> ActivityRate | None:
+def activity_rate(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily, start: date | None = None
+) -> ActivityRate | None:
     """Meaningful actions per active user per day over the activity window of complete days before
     `as_of` (days 1..W before it): the same measure for the account scored live, mid-day, and for the
     peers it is ranked against. None when the account has no such day since its start.
 
-    Activity without user ids counts as one user's.
+    Activity without user ids counts as one user's. `start`: the account's start when known from
+    elsewhere (the peers' side reads it from SQL), else the one the timeline shows.
     """
     length = rules.signals.activity_window_days
-    days = covered_days(timeline, length, 1, daily.start)
+    days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
     actions = sum(n for _, n in daily.window(length, offset=1))
@@ -97,24 +100,20 @@ def is_peer(start: date | None, last_seen: date | None, as_of: date, rules: Scor
 
 
 def peer_sample(
-    timeline: AccountTimeline, last_seen: date | None, rules: ScoringRules, memo: DayMemo | None = None
+    timeline: AccountTimeline,
+    start: date | None,
+    last_seen: date | None,
+    rules: ScoringRules,
+    memo: DayMemo | None = None,
 ) -> tuple[str, float] | None:
     """(peer group, activity rate) of one account on `timeline.as_of`, or None when it is no peer then.
 
-    `last_seen`: the latest day before `as_of` with any event or page view. Only the days before
-    `as_of` count (`activity_rate`)."""
-    daily = read_daily(timeline, rules, memo)
-    measured = activity_rate(timeline, rules, daily)
-    if measured is None or not is_peer(daily.start, last_seen, timeline.as_of, rules):
+    `start`: the account's start (`connector.health.account_start.account_starts`); `last_seen`: the
+    latest day before `as_of` with any event or page view. Only the days before `as_of` count."""
+    measured = activity_rate(timeline, rules, read_daily(timeline, rules, memo), start)
+    if measured is None or not is_peer(start, last_seen, timeline.as_of, rules):
         return None
     return peer_group(timeline, rules), measured.rate
-
-
-def peer_rates(timelines: Iterable[tuple[AccountTimeline, date | None]], rules: ScoringRules) -> dict[str, PeerNorms]:
-    """Norms from (timeline as of the scored day, the day the account was last seen before it) of every
-    account; only the days before the scored day count (`activity_rate`)."""
-    samples = [sample for timeline, seen in timelines if (sample := peer_sample(timeline, seen, rules)) is not None]
-    return build_norms(samples, rules.signals.min_peer_accounts)
 
 
 def _quantiles(values: list[float], points: int = QUANTILE_POINTS) -> tuple[float, ...]:

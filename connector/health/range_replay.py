@@ -27,7 +27,7 @@ from connector.health.account_start import account_starts
 from connector.health.alert_history import ALERTS, next_starts, open_alerts_on
 from connector.health.churn_model import current_model
 from connector.health.history import load_histories, lookback_days
-from connector.health.population import PopulationBuilder, store_population, stored_populations
+from connector.health.population import PopulationBuilder, seen_days, store_population, stored_populations
 from connector.health.replay import AlertSpan, ReplayState, alert_spans, earlier_windows, end_of, replay_account
 from connector.health.scores import latest_scores
 from connector.health.stored_scores import score_row
@@ -36,6 +36,7 @@ from connector.store.db import make_engine, make_sessionmaker, reader
 from connector.store.models import Account, AccountScore, Alert
 from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.model import Assessment, Population
+from scoring.peers import peer_horizon
 from scoring.rules import ScoringRules
 
 CHUNK = 500
@@ -188,10 +189,12 @@ def range_populations(
 def _population_chunk_job(job: tuple[str, list[str], list[date], ScoringRules]) -> PopulationBuilder:
     url, chunk, days, rules = job
     builder = PopulationBuilder(days, rules)
-    first = days[0] - timedelta(days=lookback_days(rules) + 1)
+    first = days[0] - timedelta(days=rules.signals.activity_window_days + 1)
     with _database(url) as (_, readers), readers() as session:
+        starts = account_starts(session, chunk)
+        seen = seen_days(session, chunk, days[0] - timedelta(days=peer_horizon(rules) + 1), days[-1])
         for history in load_histories(session, chunk, first, days[-1] - timedelta(days=1)).values():
-            builder.add(history)
+            builder.add(history, starts.get(history.account_id), seen.get(history.account_id, ()))
     return builder
 
 

@@ -45,29 +45,40 @@ def _history(rows, signed_up: int | None, seats: int | None) -> AccountHistory: 
     return history
 
 
-def _reference(history: AccountHistory, days: list[date], rules: ScoringRules) -> list[tuple[date, str, float]]:
-    seen = sorted(d for d, a in history.days.items() if a.events or a.page_views)
+def _seen(history: AccountHistory) -> list[date]:
+    return sorted(d for d, a in history.days.items() if a.events or a.page_views)
+
+
+def _reference(history: AccountHistory, days: list[date], rules: ScoringRules, start: date | None):  # type: ignore[no-untyped-def]
     found = []
     for day in days:
-        before = [d for d in seen if d < day]
-        sample = peer_sample(history.before(day, rules), before[-1] if before else None, rules)
+        before = [d for d in _seen(history) if d < day]
+        sample = peer_sample(history.before(day, rules), start, before[-1] if before else None, rules)
         if sample is not None:
             found.append((day, *sample))
     return found
 
 
 @settings(max_examples=150, deadline=None)
-@given(days_st, st.one_of(st.none(), st.integers(0, 70)), st.one_of(st.none(), st.integers(1, 30)))
-def test_the_sliding_series_equals_each_days_own_peer_sample(rows, signed_up, seats):  # type: ignore[no-untyped-def]
+@given(
+    days_st,
+    st.one_of(st.none(), st.integers(0, 70)),
+    st.one_of(st.none(), st.integers(1, 30)),
+    st.one_of(st.none(), st.integers(-20, 70)),
+)
+def test_the_sliding_series_equals_each_days_own_peer_sample(rows, signed_up, seats, start):  # type: ignore[no-untyped-def]
     history = _history(rows, signed_up, seats)
+    began = None if start is None else FIRST + timedelta(days=start)
     days = [FIRST + timedelta(days=n) for n in range(0, 75, 3)]
     for rules in (RULES, NAMED):
-        assert list(peer_series(history, days, rules)) == _reference(history, days, rules)
+        found = list(peer_series(history, days, rules, began, _seen(history)))
+        assert found == _reference(history, days, rules, began)
 
 
 def test_a_steady_account_is_a_peer_on_every_day_after_its_first():
     rows = {n: ({"Report Created": 2}, {"u1": 1}, 0) for n in range(60)}
     days = [FIRST + timedelta(days=n) for n in range(1, 60)]
-    series = list(peer_series(_history(rows, 0, 3), days, NAMED))
+    history = _history(rows, 0, 3)
+    series = list(peer_series(history, days, NAMED, FIRST, _seen(history)))
     assert [day for day, _, _ in series] == days
     assert series[-1][1:] == ("size:2-5", 2.0)
