@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from connector.console.setup import init_console
 from connector.errors import InputError
 from connector.jobs import runtime as runtime_module
 from connector.jobs.runtime import Runtime, build_runtime
@@ -67,12 +68,14 @@ def create_app(rt: Runtime | None = None) -> Flask:
     _register_error_handlers(app)
 
     from webhooks.admin_api import bp as admin_bp
+    from webhooks.registry import SOURCES
     from webhooks.segment.routes import bp as segment_bp
     from webhooks.ticket_routes import bp as tickets_bp
 
     app.register_blueprint(segment_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(admin_bp)
+    init_console(app, rt, {name: (s.secret_setting, s.secret_variable) for name, s in SOURCES.items()})
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

@@ -22,6 +22,7 @@ from connector.cli.sandbox import sandbox_cli
 from connector.cli.score import score_command
 from connector.cli.status import status_command
 from connector.cli.suggest import suggest_command
+from connector.cli.users import users_cli
 from connector.errors import HealthloopError
 from crm_adapters.errors import CrmError
 
@@ -71,6 +72,7 @@ for command in (
     status_command,
     demo_command,
     sandbox_cli,
+    users_cli,
 ):
     cli.add_command(command)
 config_cli.add_command(suggest_command)

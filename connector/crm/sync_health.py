@@ -68,3 +68,13 @@ def crm_record(session: Session, account_id: str, crm: str) -> dict[str, Any] | 
         "last_error": record.last_error,
         "synced_values": record.synced_values,
     }
+
+
+def look_up_again(session: Session, crm: str, account_id: str) -> bool:
+    """Forget when an unmatched account was last looked up, so the next sync searches the CRM for it at once
+    (instead of an hour after the last try). True when the account had no record."""
+    record = session.get(CrmRecord, (crm, account_id))
+    if record is None or record.record_id is not None:
+        return False
+    record.resolved_at = None
+    return True

@@ -84,8 +84,12 @@ ROOMS: dict[str, set[str]] = {
         "connector.crm", "connector.health", "connector.ingest", "connector.store", "connector.config",
         "connector.errors", "connector.events", "scoring", "crm_adapters",
     },
+    "connector.console": {
+        "connector.health", "connector.measure", "connector.crm", "connector.jobs", "connector.ingest",
+        "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
+    },
     "webhooks": {
-        "connector.jobs", "connector.health", "connector.ingest", "connector.store", "connector.config",
+        "connector.console", "connector.jobs", "connector.health", "connector.ingest", "connector.store", "connector.config",
         "connector.errors", "connector.events", "scoring",
     },
     # Entry points: they wire everything and nothing imports them (but the CLI imports the demo).
@@ -95,7 +99,7 @@ ROOMS: dict[str, set[str]] = {
         "crm_adapters.sandbox",
     },
     "connector.cli": {
-        "connector.demo", "webhooks", "connector.jobs", "connector.measure", "connector.crm", "connector.health",
+        "connector.demo", "webhooks", "connector.console", "connector.jobs", "connector.measure", "connector.crm", "connector.health",
         "connector.ingest", "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
         "crm_adapters", "crm_adapters.sandbox",
     },
