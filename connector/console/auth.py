@@ -73,9 +73,11 @@ def _identity_from_session() -> Identity | None:
 
 @bp.before_request
 def _guard() -> ResponseReturnValue | None:
+    if request.endpoint == "console.static":
+        return None
     if request.method == "POST":
         csrf.protect()
-    g.identity = _identity_from_session() if request.endpoint != "console.static" else None
+    g.identity = _identity_from_session()
     if g.identity is None and "who" in session:
         session.clear()
     if request.endpoint not in PUBLIC_ENDPOINTS and g.identity is None:

@@ -20,6 +20,7 @@ from connector.ingest.delivery_stats import WINDOWS, delivery_stats, last_produc
 from connector.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
+GENERIC_URL = "tickets"
 
 
 def sources_section(session: Session, rt: Runtime) -> list[dict[str, Any]]:
@@ -28,9 +29,29 @@ def sources_section(session: Session, rt: Runtime) -> list[dict[str, Any]]:
     rows = []
     for name, (setting, variable) in current_app.config["HEALTHLOOP_TICKET_SOURCES"].items():
         secret = getattr(rt.settings, setting, None)
-        rows.append({"name": name, "variable": variable, "configured": secret is not None, **stats.pop(name, {})})
-    rows += [{"name": name, "variable": None, "configured": None, **rest} for name, rest in sorted(stats.items())]
+        # The generic endpoint stores its deliveries as `generic` or `generic:<tool>`.
+        stored = [key for key in stats if key == name or (name == GENERIC_URL and key.split(":")[0] == "generic")]
+        row = {"name": name, "variable": variable, "configured": secret is not None, "tools": sorted(stored)}
+        rows.append(row | _merged([stats.pop(key) for key in stored]))
+    rows += [
+        {"name": name, "variable": None, "configured": None, "tools": [], **rest}
+        for name, rest in sorted(stats.items())
+    ]
     return rows
+
+
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    windows: dict[str, dict[str, int]] = {w: {} for w in WINDOWS}
+    for part in parts:
+        for window, counts in part["windows"].items():
+            for outcome, n in counts.items():
+                windows[window][outcome] = windows[window].get(outcome, 0) + n
+    lasts = [p["last_delivery"] for p in parts if p["last_delivery"]]
+    return {
+        "last_delivery": max(lasts, default=None),
+        "windows": windows,
+        "unsupported": [u for p in parts for u in p["unsupported"]],
+    }
 
 
 def signature_failures_section(session: Session, rt: Runtime) -> dict[str, int] | None:
