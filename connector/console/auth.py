@@ -75,11 +75,11 @@ def _identity_from_session() -> Identity | None:
 def _guard() -> ResponseReturnValue | None:
     if request.endpoint == "console.static":
         return None
-    if request.method == "POST":
-        csrf.protect()
     g.identity = _identity_from_session()
     if g.identity is None and "who" in session:
         session.clear()
+    if request.method == "POST":
+        csrf.protect()
     if request.endpoint not in PUBLIC_ENDPOINTS and g.identity is None:
         return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
     return None
