@@ -89,8 +89,8 @@ ROOMS: dict[str, set[str]] = {
         "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
     },
     "webhooks": {
-        "connector.console", "connector.jobs", "connector.health", "connector.ingest", "connector.store", "connector.config",
-        "connector.errors", "connector.events", "scoring",
+        "connector.console", "connector.jobs", "connector.health", "connector.ingest", "connector.store",
+        "connector.config", "connector.errors", "connector.events", "scoring",
     },
     # Entry points: they wire everything and nothing imports them (but the CLI imports the demo).
     "connector.demo": {
@@ -99,9 +99,9 @@ ROOMS: dict[str, set[str]] = {
         "crm_adapters.sandbox",
     },
     "connector.cli": {
-        "connector.demo", "webhooks", "connector.console", "connector.jobs", "connector.measure", "connector.crm", "connector.health",
-        "connector.ingest", "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
-        "crm_adapters", "crm_adapters.sandbox",
+        "connector.demo", "webhooks", "connector.console", "connector.jobs", "connector.measure", "connector.crm",
+        "connector.health", "connector.ingest", "connector.store", "connector.config", "connector.errors",
+        "connector.events", "scoring", "crm_adapters", "crm_adapters.sandbox",
     },
 }  # fmt: skip
 PACKAGES = ("scoring", "crm_adapters", "connector", "webhooks")

@@ -8,17 +8,8 @@ from sqlalchemy import select
 from connector.console.users import add_user
 from connector.jobs.runtime import Runtime
 from connector.store.models import ConsoleAction
-from tests.console_fixtures import (  # noqa: F401  (fixtures)
-    ADMIN_TOKEN,
-    console,
-    console_app,
-    console_runtime,
-    console_settings,
-    csrf_token,
-    post_form,
-    sign_in,
-)
-from tests.console_seed import FAILING, UNMATCHED, seed
+from tests.console.conftest import ADMIN_TOKEN, console_settings, csrf_token, post_form, sign_in
+from tests.console.console_seed import FAILING, UNMATCHED, seed
 
 pytestmark = pytest.mark.integration
 

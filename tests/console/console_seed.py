@@ -101,9 +101,10 @@ def seed(sessions: sessionmaker[Session], accounts: int = 60, today: date | None
                 session.add(Alert(account_id=account_id, trigger_id="inactive", fired_on=today - timedelta(days=2),
                                   fired_at=now, evidence={"days_inactive": 15}, explanation="quiet for 15 days",
                                   config_version="test"))  # fmt: skip
+            error = "PROPERTY_DOESNT_EXIST: healthloop_score" if n == 3 else None
             session.add(CrmRecord(crm="hubspot", account_id=account_id, record_id=None if n == 4 else str(9000 + n),
                                   resolved_at=now, synced_values={}, synced_story={}, synced_at=now,
-                                  last_error="PROPERTY_DOESNT_EXIST: healthloop_score" if n == 3 else None))  # fmt: skip
+                                  last_error=error))  # fmt: skip
         _story(session, today, now)
         _tickets(session, now)
     return Seeded(accounts + 1, today)
@@ -130,7 +131,8 @@ def _story(session: Session, today: date, now: datetime) -> None:
     session.add(_intervention(STORY, "tier:monitor:c", "monitor", "csm", _at(today - timedelta(days=10)),
                               control=True))  # fmt: skip
     session.add(Renewal(source="import", external_id=f"{STORY}:r1", account_id=STORY, name="renewal",
-                        close_date=today - timedelta(days=20), status="won", amount=60000.0, updated_at=now))  # fmt: skip
+                        close_date=today - timedelta(days=20), status="won", amount=60000.0,
+                        updated_at=now))  # fmt: skip
     session.add(Alert(account_id=STORY, trigger_id="score_drop", fired_on=today - timedelta(days=60),
                       fired_at=_at(today - timedelta(days=60)), cleared_on=today - timedelta(days=50),
                       evidence={"drop": 22, "window_days": 7}, explanation="dropped 22 points in 7 days",

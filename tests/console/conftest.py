@@ -1,5 +1,5 @@
-"""Fixtures and helpers for the console's tests: the real app with an admin token and a (never called) CRM,
-signed in through the real sign-in form."""
+"""Fixtures and helpers for the console's tests (this folder): the real app with an admin token and a CRM
+that is never called, signed in through the real sign-in form."""
 
 from __future__ import annotations
 
