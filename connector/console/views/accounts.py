@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
 from connector.console.blueprint import bp, runtime
@@ -28,6 +28,12 @@ from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS
 
 CSV_COLUMNS = ("account_id", "name", "score", "tier", "trend_delta", "scored_on", "open_triggers", "play_owner",
                "mrr", "renewal_date", "revenue_at_risk")  # fmt: skip
+
+
+def _cell(text: str | None) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -114,7 +120,7 @@ def accounts_csv() -> ResponseReturnValue:
         with rt.readers() as session:
             for n, row in enumerate(iter_rows(session, query, rt.config.scoring.tiers, today)):
                 writer.writerow([
-                    row.account_id, row.name or "", "" if row.score is None else row.score, row.tier or "",
+                    _cell(row.account_id), _cell(row.name), "" if row.score is None else row.score, row.tier or "",
                     "" if row.trend_delta is None else row.trend_delta, row.scored_on or "",
                     " ".join(row.open_triggers), row.play_owner or "", "" if row.mrr is None else row.mrr,
                     row.renewal_date or "", "" if row.revenue_at_risk is None else row.revenue_at_risk,
@@ -128,3 +134,20 @@ def accounts_csv() -> ResponseReturnValue:
     name = f"healthloop-accounts-{today.isoformat()}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(stream_with_context(lines()), mimetype="text/csv", headers=headers)
+
+
+@bp.get("/accounts.json")
+def accounts_json() -> ResponseReturnValue:
+    """The same page as JSON (the list's third rendering, after HTML and CSV)."""
+    rt = runtime()
+    query = query_from(request.args)
+    today = datetime.now(UTC).date()
+    with rt.readers() as session:
+        page = list_page(session, query, rt.config.scoring.tiers, today)
+    return jsonify(
+        total=page.total,
+        page=query.page,
+        pages=page.pages,
+        tier_counts=page.tier_counts,
+        accounts=[asdict(row) for row in page.rows],
+    )
