@@ -92,7 +92,7 @@ def build(session: Session, rt: Runtime, summary: dict[str, Any], days: int, tod
     page.triggers = trigger_history(session, account_id)
     page.interventions = account_interventions(session, account_id, rt.config.scoring, today)
     page.tickets_total, page.tickets = recent_tickets(session, account_id)
-    page.seats = seat_use(session, account_id, today, start)
+    page.seats = seat_use(session, account_id, today)
     renewals = stored_renewals(session, [account_id])
     page.chart = score_chart(
         [(date.fromisoformat(r["day"]), r["score"], r["tier"]) for r in page.history],

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 from flask import g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from connector.console import audit
 from connector.console.blueprint import bp, runtime
@@ -96,6 +97,12 @@ def _headers(response: Any) -> Any:
     if request.endpoint != "console.static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    title = {403: "Not allowed", 404: "Not found"}.get(exc.code or 500, exc.name)
+    return render_template("console/error.html", title=title, message=exc.description), exc.code or 500
 
 
 @bp.errorhandler(CSRFError)

@@ -103,20 +103,14 @@ def recent_tickets(session: Session, account_id: str, limit: int = 25) -> tuple[
     ]
 
 
-def seat_use(session: Session, account_id: str, today: date, start: date) -> dict[str, Any]:
-    """Distinct active users over the last `SEAT_WINDOW_DAYS` days, and daily active users since `start`."""
-    rows = session.execute(
-        select(DailyRollup.day, DailyRollup.active_users, DailyRollup.user_counts)
-        .where(DailyRollup.account_id == account_id, DailyRollup.day >= min(start, today - timedelta(SEAT_WINDOW_DAYS)))
-        .order_by(DailyRollup.day)
-    ).all()
+def seat_use(session: Session, account_id: str, today: date) -> dict[str, Any]:
+    """Distinct active users over the last `SEAT_WINDOW_DAYS` days."""
     window_start = today - timedelta(days=SEAT_WINDOW_DAYS - 1)
     active: set[str] = set()
-    for day, _, user_counts in rows:
-        if day >= window_start:
-            active |= {user for user, count in (user_counts or {}).items() if count}
-    return {
-        "window_days": SEAT_WINDOW_DAYS,
-        "active_users": len(active),
-        "daily": [(day, users) for day, users, _ in rows if day >= start],
-    }
+    for user_counts in session.scalars(
+        select(DailyRollup.user_counts).where(
+            DailyRollup.account_id == account_id, DailyRollup.day >= window_start, DailyRollup.day <= today
+        )
+    ):
+        active |= {user for user, count in (user_counts or {}).items() if count}
+    return {"window_days": SEAT_WINDOW_DAYS, "active_users": len(active)}
