@@ -110,6 +110,9 @@ def generate(url: str, accounts: int, today: date, seed: int = 7) -> None:
             connection.execute(insert(Alert), alerts)
             connection.execute(insert(Intervention), plays)
         _story(connection, today, now, rng)
+    # Statistics and a vacuumed table, as a live database would have (the daily rescore rewrites every latest row).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     engine.dispose()
 
 

@@ -92,7 +92,8 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _filtered(query: AccountQuery, tiers: TierBands) -> Select[Any]:
+def _filtered(query: AccountQuery, tiers: TierBands, scored_only: bool = False) -> Select[Any]:
+    """The accounts matching `query` (with `scored_only`, only those with a score: an inner join)."""
     at_risk = revenue_at_risk(tiers).label("revenue_at_risk")
     statement = select(
         Account.account_id,
@@ -106,10 +107,10 @@ def _filtered(query: AccountQuery, tiers: TierBands) -> Select[Any]:
         Account.renewal_date,
         at_risk,
     ).select_from(Account)
-    if query.tier:
-        statement = statement.join(LatestScore, LatestScore.account_id == Account.account_id).where(
-            LatestScore.tier == query.tier
-        )
+    if query.tier or scored_only:
+        statement = statement.join(LatestScore, LatestScore.account_id == Account.account_id)
+        if query.tier:
+            statement = statement.where(LatestScore.tier == query.tier)
     else:
         statement = statement.outerjoin(LatestScore, LatestScore.account_id == Account.account_id)
     if query.trigger:
@@ -144,22 +145,40 @@ def _ordered(statement: Select[Any], query: AccountQuery, tiers: TierBands) -> S
         "revenue_at_risk": revenue_at_risk(tiers),
     }[query.sort]
     primary = column.desc() if query.descending else column.asc()
+    tie = Account.account_id.desc() if query.descending else Account.account_id.asc()
     # Rows without the value (unscored, no MRR, no renewal date) come last whichever way.
-    return statement.order_by(primary.nulls_last(), Account.account_id)
+    return statement.order_by(primary.nulls_last(), tie)
+
+
+def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
+    """The scored accounts in score order, read along the (score, account_id) index instead of sorting them all."""
+    if query.descending:
+        return statement.order_by(LatestScore.score.desc(), LatestScore.account_id.desc())
+    return statement.order_by(LatestScore.score.asc(), LatestScore.account_id.asc())
 
 
 def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
     filtered = _filtered(query, tiers)
-    total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
+    total = _count(session, filtered)
     offset = (max(1, query.page) - 1) * query.per_page
-    result = session.execute(_ordered(filtered, query, tiers).limit(query.per_page).offset(offset)).all()
+    page = _ordered(filtered, query, tiers)
+    if query.sort == "score":
+        # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
+        scored = _filtered(query, tiers, scored_only=True)
+        if offset + query.per_page <= (total if query.tier else _count(session, scored)):
+            page = _by_score(scored, query)
+    result = session.execute(page.limit(query.per_page).offset(offset)).all()
     rows = [AccountRow(*row) for row in result]
     decorate(session, rows, today)
     tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
     scored = sum(tier_counts.values())
     accounts = session.scalar(select(func.count()).select_from(Account)) or 0
     return AccountPage(rows, total, query, tier_counts, max(0, accounts - scored))
+
+
+def _count(session: Session, statement: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
 
 
 def iter_rows(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> Iterator[AccountRow]:

@@ -382,11 +382,14 @@ class LatestScore(Base):
     triggers on that table (migration 0010), so lists over 100,000 accounts sort and filter on one row each."""
 
     __tablename__ = "latest_scores"
-    __table_args__ = (Index("ix_latest_scores_tier_score", "tier", "score"),)
+    __table_args__ = (
+        Index("ix_latest_scores_tier_score", "tier", "score"),
+        Index("ix_latest_scores_score_account_id", "score", "account_id"),
+    )
 
     account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    score: Mapped[int] = mapped_column(Integer, index=True)
+    score: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(16))
     trend_delta: Mapped[int | None] = mapped_column(Integer)
     trend_direction: Mapped[str | None] = mapped_column(String(16))

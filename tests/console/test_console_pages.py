@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from connector.health.account_list import AccountQuery, list_page
-from connector.store.models import AccountScore, LatestScore
+from connector.store.models import Account, AccountScore, LatestScore
 from scoring.rules import TierBands
 from tests.console.conftest import post_form, sign_in
 from tests.console.console_seed import (
@@ -119,6 +119,15 @@ def test_filters_sort_search_and_pages_choose_the_accounts(console_runtime):
         assert all(r.revenue_at_risk is None for r in at_risk[len(values) :])
         first = everyone.rows[0]
         assert len(first.recent_scores) == 14 and first.open_triggers and first.play_owner
+    with console_runtime.sessions.begin() as session:  # an account with no score yet comes last either way
+        session.add(Account(account_id="acct_new", name="New Co", traits={}, first_seen_at=datetime.now(UTC),
+                            updated_at=datetime.now(UTC)))  # fmt: skip
+    with console_runtime.readers() as session:
+        for descending in (False, True):
+            last = list_page(session, AccountQuery(descending=descending, page=3, per_page=20), BANDS, today)
+            assert last.unscored == 1 and last.total == 42
+            assert [r.account_id for r in last.rows] == [last.rows[0].account_id, "acct_new"]
+            assert last.rows[0].score == (min if descending else max)(scores.values())  # the last scored one
 
 
 def test_the_csv_export_has_every_matching_account_in_the_list_order(console, console_runtime):

@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_latest_scores")),
     )
     op.create_index("ix_latest_scores_tier_score", "latest_scores", ["tier", "score"])
-    op.create_index(op.f("ix_latest_scores_score"), "latest_scores", ["score"])
+    op.create_index("ix_latest_scores_score_account_id", "latest_scores", ["score", "account_id"])
     op.create_table(
         "console_users",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
@@ -133,6 +133,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_console_actions_at"), table_name="console_actions")
     op.drop_table("console_actions")
     op.drop_table("console_users")
-    op.drop_index(op.f("ix_latest_scores_score"), table_name="latest_scores")
+    op.drop_index("ix_latest_scores_score_account_id", table_name="latest_scores")
     op.drop_index("ix_latest_scores_tier_score", table_name="latest_scores")
     op.drop_table("latest_scores")
