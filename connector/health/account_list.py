@@ -163,8 +163,9 @@ def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: da
     total = _count(session, filtered)
     offset = (max(1, query.page) - 1) * query.per_page
     page = _ordered(filtered, query, tiers)
-    if query.sort == "score":
-        # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
+    if query.sort == "score" and not query.search:
+        # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone
+        # (a search leaves few rows to sort, so it needs no shortcut).
         scored = _filtered(query, tiers, scored_only=True)
         if offset + query.per_page <= (total if query.tier else _count(session, scored)):
             page = _by_score(scored, query)
