@@ -160,17 +160,22 @@ def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
 def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
     filtered = _filtered(query, tiers)
-    total = _count(session, filtered)
     offset = (max(1, query.page) - 1) * query.per_page
-    page = _ordered(filtered, query, tiers)
-    if query.sort == "score" and not query.search:
-        # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone
-        # (a search leaves few rows to sort, so it needs no shortcut).
-        scored = _filtered(query, tiers, scored_only=True)
-        if offset + query.per_page <= (total if query.tier else _count(session, scored)):
-            page = _by_score(scored, query)
-    result = session.execute(page.limit(query.per_page).offset(offset)).all()
-    rows = [AccountRow(*row) for row in result]
+    if query.search:
+        # A search scans every account once: the count of matches comes with the page, in the same pass.
+        counted = filtered.add_columns(func.count().over().label("matches"))
+        found = session.execute(_ordered(counted, query, tiers).limit(query.per_page).offset(offset)).all()
+        total = found[0][-1] if found else _count(session, filtered)
+        rows = [AccountRow(*row[:-1]) for row in found]
+    else:
+        total = _count(session, filtered)
+        page = _ordered(filtered, query, tiers)
+        if query.sort == "score":
+            # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
+            with_score = _filtered(query, tiers, scored_only=True)
+            if offset + query.per_page <= (total if query.tier else _count(session, with_score)):
+                page = _by_score(with_score, query)
+        rows = [AccountRow(*row) for row in session.execute(page.limit(query.per_page).offset(offset))]
     decorate(session, rows, today)
     tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
     scored = sum(tier_counts.values())

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from connector.health.account_list import AccountQuery, list_page
-from connector.store.models import Account, AccountScore, LatestScore
+from connector.store.models import Account, AccountScore, LatestScore, Renewal
 from scoring.rules import TierBands
 from tests.console.conftest import post_form, sign_in
 from tests.console.console_seed import (
@@ -113,6 +113,9 @@ def test_filters_sort_search_and_pages_choose_the_accounts(console_runtime):
         assert sorted(escalation) == sorted(a for a, s in scores.items() if s < 40 and a != STORY)
         assert page(search="story") == [STORY] and page(search="COMPANY017.example") == ["acct_017"]
         assert page(search="100%_") == []
+        found = list_page(session, AccountQuery(search="company 01", per_page=4, page=3), BANDS, today)
+        assert (found.total, found.pages, len(found.rows)) == (10, 3, 2)
+        assert list_page(session, AccountQuery(search="company 01", per_page=4, page=9), BANDS, today).total == 10
         at_risk = list_page(session, AccountQuery(sort="revenue_at_risk", descending=True), BANDS, today).rows
         values = [r.revenue_at_risk for r in at_risk if r.revenue_at_risk is not None]
         assert values == sorted(values, reverse=True) and values[0] > 0
@@ -167,3 +170,17 @@ def test_a_proposed_config_is_checked_line_by_line_and_replayed(console, console
     assert "Valid: config version" in good.text and "Replay of" in good.text
     assert "scoring.tiers.monitor" in good.text
     assert "config check" in console.get("/console/activity").text
+
+
+def test_calibrates_proposal_is_shown_with_its_held_out_comparison_once_renewals_are_closed(console, console_runtime):
+    seeded = seed(console_runtime.sessions, accounts=30)
+    close = seeded.today + timedelta(days=30)  # 30 days after today's score: calibrate reads that score
+    with console_runtime.sessions.begin() as session:
+        for n in range(30):
+            lost = score_of(n) < 50
+            session.add(Renewal(source="import", external_id=f"r{n}", account_id=f"acct_{n:03d}", close_date=close,
+                                status="lost" if lost else "won", updated_at=datetime.now(UTC)))  # fmt: skip
+    sign_in(console)
+    page = console.get("/console/config").text
+    assert "Fitted on" in page and "held-out" in page and "The proposed change as a diff" in page
+    assert "no recommendation is made" in page
