@@ -34,6 +34,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 PAGES = {"Accounts": "Accounts", "Playbook and outcomes": "Playbook and outcomes", "Integrations": "Integrations",
          "Config": "Config", "Activity": "Activity"}  # fmt: skip
 
+REDIS_URL = f"{REDIS_BASE_URL}/{15 - _worker_index() % 15}"
+"""The scratch database the suite's `redis_url` fixture gives this worker."""
+
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:  # pragma: no cover
     pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -45,7 +48,7 @@ class Served:
     def __init__(self, url: str, redis: Redis, seeded: bool) -> None:
         engine = make_engine(url)
         upgrade(engine)
-        self.runtime = Runtime(console_settings(url, REDIS_BASE_URL), Config(), engine, make_sessionmaker(engine),
+        self.runtime = Runtime(console_settings(url, REDIS_URL), Config(), engine, make_sessionmaker(engine),
                                RedisWorkQueue(redis, "console-browser"), redis)  # fmt: skip
         if seeded:
             seed(self.runtime.sessions, accounts=60)
@@ -66,7 +69,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
-    redis = Redis.from_url(f"{REDIS_BASE_URL}/{15 - _worker_index() % 15}")
+    redis = Redis.from_url(REDIS_URL)
     folder = tmp_path_factory.mktemp("console-browser")
     served = {
         "data": Served(f"sqlite:///{folder / 'data.db'}", redis, seeded=True),
