@@ -159,8 +159,12 @@ def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
 
 def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
+    tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
+    accounts = session.scalar(select(func.count()).select_from(Account)) or 0
+    scored = sum(tier_counts.values())
     filtered = _filtered(query, tiers)
     offset = (max(1, query.page) - 1) * query.per_page
+    narrowed = bool(query.trigger or query.owner)
     if query.search:
         # A search scans every account once: the count of matches comes with the page, in the same pass.
         counted = filtered.add_columns(func.count().over().label("matches"))
@@ -168,18 +172,17 @@ def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: da
         total = found[0][-1] if found else _count(session, filtered)
         rows = [AccountRow(*row[:-1]) for row in found]
     else:
-        total = _count(session, filtered)
+        with_score = _filtered(query, tiers, scored_only=True)
+        # Without a trigger or owner filter, the tier counts already read answer both counts.
+        total = _count(session, filtered) if narrowed else tier_counts.get(query.tier, 0) if query.tier else accounts
         page = _ordered(filtered, query, tiers)
         if query.sort == "score":
             # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
-            with_score = _filtered(query, tiers, scored_only=True)
-            if offset + query.per_page <= (total if query.tier else _count(session, with_score)):
+            scored_total = total if query.tier else _count(session, with_score) if narrowed else scored
+            if offset + query.per_page <= scored_total:
                 page = _by_score(with_score, query)
         rows = [AccountRow(*row) for row in session.execute(page.limit(query.per_page).offset(offset))]
     decorate(session, rows, today)
-    tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
-    scored = sum(tier_counts.values())
-    accounts = session.scalar(select(func.count()).select_from(Account)) or 0
     return AccountPage(rows, total, query, tier_counts, max(0, accounts - scored))
 
 

@@ -383,7 +383,7 @@ class LatestScore(Base):
 
     __tablename__ = "latest_scores"
     __table_args__ = (
-        Index("ix_latest_scores_tier_score", "tier", "score"),
+        Index("ix_latest_scores_tier_score_account_id", "tier", "score", "account_id"),
         Index("ix_latest_scores_score_account_id", "score", "account_id"),
     )
 

@@ -81,7 +81,7 @@ def upgrade() -> None:
         sa.Column("trend_direction", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_latest_scores")),
     )
-    op.create_index("ix_latest_scores_tier_score", "latest_scores", ["tier", "score"])
+    op.create_index("ix_latest_scores_tier_score_account_id", "latest_scores", ["tier", "score", "account_id"])
     op.create_index("ix_latest_scores_score_account_id", "latest_scores", ["score", "account_id"])
     op.create_table(
         "console_users",
@@ -134,5 +134,5 @@ def downgrade() -> None:
     op.drop_table("console_actions")
     op.drop_table("console_users")
     op.drop_index("ix_latest_scores_score_account_id", table_name="latest_scores")
-    op.drop_index("ix_latest_scores_tier_score", table_name="latest_scores")
+    op.drop_index("ix_latest_scores_tier_score_account_id", table_name="latest_scores")
     op.drop_table("latest_scores")
