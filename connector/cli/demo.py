@@ -59,9 +59,8 @@ def serve_console(database_url: str, port: int) -> None:
     # The demo's burst RQ worker left its own SIGINT handler installed; Ctrl-C should just stop serving.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopped")
+        server.serve_forever()  # returns on Ctrl-C (werkzeug's server catches the KeyboardInterrupt)
     finally:
         server.server_close()
         rt.close()
+    click.echo("stopped")
