@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from connector.config.settings import SettingsError, load_settings
 from connector.health.account_list import AccountQuery, list_page
 from connector.store.models import Account, AccountScore, LatestScore, Renewal
 from scoring.rules import TierBands
-from tests.console.conftest import post_form, sign_in
+from tests.console.conftest import console_settings, post_form, sign_in
 from tests.console.console_seed import (
     STORY,
     STORY_HISTORY_DAYS,
@@ -144,7 +145,9 @@ def test_the_csv_export_has_every_matching_account_in_the_list_order(console, co
     assert all(r["tier"] == "churning" and "low_score" in r["open_triggers"] for r in rows)
 
 
-def test_the_account_page_draws_a_point_per_day_and_a_marker_per_intervention_and_outcome(console, console_runtime):
+def test_the_account_page_draws_a_point_per_day_and_a_marker_per_intervention_and_outcome(
+    console, console_runtime, database_url, redis_url
+):
     seed(console_runtime.sessions, accounts=2)
     sign_in(console)
     page = console.get(f"/console/accounts/{STORY}").text
@@ -156,6 +159,16 @@ def test_the_account_page_draws_a_point_per_day_and_a_marker_per_intervention_an
     assert "Export times out" in page and "hubspot record 4242" in page
     whole = console.get(f"/console/accounts/{STORY}?days=365").text
     assert len(re.findall(r'data-kind="point"', whole)) == STORY_HISTORY_DAYS
+    assert "set HEALTHLOOP_CRM_RECORD_URL to link it" in page
+    template = "https://crm.example/companies/{record_id}"
+    console_runtime.settings = console_settings(database_url, redis_url, crm_record_url=template)
+    linked = console.get(f"/console/accounts/{STORY}").text
+    assert 'href="https://crm.example/companies/4242"' in linked
+
+
+def test_a_crm_record_url_without_the_record_id_is_refused_naming_the_variable():
+    with pytest.raises(SettingsError, match=r"HEALTHLOOP_CRM_RECORD_URL: .*record_id"):
+        load_settings(crm_record_url="https://crm.example/companies/")
 
 
 def test_a_proposed_config_is_checked_line_by_line_and_replayed(console, console_runtime):
