@@ -47,6 +47,21 @@ def recent(session: Session, page: int = 1, per_page: int = 50) -> tuple[int, li
     return total, list(rows)
 
 
+def refusals_since(session: Session, action: str, remote_addr: str | None, since: datetime) -> int:
+    """How many times `action` was refused for this address since `since` (sign-in throttling)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                ConsoleAction.at >= since,
+                ConsoleAction.action == action,
+                ConsoleAction.outcome == "refused",
+                ConsoleAction.remote_addr == remote_addr,
+            )
+        )
+        or 0
+    )
+
+
 def latest(session: Session, action: str) -> ConsoleAction | None:
     """The newest successful `action` (e.g. the last CRM mapping check, whose result the page shows)."""
     return session.scalar(

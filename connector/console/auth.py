@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -26,6 +26,10 @@ from connector.store.models import ConsoleUser
 
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = {"console.sign_in", "console.static"}
+SIGN_IN_ATTEMPTS = 10
+SIGN_IN_WINDOW = timedelta(minutes=10)
+"""After this many wrong tokens from one address within the window, sign-ins from it wait (a chosen admin
+token may be guessable; issued tokens are not)."""
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 
@@ -146,6 +150,11 @@ def sign_in() -> ResponseReturnValue:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("console/sign_in.html", next=request.args.get("next", ""))
     with runtime().readers() as reading:
+        window = datetime.now(UTC) - SIGN_IN_WINDOW
+        if audit.refusals_since(reading, "sign_in", request.remote_addr, window) >= SIGN_IN_ATTEMPTS:
+            log_action("sign_in", outcome="throttled")
+            error = f"Too many wrong tokens from this address: wait {SIGN_IN_WINDOW.seconds // 60} minutes."
+            return render_template("console/sign_in.html", error=error, next=request.form.get("next", "")), 429
         who = identify(reading, request.form.get("token", ""), _admin_token())
     if who is None:
         log_action("sign_in", outcome="refused")

@@ -149,3 +149,17 @@ def test_console_pages_carry_a_strict_content_security_policy(console):
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Cache-Control"] == "no-store"
+
+
+def test_an_address_that_keeps_guessing_tokens_is_made_to_wait(console, console_runtime):
+    for _ in range(10):
+        assert sign_in(console, "guess").status_code == 401
+    response = sign_in(console)  # even the right token waits now
+    assert response.status_code == 429 and "Too many wrong tokens" in response.text
+    assert ("-", "sign_in", "throttled", None) in _actions(console_runtime)
+    other = console.application.test_client()
+    page = other.get("/console/sign-in", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    token = csrf_token(page.text)
+    allowed = other.post("/console/sign-in", data={"token": ADMIN_TOKEN, "csrf_token": token},
+                         environ_base={"REMOTE_ADDR": "10.9.9.9"})  # fmt: skip
+    assert allowed.status_code == 302
