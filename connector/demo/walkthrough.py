@@ -277,6 +277,10 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
     suggest = f"HEALTHLOOP_DATABASE_URL={database_url} healthloop config suggest"
     console.print(f"      {suggest}   # a config drawn from this data")
+    console.print("console: healthloop demo --serve   # this demo, then the web console on its data until Ctrl-C")
+    serve = f"HEALTHLOOP_DATABASE_URL={database_url} HEALTHLOOP_ADMIN_TOKEN=choose-a-token healthloop serve"
+    console.print(f"      {serve}")
+    console.print("      # (or that), then open http://127.0.0.1:8000/console and sign in with the token")
     if demo_crm is not None:
         console.print("      healthloop sandbox --port 8765   # a sandbox of your own (HubSpot http, Salesforce https)")
         demo_crm.stop()
