@@ -34,29 +34,34 @@ class ActivityRate:
     """One account's activity level over the activity window."""
 
     rate: float
-    """Meaningful actions per active user per day (0 without any)."""
+    """Meaningful actions per seat per day (0 without any)."""
     actions: int
-    active_users: int
+    seats: int
+    """Licensed seats, else the users active over Engagement's window (at least 1)."""
+    seats_known: bool
     window_days: int
 
 
 def activity_rate(
     timeline: AccountTimeline, rules: ScoringRules, daily: Daily, start: date | None = None
 ) -> ActivityRate | None:
-    """Meaningful actions per active user per day over the activity window of complete days before
-    `as_of` (days 1..W before it): the same measure for the account scored live, mid-day, and for the
-    peers it is ranked against. None when the account has no such day since its start.
+    """Meaningful actions per seat per day over the activity window of complete days before `as_of`
+    (days 1..W before it): the same measure for the account scored live, mid-day, and for the peers it
+    is ranked against. None when the account has no such day since its start.
 
-    Activity without user ids counts as one user's. `start`: the account's start when known from
-    elsewhere (the peers' side reads it from SQL), else the one the timeline shows.
+    Seats: the licensed seats; unknown, the users active over Engagement's window of complete days
+    (at least 1). How much an account uses what it has; how deeply its active users use it is
+    Engagement's depth. `start`: the account's start when known from elsewhere (the peers' side reads
+    it from SQL), else the one the timeline shows.
     """
     length = rules.signals.activity_window_days
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
     actions = sum(n for _, n in daily.window(length, offset=1))
-    users = len(daily.active_users(length, offset=1))
-    return ActivityRate(actions / (days * max(1, users)), actions, users, days)
+    licensed = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
+    seats = licensed or max(1, len(daily.active_users(rules.signals.engagement_window_days, offset=1)))
+    return ActivityRate(actions / (days * seats), actions, seats, licensed is not None, days)
 
 
 @dataclass(frozen=True, slots=True)

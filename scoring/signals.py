@@ -35,9 +35,10 @@ def activity(
 
     With peers (`population` holds norms for its group or for everyone, see `scoring.peers`):
       level = the share of peer accounts whose activity rate is below the account's (ties half),
-              rate = R / (W' x active users), R the meaningful actions of the W = `activity_window_days`
+              rate = R / (W' x seats), R the meaningful actions of the W = `activity_window_days`
               complete days before `as_of`, W' >= 1 those of them on or after the account's start
-              (peers are measured over the same days); 0 without meaningful activity;
+              (peers are measured over the same days), seats the licensed seats, else the users
+              active over Engagement's window; 0 without meaningful activity;
       trend = min(1, (R / W') / (A_b / B')), A_b the actions in the B = `baseline_window_days`
               before them, B' >= MIN_BASELINE_DAYS its days since the start; only when the account has
               such a baseline with activity in it;
@@ -66,10 +67,10 @@ def activity(
         own = (measured.actions / measured.window_days) / (base_actions / b_days)
     share = s.activity_trend_share if own is not None else 0.0
     value = _value((1 - share) * level + share * min(1.0, own or 0.0))
-    users = f"{measured.active_users} active user{'s' * (measured.active_users != 1)}"
+    seats = f"{measured.seats} seat{'s' * (measured.seats != 1)}" + ("" if measured.seats_known else " (active users)")
     text = (
-        f"{measured.actions} meaningful actions in the {measured.window_days} days before {timeline.as_of} by {users} "
-        f"({measured.rate:.1f} per user per day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
+        f"{measured.actions} meaningful actions in the {measured.window_days} days before {timeline.as_of} for "
+        f"{seats} ({measured.rate:.1f} per seat per day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
     )
     if key == ALL and peer_group(timeline, rules) != ALL:
         text += f" (too few {group_label(peer_group(timeline, rules))} to compare with alone)"
@@ -81,7 +82,7 @@ def activity(
         inputs={
             "recent_actions": measured.actions,
             "window_days": measured.window_days,
-            "active_users": measured.active_users,
+            "seats": measured.seats,
             "rate": round(measured.rate, 4),
             "peer_group": key,
             "peers": norms.accounts,

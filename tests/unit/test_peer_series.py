@@ -82,4 +82,4 @@ def test_a_steady_account_is_a_peer_on_every_day_after_its_first():
     series = list(peer_series(history, days, NAMED, FIRST, _seen(history)))
     assert [day for day, _ in series] == days
     last = series[-1][1]
-    assert (last.group, last.activity, last.depth, last.breadth) == ("size:2-5", 2.0, 2.0, 1)
+    assert (last.group, last.activity, last.depth, last.breadth) == ("size:2-5", 2 / 3, 2.0, 1)  # 3 seats

@@ -48,12 +48,18 @@ def test_groups_smaller_than_the_minimum_get_no_norms_of_their_own():
     assert built["all"].accounts == 50
 
 
-def test_the_rate_is_meaningful_actions_per_active_user_per_day():
+def test_the_rate_is_meaningful_actions_per_seat_per_day():
     # The window is the 14 complete days before as_of (days 1..14 ago); today's 6 do not count yet.
     account = timeline(days=steady(15, {"Report Created": 6}), users_by_day=users_each_day(15, TEAM[:2]))
     measured = activity_rate(account, RULES, read_daily(account, RULES))
-    assert (measured.actions, measured.active_users, measured.window_days) == (84, 2, 14)
-    assert measured.rate == 3.0
+    assert (measured.actions, measured.seats, measured.seats_known, measured.window_days) == (84, 5, True, 14)
+    assert measured.rate == 84 / (14 * 5)
+
+
+def test_without_a_seat_count_the_users_active_over_engagements_window_stand_for_seats():
+    account = timeline(seats=None, days=steady(29, {"Report Created": 6}), users_by_day=users_each_day(29, TEAM[:3]))
+    measured = activity_rate(account, RULES, read_daily(account, RULES))
+    assert (measured.seats, measured.seats_known, measured.rate) == (3, False, 2.0)
 
 
 def test_peer_groups_follow_seats_then_known_users_or_the_plan():
@@ -66,20 +72,20 @@ def test_peer_groups_follow_seats_then_known_users_or_the_plan():
 
 
 def test_activity_ranks_an_account_among_its_peers_blended_with_its_own_trend():
-    # 6 actions/user/day: rank 6/7 among peers 0..7 (quantile interpolation); steady against its own
-    # 56-day baseline (trend 1.0).
-    account = timeline(days=steady(71, {"Report Created": 6}), users_by_day=users_each_day(71, TEAM[:1]))
-    population = Population({"size:2-5": norms(*range(8))})
+    # 6 actions a day for one seat: rank 6/7 among peers 0..7 (quantile interpolation); steady against
+    # its own 56-day baseline (trend 1.0).
+    account = timeline(seats=1, days=steady(71, {"Report Created": 6}), users_by_day=users_each_day(71, TEAM[:1]))
+    population = Population({"size:1": norms(*range(8))})
     signal = activity(account, RULES, population=population)
     assert signal.inputs["rank"] == round(6 / 7, 4) and signal.inputs["versus_baseline"] == 1.0
     assert signal.value == round(100 * (0.7 * 6 / 7 + 0.3 * 1.0), 1)
-    assert "more than 86% of 8 accounts with 2-5 seats" in signal.explanation
+    assert "more than 86% of 8 accounts with 1 seat" in signal.explanation
 
 
 def test_activity_does_not_saturate_when_every_account_clears_the_old_floor():
     busy = timeline(days=steady(70, {"Report Created": 40}), users_by_day=users_each_day(70, TEAM[:1]))
     busier = timeline(days=steady(70, {"Report Created": 80}), users_by_day=users_each_day(70, TEAM[:1]))
-    population = Population({"all": norms(*range(30, 130, 2))})
+    population = Population({"all": norms(*range(2, 40))})  # per seat per day: busy 8, busier 16
     assert activity(busy, RULES).value == activity(busier, RULES).value == 100  # no peers: both at the ceiling
     assert activity(busy, RULES, population=population).value < activity(busier, RULES, population=population).value
 
