@@ -3,6 +3,7 @@ last active day, and the small date helpers every signal and trigger shares."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,11 +59,15 @@ class Daily:
     """See `account_start`."""
     last_active: date | None
     """The latest day with meaningful activity."""
+    ages: tuple[int, ...] = ()
+    """`rows`' days before `as_of`, ascending (for slicing a window without scanning every row)."""
 
     def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
         """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
+        ages = self.ages
+        rows = self.rows[bisect_left(ages, offset) : bisect_left(ages, offset + length)] if ages else self.rows
         end = offset + length
-        return ((day, n) for days_ago, day, n in self.rows if offset <= days_ago < end)
+        return ((day, n) for days_ago, day, n in rows if offset <= days_ago < end)
 
 
 def read_daily(
@@ -84,7 +89,7 @@ def read_daily(
         ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
     last_active = next((a.day for _, a, n in ordered if n > 0), None)
     active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
-    return Daily(ordered, _start(timeline, active), last_active)
+    return Daily(ordered, _start(timeline, active), last_active, tuple(age for age, _, _ in ordered))
 
 
 def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,15 +98,27 @@ def is_peer(start: date | None, last_seen: date | None, as_of: date, rules: Scor
     return last_seen is not None and (as_of - last_seen).days < horizon
 
 
+def peer_sample(
+    timeline: AccountTimeline,
+    last_seen: date | None,
+    rules: ScoringRules,
+    counted: MutableMapping[date, int] | None = None,
+) -> tuple[str, float] | None:
+    """(peer group, activity rate) of one account on `timeline.as_of`, or None when it is no peer then.
+
+    `last_seen`: the latest day before `as_of` with any event or page view. Only the days before
+    `as_of` count (`activity_rate`)."""
+    daily = read_daily(timeline, rules, counted)
+    measured = activity_rate(timeline, rules, daily)
+    if measured is None or not is_peer(daily.start, last_seen, timeline.as_of, rules):
+        return None
+    return peer_group(timeline, rules), measured.rate
+
+
 def peer_rates(timelines: Iterable[tuple[AccountTimeline, date | None]], rules: ScoringRules) -> dict[str, PeerNorms]:
     """Norms from (timeline as of the scored day, the day the account was last seen before it) of every
     account; only the days before the scored day count (`activity_rate`)."""
-    samples = []
-    for timeline, last_seen in timelines:
-        daily = read_daily(timeline, rules)
-        measured = activity_rate(timeline, rules, daily)
-        if measured is not None and is_peer(daily.start, last_seen, timeline.as_of, rules):
-            samples.append((peer_group(timeline, rules), measured.rate))
+    samples = [sample for timeline, seen in timelines if (sample := peer_sample(timeline, seen, rules)) is not None]
     return build_norms(samples, rules.signals.min_peer_accounts)
 
 

@@ -42,7 +42,7 @@ def open_alerts_on(session: Session, account_ids: Sequence[str], day: date) -> d
     return found
 
 
-def _next_starts(session: Session, account_ids: Sequence[str], after: date) -> dict[tuple[str, str], date]:
+def next_starts(session: Session, account_ids: Sequence[str], after: date) -> dict[tuple[str, str], date]:
     """(account_id, trigger_id) -> the first day a stored alert of it fired after `after`."""
     starts: dict[tuple[str, str], date] = {}
     for chunk in chunks(list(account_ids)):
@@ -75,7 +75,7 @@ def store_alert_changes(session: Session, assessments: Sequence[Assessment], dec
         return
     later: dict[tuple[str, str], date] = {}
     for as_of in {a.as_of for a in firing}:
-        later |= _next_starts(session, [a.account_id for a in firing if a.as_of == as_of], as_of)
+        later |= next_starts(session, [a.account_id for a in firing if a.as_of == as_of], as_of)
     session.execute(
         insert_ignore(session, Alert.__table__),
         [
@@ -115,7 +115,7 @@ def rewind(session: Session, account_ids: Sequence[str], first: date, last: date
             )
         ).all()
         if reopened:
-            later = _next_starts(session, sorted({account_id for _, account_id, _ in reopened}), last)
+            later = next_starts(session, sorted({account_id for _, account_id, _ in reopened}), last)
             session.connection().execute(
                 update(Alert.__table__).where(ALERTS.id == bindparam("alert")).values(cleared_on=bindparam("until")),
                 [{"alert": i, "until": later.get((account_id, trigger_id))} for i, account_id, trigger_id in reopened],

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.health import alert_history
+from connector.health.range_replay import replay_range
 from connector.health.scores import score_accounts
 from connector.ingest.rollups import roll_up_outstanding
 from connector.store.models import DirtyAccountDay
@@ -46,10 +47,11 @@ def score_range(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> Backfill:
-    """Catch up outstanding rollups, then score every day in order, in batches of accounts.
+    """Catch up outstanding rollups, replay the past days, then score today (when in the range).
 
-    Days go oldest first so each day's stored score feeds the next day's trend, as daily
-    scoring would. A range that is more than today replays history: its days' alerts are handed
+    Past days are replayed account by account, oldest first, so each day's score and alerts feed the
+    next day's as daily scoring would (`connector/health/range_replay.py`: the same decisions, read
+    once). A range that is more than today replays history: its days' alerts are handed
     back to the replay first (`alert_history.rewind`) and joined where they touch afterwards, so
     the alerts stored are the ones a clean replay finds, whatever live scoring stored before.
     Days before an account's start store nothing. Only today's scoring decides interventions.
@@ -66,13 +68,18 @@ def score_range(
             with sessions.begin() as session:
                 alert_history.rewind(session, batch, days[0], days[-1])
     done = Backfill()
-    for day in days:
-        live = day == now.date()
-        decided_at = now if live else datetime.combine(day, time.max, tzinfo=UTC)
+    past = [day for day in days if day < now.date()]
+    if past:
+        replayed = replay_range(sessions, readers, rules, accounts, past, now, progress)
+        done.scored_days += replayed.scored_days
+        done.before_start += replayed.before_start
+        for account_id, assessment in replayed.last.items():
+            done.results[account_id] = _summary(assessment, 0)
+    if now.date() in days:
         for batch in chunks(accounts, BATCH):
             with readers() as reading, sessions.begin() as session:
                 scored = score_accounts(
-                    session, batch, day, rules, decided_at, record_interventions=live, read_session=reading
+                    session, batch, now.date(), rules, now, record_interventions=True, read_session=reading
                 )
             done.scored_days += len(scored)
             done.before_start += len(batch) - len(scored)

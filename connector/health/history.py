@@ -57,22 +57,28 @@ class AccountHistory:
     first_seen: dict[str, date] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
 
-    def timeline(self, as_of: date, rules: ScoringRules) -> AccountTimeline:
-        """The account as scoring sees it at the end of `as_of`: nothing later leaks in."""
+    def timeline(self, as_of: date, rules: ScoringRules, through: date | None = None) -> AccountTimeline:
+        """The account as scoring sees it at the end of `as_of`: nothing later leaks in (nothing after
+        `through` either, when given)."""
         start = as_of - timedelta(days=lookback_days(rules))
-        firsts = {event: day for event, day in self.first_seen.items() if day <= as_of}
+        end = as_of if through is None else min(as_of, through)
+        firsts = {event: day for event, day in self.first_seen.items() if day <= end}
         return AccountTimeline(
             account_id=self.account_id,
             as_of=as_of,
-            days={day: activity for day, activity in self.days.items() if start < day <= as_of},
+            days={day: activity for day, activity in self.days.items() if start < day <= end},
             first_seen=firsts,
             name=self.name,
             licensed_seats=self.licensed_seats,
             signed_up_on=self._signed_up_on(firsts, rules),
             known_users=self.known_users,
-            tickets=tuple(t for t in self.tickets if start < t.opened_on <= as_of),
+            tickets=tuple(t for t in self.tickets if start < t.opened_on <= end),
             plan=self.plan,
         )
+
+    def before(self, day: date, rules: ScoringRules) -> AccountTimeline:
+        """The account on `day` as known at its start: only the days before it (what peers are ranked by)."""
+        return self.timeline(day, rules, through=day - timedelta(days=1))
 
     def _signed_up_on(self, firsts: dict[str, date], rules: ScoringRules) -> date | None:
         if self.signed_up_at is not None:

@@ -39,7 +39,7 @@ def store_assessments(
     withheld = withheld or {}
     if not assessments:
         return {}
-    score_rows = [_score_row(a, decided_at) for a in assessments]
+    score_rows = [score_row(a, decided_at) for a in assessments]
     columns = list(score_rows[0])
     upsert_many(
         session, AccountScore.__table__, columns, [tuple(row.values()) for row in score_rows], ["account_id", "day"]
@@ -92,7 +92,7 @@ def store_assessments(
     }
 
 
-def _score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]:
+def score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]:
     score = assessment.score
     return {
         "account_id": assessment.account_id,

@@ -1,7 +1,7 @@
-"""Measure and Learn: renewal outcomes as facts (`renewals`), the save/response/uplift report and its HTML page and charts
-(`report`, `report_text`, `report_html`, `report_charts`), indicator accuracy with its intervals
-(`indicator_data`), replaying history under a config (never judging or counting a day before an
-account's start, `connector.health.account_start`) (`backtest`, `config_diff`), fitting weights
+"""Measure and Learn: renewal outcomes as facts (`renewals`), the save/response/uplift report and its
+HTML page and charts (`report`, `report_text`, `report_html`, `report_charts`), indicator accuracy
+with its intervals (`indicator_data`), replaying history under a config (`backtest`, `config_diff`;
+never judging or counting a day before an account's start, `connector.health.account_start`), fitting weights
 and bands to outcomes (`calibrate`), and proposing which events mean what from stored use (`suggest`).
 Everything here reads; nothing is applied.
 
