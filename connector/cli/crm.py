@@ -99,7 +99,7 @@ def sync_command(account_ids: tuple[str, ...], sync_all: bool, dry_run: bool, as
         raise ConfigurationError(f"the field mapping has problems; nothing was written:\n  {lines}")
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    sync = CrmSync(sessions, adapter, config.crm)
+    sync = CrmSync(sessions, adapter, config.crm, settings=settings, rules=config.scoring)
     try:
         if sync_all:
             with sessions() as session:

@@ -72,7 +72,9 @@ class DemoCrm:
     def second_sync(self, rt: Runtime, console: Console) -> None:
         """A second pass with nothing new: the diff finds nothing to write."""
 
-        report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
+        report = CrmSync(
+            rt.sessions, rt.crm_adapter(), rt.config.crm, settings=rt.settings, rules=rt.config.scoring
+        ).sync(None)
         unmatched = ", ".join(report.unmatched) or "none"
         console.print(
             f"sync again with nothing changed: {report.written} record(s) written, {report.unchanged} unchanged, "

@@ -23,6 +23,7 @@ from crm_adapters.base import (
     FieldMapping,
     NoteSpec,
     Outcome,
+    PlannedWork,
     ProvisionResult,
     RecordUpdate,
     Renewal,
@@ -110,6 +111,7 @@ class HubSpotAdapter:
         self.schema = HubSpotSchema(
             self.calls, task_key_property=options.task_key_property, note_key_property=options.note_key_property
         )
+        self._owner_names: dict[str, str | None] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -250,6 +252,32 @@ class HubSpotAdapter:
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
         found = self.read_objects("companies", record_ids, ["hubspot_owner_id"])
         return {rid: (obj.get("properties") or {}).get("hubspot_owner_id") or None for rid, obj in found.items()}
+
+    def owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        """Owner id -> "First Last" (else the email), one read per owner not yet seen by this adapter."""
+        for owner_id in unique(owner_ids):
+            if owner_id in self._owner_names:
+                continue
+            try:
+                response = self.calls.request("owners.read", "GET", f"/crm/v3/owners/{owner_id}")
+            except HubSpotFatalError as exc:
+                if exc.status != 404:
+                    raise
+                self._owner_names[owner_id] = None
+                continue
+            self._owner_names[owner_id] = records.person_name(response.body or {})
+        return {owner_id: name for owner_id in owner_ids if (name := self._owner_names.get(owner_id))}
+
+    def estimate_calls(self, work: PlannedWork) -> dict[str, int]:
+        """Writes: batch updates (100 a call), creates of tasks and notes (100 a call), one call per enrollment.
+        Reads: key lookups before each create and update batch, and the contacts picked for enrollments."""
+
+        def calls(n: int) -> int:
+            return -(-n // BATCH_LIMIT)
+
+        writes = calls(work.records) + calls(work.tasks) + calls(work.notes) + calls(work.task_updates)
+        reads = calls(work.tasks) + calls(work.notes) + calls(work.task_updates) + calls(work.enrollments)
+        return {"writes": writes + work.enrollments, "reads": reads}
 
     # --- tasks and notes ------------------------------------------------------------------------
 

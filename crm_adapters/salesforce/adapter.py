@@ -25,6 +25,7 @@ from crm_adapters.base import (
     FieldMapping,
     NoteSpec,
     Outcome,
+    PlannedWork,
     ProvisionResult,
     RecordUpdate,
     Renewal,
@@ -122,6 +123,7 @@ class SalesforceAdapter:
             sleep=sleep or time.sleep,
         )
         self._task_statuses: tuple[str, str] | None = None
+        self._owner_names: dict[str, str | None] = {}
         self.schema = SalesforceSchema(self.calls, task_key_field=options.task_key_field)
 
     def close(self) -> None:
@@ -240,6 +242,28 @@ class SalesforceAdapter:
         ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
         rows = query_in(self.calls, "accounts.owners", "Id, OwnerId", "Account", "Id", ids)
         return {str(row["Id"]): row.get("OwnerId") or None for row in rows}
+
+    def owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        """User id -> Name, read once per user per adapter."""
+        wanted = [oid for oid in unique(owner_ids) if records.looks_like_id(oid) and oid not in self._owner_names]
+        if wanted:
+            rows = query_in(self.calls, "users.names", "Id, Name", "User", "Id", wanted)
+            found = {str(row["Id"]): str(row.get("Name") or "") or None for row in rows}
+            self._owner_names |= {oid: found.get(oid) for oid in wanted}
+        return {oid: name for oid in owner_ids if (name := self._owner_names.get(oid))}
+
+    def estimate_calls(self, work: PlannedWork) -> dict[str, int]:
+        """Writes: Collections of 200 (fields, task and note creates, task updates), cadence assignments of 100.
+        Reads: key lookups before creates and updates, each task record's first contact, the task statuses."""
+
+        def calls(n: int, size: int = COLLECTION_LIMIT) -> int:
+            return -(-n // size)
+
+        writes = calls(work.records) + calls(work.tasks) + calls(work.notes) + calls(work.task_updates)
+        writes += calls(work.enrollments, cadences.ACTION_INPUTS)
+        reads = calls(work.tasks) + calls(work.notes) + calls(work.task_updates) + calls(work.task_records)
+        reads += calls(work.enrollments) + (1 if work.tasks or work.notes else 0)
+        return {"writes": writes, "reads": reads}
 
     # --- tasks and notes ------------------------------------------------------------------------
 
