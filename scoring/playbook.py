@@ -12,7 +12,7 @@ from scoring.labels import number, plural, trigger_label
 from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Story, Trend, TriggerHit
 from scoring.outcomes import in_control_group
 from scoring.rules import TIER_LABELS, TIERS, PlaybookRow, ScoringRules
-from scoring.story import problem, signal_lines, story_text
+from scoring.story import heaviest_signal, problem, signal_lines, story_text
 
 
 def row_for(trigger_id: str | None, tier: str, rules: ScoringRules) -> PlaybookRow:
@@ -95,14 +95,18 @@ def tier_play_due(timeline: AccountTimeline, tier: str, prior: PriorState, rules
     return last < since and (timeline.as_of - last).days >= rules.triggers.cooldown_days
 
 
-def _opening(who: str, tier: str, prior: PriorState) -> str:
+def _opening(who: str, tier: str, prior: PriorState, score: HealthScore) -> str:
+    """Why the tier's play is here, and what weighs on the score most."""
     label = TIER_LABELS[tier]
     if prior.previous_tier is None:
-        return f"{who} is in {label}: healthloop has just started scoring it, so this is its first {label} play."
-    if prior.previous_tier != tier:
-        return f"{who} moved from {TIER_LABELS.get(prior.previous_tier, prior.previous_tier)} to {label}."
-    since = f" since {prior.tier_since.isoformat()}" if prior.tier_since else ""
-    return f"{who} has been in {label}{since} and has not had the {label} play yet."
+        text = f"{who} is in {label} (healthloop scored it for the first time)."
+    elif prior.previous_tier != tier:
+        text = f"{who} moved from {TIER_LABELS.get(prior.previous_tier, prior.previous_tier)} to {label}."
+    else:
+        since = f" since {prior.tier_since.isoformat()}" if prior.tier_since else ""
+        text = f"{who} has been in {label}{since} and has not had the {label} play yet."
+    heaviest = heaviest_signal(score)
+    return f"{text} What weighs most on its score: {heaviest}." if heaviest else text
 
 
 def _raised(priority: str) -> str:
@@ -130,7 +134,7 @@ def with_stakes(
         owner = "escalation" if owner == "csm" else owner
         priority = "high"
         lines.append(f"Escalated: {label} with a renewal {plural(near, 'day')} away goes to the escalation owner.")
-    elif near is not None and stakes.raise_priority and priority != "high":
+    elif near is not None and stakes.raise_priority and tier != "healthy" and priority != "high":
         priority = _raised(priority)
         lines.append(f"Priority raised to {priority}: the renewal is {plural(near, 'day')} away.")
     if stakes.high_value_mrr and timeline.mrr and timeline.mrr >= stakes.high_value_mrr and priority != "high":
@@ -172,7 +176,7 @@ def plan(
     row, stakes = with_stakes(chosen, tier, timeline, rules)
     still_true = [hit.trigger_id for hit in hits if hit not in fired]
     story = Story(
-        opening=_opening(who, tier, prior) if tier_play else None,
+        opening=_opening(who, tier, prior, score) if tier_play else None,
         problems=tuple(problem(hit) for hit in fired),
         also_open=tuple(trigger_label(t) for t in still_true),
         health=f"Health {score.value} of 100 ({TIER_LABELS.get(tier, tier)})"

@@ -255,7 +255,7 @@ class StakesRules(_Rules):
     escalate_from: Tier | None = "at_risk"
     """A near renewal at this tier or worse: the escalation owner takes the play, at high priority (null: never)."""
     raise_priority: bool = True
-    """A near renewal at a better tier raises the play's priority one step (low -> medium -> high)."""
+    """A near renewal at a better tier (Healthy aside) raises the play's priority one step (low, medium, high)."""
     high_value_mrr: float | None = Field(None, gt=0)
     """MRR at or above this raises the play's priority one step (null: revenue alone never does)."""
 

@@ -17,6 +17,20 @@ def problem(hit: TriggerHit) -> Problem:
         hit.trigger_id, hit.evidence)))  # fmt: skip
 
 
+def heaviest_signal(score: HealthScore) -> str | None:
+    """The signal that costs the score the most points (weight used x points below 100), as a signal line."""
+    costs = [
+        (score.weights_used.get(name, 0.0) * (100 - (signal.value or 0.0)), name)
+        for name, signal in score.signals.items()
+        if signal.value is not None and name in SIGNALS
+    ]
+    if not costs or max(costs)[0] <= 0:
+        return None
+    name = max(costs)[1]
+    signal = score.signals[name]
+    return f"{SIGNAL_WORDS[name]} {signal.value:.0f} of 100: {signal.explanation}"
+
+
 def signal_lines(score: HealthScore) -> tuple[str, ...]:
     """Each signal with its value and explanation, as a person reads it."""
     lines = []

@@ -32,6 +32,7 @@ from connector.jobs.runtime import Runtime, build_runtime, install
 from connector.jobs.work_queue import InProcessWorkQueue
 from connector.store.db import upgrade
 from connector.store.status import storage_status
+from scoring.labels import trigger_label
 from scoring.rules import TIER_LABELS
 from webhooks.app import create_app
 from webhooks.registry import SOURCES
@@ -197,7 +198,7 @@ def _print_health(rt: Runtime, console: Console) -> None:
                 str(summary["score"]),
                 TIER_LABELS.get(summary["tier"], summary["tier"]),
                 delta,
-                ", ".join(t["id"] for t in summary["open_triggers"]) or "-",
+                ", ".join(trigger_label(t["id"]) for t in summary["open_triggers"]) or "-",
                 str(len(summary["interventions"])),
                 summary["reason"] or "",
             )
@@ -208,7 +209,7 @@ def _print_health(rt: Runtime, console: Console) -> None:
         account_id, intervention, triggers = example
         console.print(
             f"[bold]what a CSM would get for {account_id}[/bold]: {intervention['subject']} "
-            f"(owner {intervention['owner']}, due {intervention['due_at']}, via {', '.join(intervention['channels'])})"
+            f"({intervention['priority']} priority, due {intervention['due_at'][:16].replace('T', ' ')} UTC)"
         )
         for trigger in triggers[:2]:
             console.print(f"  - {trigger['explanation']}")
@@ -244,6 +245,8 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
         )
     calls = list(demo_calls(now))
     with serve_in_thread(rt) as base_url:
+        if rt.settings.console_url is None:  # CRM records and tasks link to this server's console pages
+            rt.settings = rt.settings.model_copy(update={"console_url": base_url})
         console.print(f"serving on {base_url}; sending {len(calls):,} calls through segment-analytics-python...")
         started = time.perf_counter()
         errors = send_product_events(base_url, calls)

@@ -97,9 +97,9 @@ def sync_pending() -> dict[str, int]:
     accounts = rt.queue.take_sync_requests()
     if not accounts or not rt.crm_enabled:
         return {"accounts": 0}
-    report = CrmSync(
-        rt.sessions, rt.crm_adapter(), rt.config.crm, settings=rt.settings, rules=rt.config.scoring
-    ).sync(accounts)
+    report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm, settings=rt.settings, rules=rt.config.scoring).sync(
+        accounts
+    )
     if report.retry_later:
         rt.queue.request_sync(report.retry_later, delay=max(30.0, rt.config.crm.sync_delay_seconds))
     for failure in report.failures:

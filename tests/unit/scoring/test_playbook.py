@@ -120,7 +120,9 @@ def test_entering_a_worse_tier_opens_an_intervention_with_the_tier_row():
 def test_a_first_score_opens_the_current_tiers_play():
     [first] = decide("monitor", previous=None)
     assert first.tier_play and first.key == "2025-03-31:tier-monitor" and first.action.startswith("educate")
-    assert first.story is not None and "healthloop has just started scoring it" in (first.story.opening or "")
+    assert first.story is not None and (first.story.opening or "").startswith(
+        "Acme is in Monitor (healthloop scored it for the first time). What weighs most on its score: Activity 55 of 100"
+    )
 
 
 def test_an_improvement_opens_the_new_tiers_play():
@@ -207,6 +209,8 @@ def test_a_near_renewal_in_a_better_tier_raises_the_priority_one_step():
     [monitor] = decide("monitor", previous=None, account=renewing)
     assert (monitor.owner, monitor.priority) == ("csm", "high")
     assert "Priority raised to high: the renewal is 30 days away." in monitor.body
+    [healthy_play] = decide("healthy", previous=None, account=renewing)
+    assert healthy_play.priority == "low", "a healthy account's renewal is no reason to hurry"
 
 
 def test_revenue_raises_the_priority_only_when_configured():
