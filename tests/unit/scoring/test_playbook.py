@@ -121,7 +121,7 @@ def test_a_first_score_opens_the_current_tiers_play():
     [first] = decide("monitor", previous=None)
     assert first.tier_play and first.key == "2025-03-31:tier-monitor" and first.action.startswith("educate")
     assert first.story is not None and (first.story.opening or "").startswith(
-        "Acme is in Monitor (healthloop scored it for the first time). What weighs most on its score: Activity 55 of 100"
+        "Acme is in Monitor (healthloop scored it for the first time). What weighs most on its score: Activity 55"
     )
 
 
