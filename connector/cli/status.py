@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.config.settings import load_settings
+from connector.config.yaml_config import load_config
+from connector.crm.owners import owner_warning
 from connector.crm.pending_work import waiting_work
 from connector.jobs.runtime import open_database
 from connector.store.db import current_revision, head_revision
@@ -26,6 +28,7 @@ def status_command(as_json: bool) -> None:
         data = storage_status(session)
         data["schema"] = {"current": current_revision(session.get_bind()), "latest": head_revision()}
         waiting = waiting_work(session, settings.crm, datetime.now(UTC))
+        owners = owner_warning(session, settings.crm, load_config(settings.config_path).crm)
     data["crm"] = {
         "crm": settings.crm,
         "first_sync": waiting.first_sync,
@@ -33,6 +36,7 @@ def status_command(as_json: bool) -> None:
         "accounts_waiting": waiting.accounts,
         "too_old_for_a_task": waiting.too_old,
         "summary": waiting.line(),
+        "owner_warning": owners,
     }
     if as_json:
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
@@ -50,3 +54,5 @@ def status_command(as_json: bool) -> None:
     Console().print(table)
     crm = f"CRM ({settings.crm})" if settings.crm != "none" else "CRM (none set: HEALTHLOOP_CRM)"
     click.echo(f"{crm}: {waiting.line()}")
+    if owners:
+        click.echo(f"warning: {owners}")

@@ -88,3 +88,23 @@ def used_since(before: ApiUsage, after: ApiUsage) -> ApiUsage:
         interval_max=after.interval_max,
         daily_max=after.daily_max,
     )
+
+
+WORK_WORDS = {
+    "task": "task",
+    "enrollment": "enroll",
+    "task_update": "update task",
+    "note": "note",
+    "no_owner": "NO task",
+}
+
+
+def work_lines(items: list[WorkItem], limit: int = 200) -> list[str]:
+    """The work, one line per item, grouped by account ("  acct_x  task  <subject> (owner, due, priority)")."""
+    lines = []
+    for item in sorted(items, key=lambda i: (i.account_id, list(WORK_WORDS).index(i.kind)))[:limit]:
+        detail = f" ({item.detail})" if item.detail else ""
+        lines.append(f"  {item.account_id}  {WORK_WORDS[item.kind]}: {item.what}{detail}")
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
+    return lines

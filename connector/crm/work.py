@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.crm_section import CrmConfig
+from connector.crm.owners import NO_OWNER_ERROR, task_owner
 from connector.crm.pending_work import split_by_age
 from connector.crm.record_values import NextAction
 from connector.crm.sync_report import Failure, SyncReport, WorkItem
@@ -73,17 +74,6 @@ def task_type(channels: Sequence[str]) -> str:
 def due_at(intervention: Intervention, config: CrmConfig, now: datetime) -> datetime:
     """The playbook's due time, but never before the task exists: at least `tasks.min_lead_hours` from now."""
     return max(intervention.due_at, now + timedelta(hours=config.tasks.min_lead_hours))
-
-
-def task_owner(config: CrmConfig, role: str, record_owner: str | None) -> str | None:
-    """Who gets the task (`CrmConfig.owner_order`): None when neither the record nor the config has anyone."""
-    for step in config.owner_order(role):
-        if step == "record":
-            if record_owner:
-                return record_owner
-        else:
-            return config.owners[step]  # type: ignore[index]
-    return None
 
 
 def load_interventions(session: Session, account_ids: Sequence[str]) -> list[Intervention]:
@@ -232,7 +222,7 @@ def do_work(
             stale = [i.id for i in work.stale]
             session.execute(update(Intervention).where(Intervention.id.in_(stale)).values(crm_status="stale"))
         for intervention in work.no_owner:
-            reason = "no owner: the CRM record has none and crm.owners sets no default or escalation owner"
+            reason = f"{NO_OWNER_ERROR}: the CRM record has none and crm.owners sets no default or escalation owner"
             session.execute(
                 update(Intervention)
                 .where(Intervention.id == intervention.id)
