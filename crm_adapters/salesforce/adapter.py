@@ -124,6 +124,7 @@ class SalesforceAdapter:
         )
         self._task_statuses: tuple[str, str] | None = None
         self._owner_names: dict[str, str | None] = {}
+        self._login_user: str | None = None
         self.schema = SalesforceSchema(self.calls, task_key_field=options.task_key_field)
 
     def close(self) -> None:
@@ -239,9 +240,22 @@ class SalesforceAdapter:
         }
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
+        """Account id -> OwnerId. An account owned by the user healthloop logs in as (what an integration that
+        created it leaves behind) counts as having no owner: no CSM would see its tasks."""
         ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
         rows = query_in(self.calls, "accounts.owners", "Id, OwnerId", "Account", "Id", ids)
-        return {str(row["Id"]): row.get("OwnerId") or None for row in rows}
+        integration = self._integration_user() if rows else None
+        return {str(row["Id"]): (row.get("OwnerId") or None) if row.get("OwnerId") != integration else None
+                for row in rows}  # fmt: skip
+
+    def _integration_user(self) -> str | None:
+        """The id of the user healthloop logs in as (by username; unknown for a bare session id)."""
+        username = self.client.credentials.username
+        if self._login_user is None and username:
+            soql = format_soql("SELECT Id FROM User WHERE Username = {}", username)
+            found = self.calls.query("users.self", soql)
+            self._login_user = str(found[0]["Id"]) if found else ""
+        return self._login_user or None
 
     def owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
         """User id -> Name, read once per user per adapter."""
