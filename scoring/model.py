@@ -181,7 +181,7 @@ class Story:
     also_open: tuple[str, ...]
     """Labels of triggers still open from before."""
     health: str
-    """E.g. "Health 62 of 100 (Monitor), down 4 in 7 days."."""
+    """E.g. "62 of 100 (Monitor), down 4 in 7 days."."""
     signals: tuple[str, ...]
     """E.g. "Activity 34 of 100: 399 meaningful actions in 14 days vs 1400 expected for 50 seats"."""
     stakes: tuple[str, ...]

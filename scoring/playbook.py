@@ -179,7 +179,7 @@ def plan(
         opening=_opening(who, tier, prior, score) if tier_play else None,
         problems=tuple(problem(hit) for hit in fired),
         also_open=tuple(trigger_label(t) for t in still_true),
-        health=f"Health {score.value} of 100 ({TIER_LABELS.get(tier, tier)})"
+        health=f"{score.value} of 100 ({TIER_LABELS.get(tier, tier)})"
         + (f", {signed(trend.delta)} in {window} days." if trend.delta is not None else "."),
         signals=signal_lines(score),
         stakes=stakes,

@@ -61,7 +61,7 @@ def what_to_do(story: Story, channels: Sequence[str] | None = None) -> str:
     shown = [c for c in (story.channels if channels is None else channels) if c not in ("slack", "task")]
     how = joined([CHANNEL_WORDS.get(c, c.replace("_", " ")) for c in shown])
     action = story.action[:1].upper() + story.action[1:]
-    return f"{action}{': ' + how if how else ''}, {due_words(story.due_hours)} ({story.priority} priority)."
+    return f"{action}{' — ' + how if how else ''}, {due_words(story.due_hours)} ({story.priority} priority)."
 
 
 def story_text(story: Story) -> str:
@@ -73,7 +73,8 @@ def story_text(story: Story) -> str:
         parts.append(f"{item.label}: {item.story}\n" + "\n".join(f"- {line}" for line in item.evidence))
     if story.also_open:
         parts.append("Also open: " + ", ".join(story.also_open) + ".")
-    parts.append(story.health + ("\n" + "\n".join(f"- {line}" for line in story.signals) if story.signals else ""))
+    signals = "".join(f"\n- {line}" for line in story.signals)
+    parts.append(f"Health now: {story.health}{signals}")
     if story.stakes:
         parts.append("\n".join(story.stakes))
     parts.append("What to do: " + what_to_do(story))

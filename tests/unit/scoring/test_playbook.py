@@ -178,8 +178,8 @@ def test_the_body_tells_the_story_with_evidence_in_numbers_and_the_ask_without_i
         "- 21 days without meaningful activity (the alert is at 14)\n"
         "- Last meaningful activity on 2025-03-10"
     )
-    assert f"Health 55 of 100 (At Risk), {MINUS}18 in 7 days.\n- Activity 55 of 100:" in intervention.body
-    assert "What to do: Personalized re-engagement: an email, within 24 hours (high priority)." in intervention.body
+    assert f"Health now: 55 of 100 (At Risk), {MINUS}18 in 7 days.\n- Activity 55 of 100:" in intervention.body
+    assert "What to do: Personalized re-engagement — an email, within 24 hours (high priority)." in intervention.body
     assert "slack" not in intervention.body.lower() and "2025-03-31:" not in intervention.body
     assert intervention.story is not None and intervention.story.channels == ("email", "slack")
 
