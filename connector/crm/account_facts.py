@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -106,7 +106,3 @@ def _features(session: Session, ids: list[str], rules: ScoringRules, facts: dict
     for account_id, account in facts.items():
         account.key_features = len(key_features)
         account.features = [feature for feature in key_features if feature in used[account_id]]
-
-
-def start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)

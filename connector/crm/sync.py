@@ -13,25 +13,27 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.crm_section import CrmConfig
 from connector.config.settings import Settings
 from connector.crm.account_facts import AccountFacts, load_facts
-from connector.crm.pending_work import TASK_MAX_AGE
+from connector.crm.pending_work import accounts_needing_sync
 from connector.crm.record_values import NextAction, account_url, diff, health_values, story_of
+from connector.crm.resolve import resolve_records
 from connector.crm.sync_report import Failure, SyncReport, WorkItem, used_since
 from connector.crm.task_content import tier_note
-from connector.crm.work import Work, WorkContext, count_planned, do_work, plan_work
+from connector.crm.work import Work, WorkContext, count_planned, plan_work
+from connector.crm.work_done import do_work
 from connector.health.scores import latest_scores
-from connector.store.bulk import insert_ignore_many, update_many
-from connector.store.models import Account, AccountScore, Alert, CrmRecord, Intervention
+from connector.store.bulk import update_many
+from connector.store.models import Account, AccountScore, Alert, CrmRecord
 from connector.store.sql import chunks, in_list
-from crm_adapters.base import AccountKey, CrmAdapter, NoteSpec, Outcome, PlannedWork, RecordUpdate
+from crm_adapters.base import CrmAdapter, NoteSpec, Outcome, PlannedWork, RecordUpdate
 from scoring.rules import ScoringRules
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,7 @@ log = logging.getLogger(__name__)
 BATCH = 600
 """Accounts read per sync step (bounded memory); a multiple of every CRM's lookup batch (HubSpot 100,
 Salesforce 200), so resolving ids takes the fewest calls."""
-RESOLVE_AGAIN_AFTER = timedelta(hours=1)
-"""An account without a CRM record is looked up again after this long (the record may be created)."""
+__all__ = ["CrmSync", "accounts_needing_sync"]
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class CrmSync:
             }
             latest_days = {account_id: row.day for account_id, row in rows.items()}
             facts = load_facts(session, account_ids, latest_days, self.now.date(), self.rules)
-        record_ids = self._resolve(account_ids, records, accounts, report, dry_run)
+        record_ids = resolve_records(self, account_ids, records, accounts, report, dry_run)
         names = {a: getattr(accounts.get(a), "name", None) or a for a in account_ids}
         context = WorkContext(self.config, self.now, self.slack, names, self._url)
         work = plan_work(self.sessions, self.adapter, context, account_ids, record_ids, rows, triggers)
@@ -191,53 +192,6 @@ class CrmSync:
         if rows:
             with self.sessions.begin() as session:
                 update_many(session, CrmRecord.__table__, ["crm", "account_id"], ["owner_id"], rows)
-
-    def _resolve(
-        self,
-        account_ids: list[str],
-        records: dict[str, CrmRecord],
-        accounts: dict[str, Any],
-        report: SyncReport,
-        dry_run: bool,
-    ) -> dict[str, str]:
-        """account_id -> record id, looking up only accounts never resolved (or missing for a while)."""
-        known: dict[str, str] = {}
-        wanted = []
-        for account_id in account_ids:
-            record = records.get(account_id)
-            if record is not None and record.record_id:
-                known[account_id] = record.record_id
-            elif record is None or record.resolved_at is None or record.resolved_at < self.now - RESOLVE_AGAIN_AFTER:
-                wanted.append(account_id)
-            else:
-                report.unmatched.append(account_id)
-        if not wanted:
-            return known
-        keys = []
-        for account_id in wanted:
-            account = accounts.get(account_id)
-            match_key = (account.crm_match_key if account is not None else None) or account_id
-            keys.append(AccountKey(match_key, account.domain if account is not None else None))
-        by_key = self.adapter.resolve(keys, self.mapping)
-        found: dict[str, str | None] = {}
-        for account_id, key in zip(wanted, keys, strict=True):
-            record_id = by_key.get(key.account_id)
-            found[account_id] = record_id
-            if record_id:
-                known[account_id] = record_id
-            else:
-                report.unmatched.append(account_id)
-        if not dry_run:
-            with self.sessions.begin() as session:
-                insert_ignore_many(
-                    session,
-                    CrmRecord.__table__,
-                    ("crm", "account_id", "record_id", "resolved_at", "synced_values", "synced_story"),
-                    [(self.crm, account_id, record_id, self.now, {}, {}) for account_id, record_id in found.items()],
-                    # A known row keeps what it last got; only the lookup result changes.
-                    replace=(("crm", "account_id"), ("record_id", "resolved_at")),
-                )
-        return known
 
     def _plan_writes(
         self,
@@ -366,34 +320,3 @@ class CrmSync:
             tier_note(write.name, before, after, bands, self._url(account_id)),
             self.now,
         )
-
-
-def accounts_needing_sync(session: Session, crm: str, limit: int = 5000) -> list[str]:
-    """Accounts whose latest score is newer than their last sync, or with interventions not yet in the CRM.
-
-    What the sweeper re-enqueues, so a lost Redis job never leaves the CRM stale.
-    """
-    scores = AccountScore.__table__.c
-    latest = (
-        select(scores.account_id, func.max(scores.scored_at).label("scored_at")).group_by(scores.account_id).subquery()
-    )
-    records = CrmRecord.__table__.c
-    stale = (
-        select(latest.c.account_id)
-        .outerjoin(CrmRecord, (records.account_id == latest.c.account_id) & (records.crm == crm))
-        .where(
-            or_(
-                records.account_id.is_(None),
-                (records.record_id.is_not(None))
-                & or_(records.synced_at.is_(None), records.synced_at < latest.c.scored_at),
-            )
-        )
-        .limit(limit)
-    )
-    waiting = (
-        select(Intervention.account_id)
-        .where(Intervention.crm_status.is_(None), Intervention.created_at >= datetime.now(UTC) - TASK_MAX_AGE)
-        .distinct()
-        .limit(limit)
-    )
-    return sorted(set(session.scalars(stale)) | set(session.scalars(waiting)))
