@@ -332,7 +332,7 @@ class Intervention(Base):
     enrollment_replied_at: Mapped[datetime | None]
     story: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     """The body as data (`scoring.model.Story.as_json`), for each CRM to render its own way; None before 0008."""
-    tier_play: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tier_play: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """It carried the play of its tier (given once per tier episode)."""
     crm_due_at: Mapped[datetime | None]
     """When the CRM task is due: the playbook's time, never before the task was created."""
