@@ -7,8 +7,10 @@ One account is left out of the CRM on purpose, to show how a sync reports accoun
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import SecretStr
 from rich.console import Console
 
@@ -25,6 +27,7 @@ from connector.measure.report_text import print_indicators, print_report
 from crm_adapters.sandbox import SandboxServer
 
 SANDBOX_TOKEN = "demo-sandbox-token"
+SANDBOX_STATE = "healthloop-demo-sandbox.json"
 UNMATCHED_ACCOUNT = "acct_wonka"
 SALESFORCE_LOGIN = {
     "salesforce_username": "sandbox@example.com",
@@ -114,6 +117,16 @@ class DemoCrm:
             "recoveries are still pending (the 14-day windows have not elapsed): run `healthloop report` later, "
             "or `healthloop report --html report.html` for the charts"
         )
+        saved = Path(SANDBOX_STATE)
+        saved.write_bytes(orjson.dumps(self.state(), option=orjson.OPT_INDENT_2))
+        console.print(
+            f"the {self.label} sandbox's final state (what `healthloop sandbox dump` prints of a running sandbox) "
+            f"is in {saved}: every task, note, field value and enrollment"
+        )
+
+    def state(self) -> dict[str, Any]:
+        """The sandbox's state as its control API (`healthloop sandbox dump`) returns it."""
+        raise NotImplementedError
 
 
 class HubSpotDemo(DemoCrm):
@@ -182,6 +195,9 @@ class HubSpotDemo(DemoCrm):
     def show(self, rt: Runtime, console: Console) -> None:
         show_hubspot(self.sandbox, console)
         self.second_sync(rt, console)
+
+    def state(self) -> dict[str, Any]:
+        return self.sandbox.state.dump()
 
     def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
         state = self.sandbox.state
@@ -279,6 +295,9 @@ class SalesforceDemo(DemoCrm):
     def show(self, rt: Runtime, console: Console) -> None:
         show_salesforce(self.sandbox, console)
         self.second_sync(rt, console)
+
+    def state(self) -> dict[str, Any]:
+        return self.sandbox.salesforce_state()
 
     def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
         org = self.sandbox.salesforce
