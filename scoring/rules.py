@@ -261,7 +261,8 @@ class StakesRules(_Rules):
 
 
 class Playbook(_Rules):
-    """Rows per tier (used for a trigger with no row of its own, and on entering a tier) and per trigger."""
+    """Rows per tier (used for a trigger with no row of its own, and for the tier's play once per tier episode)
+    and per trigger."""
 
     tiers: dict[Tier, PlaybookRow] = Field(default_factory=_default_tiers)
     triggers: dict[TriggerId, PlaybookRow] = Field(default_factory=_default_triggers)

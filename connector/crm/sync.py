@@ -27,7 +27,7 @@ from connector.crm.record_values import NextAction, account_url, diff, health_va
 from connector.crm.resolve import resolve_records
 from connector.crm.sync_report import Failure, SyncReport, WorkItem, used_since
 from connector.crm.task_content import tier_note
-from connector.crm.work import Work, WorkContext, count_planned, plan_work
+from connector.crm.work import WorkContext, count_planned, plan_work
 from connector.crm.work_done import do_work
 from connector.health.scores import latest_scores
 from connector.store.bulk import update_many
@@ -179,19 +179,10 @@ class CrmSync:
             self._flush(self._buffer[:size], report)
             del self._buffer[:size]
         do_work(self.sessions, self.adapter, work, self.now, report)
-        self._remember_owners(work, record_ids)
         return report
 
     def _url(self, account_id: str) -> str | None:
         return account_url(self.console_url, account_id)
-
-    def _remember_owners(self, work: Work, record_ids: dict[str, str]) -> None:
-        """Keep each record's owner as read (`healthloop status` warns about records nobody owns)."""
-        by_record = {record_id: account_id for account_id, record_id in record_ids.items()}
-        rows = [(self.crm, by_record[rid], owner) for rid, owner in work.record_owners.items() if rid in by_record]
-        if rows:
-            with self.sessions.begin() as session:
-                update_many(session, CrmRecord.__table__, ["crm", "account_id"], ["owner_id"], rows)
 
     def _plan_writes(
         self,

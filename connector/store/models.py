@@ -377,8 +377,6 @@ class CrmRecord(Base):
     """Tier, score and signals behind `synced_values` (tier-change notes tell the story from it)."""
     synced_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    owner_id: Mapped[str | None] = mapped_column(String(64))
-    """The record's owner in the CRM as last read (None: none, or never read)."""
 
 
 class PeerNorms(Base):

@@ -1,5 +1,5 @@
 """crm surface: interventions keep their story (as data), whether they carried the tier's play, and the due
-time and owner their CRM task got; CRM records remember their owner
+time and owner their CRM task got
 
 Revision ID: 0008
 Revises: 0007
@@ -26,13 +26,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("crm_owner_id", sa.String(length=64), nullable=True))
     # Before this revision a tier's play was opened only by entering a worse tier, and its key says so.
     op.execute("UPDATE interventions SET tier_play = true WHERE key LIKE '%tier-%'")
-    with op.batch_alter_table("crm_records") as batch:
-        batch.add_column(sa.Column("owner_id", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("crm_records") as batch:
-        batch.drop_column("owner_id")
     with op.batch_alter_table("interventions") as batch:
         for column in ("crm_owner_id", "crm_due_at", "tier_play", "story"):
             batch.drop_column(column)
