@@ -4,12 +4,12 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-cards lint bench clean
+.PHONY: demo test test-fast test-cards lint bench load lock clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,report,demo]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -47,6 +47,17 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/ingest.py
+
+load: $(STAMP)
+	$(VENV)/bin/python bench/load.py
+
+# The production image installs exactly these pins (with hashes); regenerate after changing dependencies.
+# uv resolves for Linux / CPython 3.11, whatever machine runs it.
+LOCK_FLAGS := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet
+lock: $(STAMP)
+	$(VENV)/bin/pip install --quiet 'uv>=0.4'
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra report $(LOCK_FLAGS) -o requirements-report.lock
 
 clean:
 	rm -rf $(VENV) healthloop-demo.db* .pytest_cache .ruff_cache $(HUBSPOT_CARD)/node_modules $(SALESFORCE_CARD)/node_modules

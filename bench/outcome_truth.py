@@ -147,9 +147,13 @@ def _not_measured(protocol: Protocol) -> dict[str, str]:
         elif name == "calibrated":
             missing[label] = "calibrate proposed nothing (its output is above)"
     learned = protocol.outputs.get("learned_probability")
-    missing[LEARNED] = (
-        "not available yet" if learned == "not available yet" else f"found {learned}; the bench does not read it yet"
-    )
+    if "learned" not in protocol.databases:
+        if not isinstance(learned, dict):
+            missing[LEARNED] = "not available yet"
+        elif learned.get("status") == "refused":
+            missing[LEARNED] = "learn refused: too few churns in the fit half"
+        else:
+            missing[LEARNED] = "learn: no reliable improvement over the score (not in use; its evaluation is below)"
     return missing
 
 

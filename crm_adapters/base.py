@@ -8,7 +8,7 @@ the way both HubSpot and Salesforce transport them; `None` clears a field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -218,6 +218,12 @@ class ApiUsage:
     daily_remaining: int | None = None
     interval_max: int | None = None
     daily_max: int | None = None
+    on_call: Callable[[str, str], None] | None = field(default=None, repr=False, compare=False)
+    """Told of every attempt: (kind, status), status `ok`, an HTTP status, or `connection` (metrics)."""
+
+    def record(self, kind: str, status: str) -> None:
+        if self.on_call is not None:
+            self.on_call(kind, status)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from datetime import date, datetime
+from datetime import datetime
 
 from scoring.alerts import reconcile
-from scoring.daily import read_daily
-from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, HealthScore, Population, PriorState
+from scoring.churn import churn_features, predict
+from scoring.daily import DayMemo, read_daily
+from scoring.model import (
+    UNKNOWN_POPULATION,
+    AccountTimeline,
+    Assessment,
+    ChurnModel,
+    HealthScore,
+    Population,
+    PriorState,
+)
 from scoring.playbook import plan
 from scoring.rules import SIGNALS, ScoringRules
 from scoring.score import SIGNAL_LABELS, health_score, tier_for, trend
@@ -62,18 +70,21 @@ def assess(
     decided_at: datetime,
     population: Population = UNKNOWN_POPULATION,
     *,
-    counted: MutableMapping[date, int] | None = None,
+    memo: DayMemo | None = None,
     interventions: bool = True,
+    churn_model: ChurnModel | None = None,
 ) -> Assessment:
     """Signals -> score -> tier -> trend -> triggers -> alert lifecycle -> interventions, for one account and day.
 
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
     the interventions' due times; `population` (peers' activity, the events that exist) is what the
     connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
-    `counted` carries meaningful-action counts between the days of a replay (see `read_daily`);
+    `memo` carries what each stored day says between the days of a replay (see `read_daily`);
     `interventions=False` skips the playbook for replays that never act (no intervention is decided).
+    With a `churn_model` (one the Learn step found better than the score), the assessment carries its
+    churn probability and each input's contribution.
     """
-    daily = read_daily(timeline, rules, counted)
+    daily = read_daily(timeline, rules, memo)
     signals = compute_signals(timeline, rules, daily, population)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)
@@ -93,4 +104,5 @@ def assess(
         interventions=planned,
         reason=reason_line(score),
         config_version=config_version(rules),
+        churn=None if churn_model is None else predict(churn_model, churn_features(timeline, daily, signals)),
     )

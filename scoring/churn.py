@@ -15,23 +15,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from scoring.daily import Daily
-from scoring.model import AccountTimeline, SignalValue
+from scoring.model import AccountTimeline, ChurnEstimate, ChurnModel, SignalValue
 from scoring.rules import SIGNALS
 
 FEATURES = (
     *SIGNALS,
     "actions_14d",
-    "actions_30d",
+    "actions_28d",
     "actions_change",
-    "event_types_30d",
-    "active_users_30d",
+    "event_types_28d",
+    "active_users_28d",
     "seats",
     "tenure_days",
     "days_silent",
-    "tickets_30d",
+    "tickets_28d",
     "events_ever",
 )
 """The inputs, in order. Counts enter as log(1 + n); a missing signal as the training average."""
@@ -41,46 +40,19 @@ FEATURE_LABELS = {
     "milestones": "Milestones",
     "recency": "Recency",
     "actions_14d": "actions in 14 days",
-    "actions_30d": "actions in 30 days",
+    "actions_28d": "actions in 28 days",
     "actions_change": "change in actions vs the 14 days before",
-    "event_types_30d": "different actions used in 30 days",
-    "active_users_30d": "active users in 30 days",
+    "event_types_28d": "different actions used in 28 days",
+    "active_users_28d": "active users in 28 days",
     "seats": "seats",
     "tenure_days": "days as a customer",
     "days_silent": "days since the last meaningful action",
-    "tickets_30d": "tickets in 30 days",
+    "tickets_28d": "tickets in 28 days",
     "events_ever": "different actions ever used",
 }
 SILENCE_CAP_DAYS = 90
-
-
-@dataclass(frozen=True, slots=True)
-class ChurnModel:
-    """A fitted model: standardisation, weights, and what it was fitted for."""
-
-    version: str
-    horizon_days: int
-    features: tuple[str, ...]
-    center: tuple[float, ...]
-    """Training means (a missing input takes its mean: a contribution of 0)."""
-    scale: tuple[float, ...]
-    coefficients: tuple[float, ...]
-    intercept: float
-
-
-@dataclass(frozen=True, slots=True)
-class ChurnEstimate:
-    probability: float
-    """Of churning within `horizon_days`, 0-1."""
-    horizon_days: int
-    contributions: Mapping[str, float]
-    """Feature -> its push on the log-odds (positive raises the risk), relative to the average account."""
-    model_version: str
-
-    def drivers(self, limit: int = 3) -> list[str]:
-        """The inputs that raise the risk most, in words: "Recency (+0.8)"."""
-        rising = sorted(((v, k) for k, v in self.contributions.items() if v > 0), reverse=True)[:limit]
-        return [f"{FEATURE_LABELS.get(name, name)} (+{value:.1f})" for value, name in rising]
+MONTH_DAYS = 28
+"""The "month" of the counts: four whole weeks, the days live scoring reads per-user counts for."""
 
 
 def _log(n: float) -> float:
@@ -100,7 +72,7 @@ def churn_features(
             recent += n
         elif days_ago < 28:
             previous += n
-        if days_ago < 30:
+        if days_ago < MONTH_DAYS:
             month += n
             types.update(name for name, count in day.event_counts.items() if count > 0)
             users.update(user for user, count in day.user_counts.items() if count > 0)
@@ -114,14 +86,14 @@ def churn_features(
     features: dict[str, float | None] = {name: signals[name].value if name in signals else None for name in SIGNALS}
     features |= {
         "actions_14d": _log(recent),
-        "actions_30d": _log(month),
+        "actions_28d": _log(month),
         "actions_change": _log(recent) - _log(previous),
-        "event_types_30d": float(len(types)),
-        "active_users_30d": _log(len(users)),
+        "event_types_28d": float(len(types)),
+        "active_users_28d": _log(len(users)),
         "seats": None if seats is None else _log(seats),
         "tenure_days": None if daily.start is None else _log((timeline.as_of - daily.start).days),
         "days_silent": None if silent is None else float(min(silent, SILENCE_CAP_DAYS)),
-        "tickets_30d": _log(tickets),
+        "tickets_28d": _log(tickets),
         "events_ever": _log(len([event for event, day in timeline.first_seen.items() if day <= timeline.as_of])),
     }
     return features

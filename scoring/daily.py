@@ -4,8 +4,8 @@ last active day, and the small date helpers every signal and trigger shares."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scoring.model import AccountTimeline, DayActivity
@@ -49,6 +49,25 @@ def rollups(timeline: AccountTimeline) -> Iterator[DayActivity]:
     return (a for a in timeline.days.values() if a.day <= timeline.as_of)
 
 
+class DayMemo:
+    """What each stored day of one account says, worked out once: its meaningful actions (under one set
+    of rules) and its active users. A replay carries one through an account's days in order; a single
+    assessment makes its own."""
+
+    __slots__ = ("counts", "users")
+
+    def __init__(self) -> None:
+        self.counts: dict[date, int] = {}
+        self.users: dict[date, frozenset[str]] = {}
+
+    def active_users(self, day: DayActivity) -> frozenset[str]:
+        """The users with any activity that day."""
+        found = self.users.get(day.day)
+        if found is None:
+            found = self.users[day.day] = frozenset(user for user, count in day.user_counts.items() if count > 0)
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Daily:
     """A timeline's rollups read once, for every signal and trigger of one assessment."""
@@ -61,6 +80,7 @@ class Daily:
     """The latest day with meaningful activity."""
     ages: tuple[int, ...] = ()
     """`rows`' days before `as_of`, ascending (for slicing a window without scanning every row)."""
+    memo: DayMemo = field(default_factory=DayMemo)
 
     def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
         """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
@@ -69,27 +89,29 @@ class Daily:
         end = offset + length
         return ((day, n) for days_ago, day, n in rows if offset <= days_ago < end)
 
+    def active_users(self, length: int, offset: int = 0) -> frozenset[str]:
+        """The users active on any day `offset <= days ago < offset + length`."""
+        memo = self.memo
+        sets = [memo.active_users(day) for day, _ in self.window(length, offset)]
+        return frozenset().union(*sets) if sets else frozenset()
 
-def read_daily(
-    timeline: AccountTimeline, rules: ScoringRules, counted: MutableMapping[date, int] | None = None
-) -> Daily:
+
+def read_daily(timeline: AccountTimeline, rules: ScoringRules, memo: DayMemo | None = None) -> Daily:
     """Count each day's meaningful actions once and find the account's start and last active day.
 
-    `counted` (day -> meaningful actions of this account under these rules) carries the counts from
-    one day's timeline to the next when a replay walks an account's days in order.
+    `memo` carries what each day says from one day's timeline to the next when a replay walks an
+    account's days in order (the same account and rules throughout).
     """
-    count, as_of = meaningful_counter(rules), timeline.as_of
+    memo = memo if memo is not None else DayMemo()
+    count, counted, as_of = meaningful_counter(rules), memo.counts, timeline.as_of
     newest_first = sorted(rollups(timeline), key=lambda a: a.day, reverse=True)
-    if counted is None:
-        ordered = tuple(((as_of - a.day).days, a, count(a)) for a in newest_first)
-    else:
-        for a in newest_first:
-            if a.day not in counted:
-                counted[a.day] = count(a)
-        ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
+    for a in newest_first:
+        if a.day not in counted:
+            counted[a.day] = count(a)
+    ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
     last_active = next((a.day for _, a, n in ordered if n > 0), None)
     active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
-    return Daily(ordered, _start(timeline, active), last_active, tuple(age for age, _, _ in ordered))
+    return Daily(ordered, _start(timeline, active), last_active, tuple(age for age, _, _ in ordered), memo)
 
 
 def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:

@@ -260,6 +260,35 @@ class Intervention:
 
 
 @dataclass(frozen=True, slots=True)
+class ChurnModel:
+    """A fitted model: standardisation, weights, and what it was fitted for."""
+
+    version: str
+    horizon_days: int
+    features: tuple[str, ...]
+    center: tuple[float, ...]
+    """Training means (a missing input takes its mean: a contribution of 0)."""
+    scale: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnEstimate:
+    probability: float
+    """Of churning within `horizon_days`, 0-1."""
+    horizon_days: int
+    contributions: Mapping[str, float]
+    """Feature -> its push on the log-odds (positive raises the risk), relative to the average account."""
+    model_version: str
+
+    def rising(self, limit: int = 3) -> dict[str, float]:
+        """The inputs that raise the risk most, largest first."""
+        ordered = sorted(((v, k) for k, v in self.contributions.items() if v > 0), reverse=True)[:limit]
+        return {name: value for value, name in ordered}
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     account_id: str
     as_of: date
@@ -276,3 +305,5 @@ class Assessment:
     reason: str
     """One line: why the score is what it is."""
     config_version: str
+    churn: ChurnEstimate | None = None
+    """The learned churn probability, when a fitted model is in use (`scoring.churn`)."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from scoring.daily import Daily, covered_days, read_daily
+from scoring.daily import Daily, DayMemo, covered_days, read_daily
 from scoring.model import AccountTimeline, PeerNorms, Population
 from scoring.rules import ScoringRules
 
@@ -38,22 +38,23 @@ class ActivityRate:
     window_days: int
 
 
-def activity_rate(timeline: AccountTimeline, rules: ScoringRules, daily: Daily) -> ActivityRate | None:
+def activity_rate(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily, start: date | None = None
+) -> ActivityRate | None:
     """Meaningful actions per active user per day over the activity window of complete days before
     `as_of` (days 1..W before it): the same measure for the account scored live, mid-day, and for the
     peers it is ranked against. None when the account has no such day since its start.
 
-    Activity without user ids counts as one user's.
+    Activity without user ids counts as one user's. `start`: the account's start when known from
+    elsewhere (the peers' side reads it from SQL), else the one the timeline shows.
     """
     length = rules.signals.activity_window_days
-    days = covered_days(timeline, length, 1, daily.start)
+    days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
-    actions, users = 0, set()
-    for day, n in daily.window(length, offset=1):
-        actions += n
-        users.update([user for user, count in day.user_counts.items() if count > 0])
-    return ActivityRate(actions / (days * max(1, len(users))), actions, len(users), days)
+    actions = sum(n for _, n in daily.window(length, offset=1))
+    users = len(daily.active_users(length, offset=1))
+    return ActivityRate(actions / (days * max(1, users)), actions, users, days)
 
 
 def peer_group(timeline: AccountTimeline, rules: ScoringRules) -> str:
@@ -100,26 +101,19 @@ def is_peer(start: date | None, last_seen: date | None, as_of: date, rules: Scor
 
 def peer_sample(
     timeline: AccountTimeline,
+    start: date | None,
     last_seen: date | None,
     rules: ScoringRules,
-    counted: MutableMapping[date, int] | None = None,
+    memo: DayMemo | None = None,
 ) -> tuple[str, float] | None:
     """(peer group, activity rate) of one account on `timeline.as_of`, or None when it is no peer then.
 
-    `last_seen`: the latest day before `as_of` with any event or page view. Only the days before
-    `as_of` count (`activity_rate`)."""
-    daily = read_daily(timeline, rules, counted)
-    measured = activity_rate(timeline, rules, daily)
-    if measured is None or not is_peer(daily.start, last_seen, timeline.as_of, rules):
+    `start`: the account's start (`connector.health.account_start.account_starts`); `last_seen`: the
+    latest day before `as_of` with any event or page view. Only the days before `as_of` count."""
+    measured = activity_rate(timeline, rules, read_daily(timeline, rules, memo), start)
+    if measured is None or not is_peer(start, last_seen, timeline.as_of, rules):
         return None
     return peer_group(timeline, rules), measured.rate
-
-
-def peer_rates(timelines: Iterable[tuple[AccountTimeline, date | None]], rules: ScoringRules) -> dict[str, PeerNorms]:
-    """Norms from (timeline as of the scored day, the day the account was last seen before it) of every
-    account; only the days before the scored day count (`activity_rate`)."""
-    samples = [sample for timeline, seen in timelines if (sample := peer_sample(timeline, seen, rules)) is not None]
-    return build_norms(samples, rules.signals.min_peer_accounts)
 
 
 def _quantiles(values: list[float], points: int = QUANTILE_POINTS) -> tuple[float, ...]:

@@ -168,12 +168,13 @@ def engagement(
     length = s.engagement_window_days
     configured = list(dict.fromkeys(events.key_features))
     features = [feature for feature in configured if population.has_seen(feature)]
-    wanted, seen, users, actions = set(features), set(), set(), 0
+    wanted, seen, actions = set(features), set(), 0
     for day, n in daily.window(length):
         actions += n
         counts = day.event_counts
-        seen.update([name for name in wanted.intersection(counts) if counts[name] > 0])
-        users.update([user for user, count in day.user_counts.items() if count > 0])
+        if wanted:
+            seen.update([name for name in wanted.intersection(counts) if counts[name] > 0])
+    users = daily.active_users(length)
     used = [feature for feature in features if feature in seen]
     e_days = max(1, covered_days(timeline, length, 0, daily.start))
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None

@@ -202,7 +202,7 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
     seats, length = timeline.licensed_seats, rules.seats_idle_days
     if not seats or seats <= 0 or covered_days(timeline, length, 0, ctx.daily.start) < length:
         return None
-    users = {user for day, _ in ctx.daily.window(length) for user, n in day.user_counts.items() if n > 0}
+    users = ctx.daily.active_users(length)
     idle = max(0, seats - len(users))
     if idle < rules.seats_inactive_share * seats - 1e-9:
         return None

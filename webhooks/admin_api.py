@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("admin_api", __name__, url_prefix="/api")
 
 
-def _require_admin(rt: Runtime) -> None:
+def require_admin(rt: Runtime) -> None:
     token = rt.settings.admin_token
     if token is None or not token.get_secret_value():
         log.warning("refused an admin API call: HEALTHLOOP_ADMIN_TOKEN is not set (fail closed)")
@@ -34,7 +34,11 @@ def _require_admin(rt: Runtime) -> None:
 @bp.get("/accounts/<account_id>")
 def show_account(account_id: str) -> ResponseReturnValue:
     rt: Runtime = current_app.extensions["healthloop"]
-    _require_admin(rt)
+    require_admin(rt)
+    if "\x00" in account_id or len(account_id) > 255:
+        raise InputError(
+            "invalid_account_id", "the account id must be at most 255 characters, without NUL (%00)", status=400
+        )
     with make_sessionmaker(reader(rt.engine))() as session:
         summary = account_summary(session, account_id)
     if summary is None:

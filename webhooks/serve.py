@@ -7,6 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from connector.config.settings import Settings
+from webhooks import gunicorn_conf
 from webhooks.app import create_app
 
 
@@ -19,7 +20,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # e.g. control_socket_disable exists from gunicorn 24 on
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         return create_app()
@@ -31,11 +33,17 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, threads: in
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": "webhooks.gunicorn_conf.JsonThreadWorker"
+        if threads > 1
+        else "webhooks.gunicorn_conf.JsonSyncWorker",
+        "logger_class": gunicorn_conf.HealthloopLogger,
         "accesslog": "-",
         "loglevel": settings.log_level.lower(),
-        "timeout": 60,
-        "graceful_timeout": 20,
+        "timeout": gunicorn_conf.timeout,
+        "graceful_timeout": gunicorn_conf.graceful_timeout,
+        "on_starting": gunicorn_conf.on_starting,
+        "child_exit": gunicorn_conf.child_exit,
+        "control_socket_disable": gunicorn_conf.control_socket_disable,
         # Each worker builds its own app (and its own database pool) after the fork.
         "preload_app": False,
     }

@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from connector.config.yaml_config import Config
-from connector.errors import AuthenticationError, InputError
+from connector.errors import AuthenticationError
 from connector.events import DeliveryOutcome, TicketDeliveryRecord
+from connector.ingest import timestamps
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +112,13 @@ def dispatch(
 
 
 def epoch_to_datetime(value: Any, field_name: str) -> datetime:
-    """Unix seconds or milliseconds (as number or numeric string) to an aware datetime."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError("invalid_field", f"{field_name}: expected a Unix timestamp, got {value!r}") from None
-    if number > 1e11:
-        number /= 1000
-    return datetime.fromtimestamp(number, tz=UTC)
+    """Unix seconds or milliseconds (as number or numeric string) to an aware datetime, in range."""
+    return timestamps.epoch_to_datetime(value, field_name)
 
 
 def iso_to_datetime(value: Any, field_name: str) -> datetime:
-    """ISO-8601 text (with `Z` or an offset; UTC when it has none) to an aware datetime."""
-    if not isinstance(value, str):
-        raise InputError("invalid_field", f"{field_name}: expected an ISO-8601 date-time, got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError("invalid_field", f"{field_name}: expected an ISO-8601 date-time, got {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """ISO-8601 text (with `Z` or an offset; UTC when it has none) to an aware datetime, in range."""
+    return timestamps.iso_to_datetime(value, field_name)
 
 
 def text_or_none(value: Any) -> str | None:

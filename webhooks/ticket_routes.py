@@ -12,6 +12,7 @@ from connector.errors import AuthenticationError, InputError
 from connector.ingest.json_text import parse_json_bytes
 from connector.ingest.tickets import store_deliveries
 from connector.jobs.runtime import Runtime
+from connector.telemetry.metrics import metrics
 from webhooks.body import read_raw, require_json_content_type
 from webhooks.registry import SOURCES
 from webhooks.sources import SignedRequest
@@ -67,6 +68,11 @@ def receive(source_name: str) -> ResponseReturnValue:
     with rt.sessions.begin() as session:
         result = store_deliveries(session, records, rt.config, now)
     rt.queue.request_rescore(result.accounts)
+    deliveries = metrics().webhook_deliveries
+    for outcome in result.outcomes:
+        deliveries.labels(source_name, outcome).inc()
+    if result.unmatched:
+        deliveries.labels(source_name, "unmatched").inc(result.unmatched)
     if result.refresh and rt.crm_enabled:
         # A task completed or a deal closed in the CRM: read that outcome back now, not at the next hourly pull.
         rt.queue.enqueue_call("connector.jobs.tasks.refresh_outcomes", [list(hint) for hint in result.refresh])

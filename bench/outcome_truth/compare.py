@@ -18,7 +18,7 @@ from bench.outcome_truth.evaluate import (
     fit_logistic,
     logistic_risk,
 )
-from bench.outcome_truth.protocol import Protocol, stored_scores
+from bench.outcome_truth.protocol import Protocol, stored_probabilities, stored_scores
 
 SIGNALS = ("activity", "engagement", "milestones", "recency")
 BASELINE = "(e) events in the last 14 days"
@@ -68,6 +68,9 @@ def risks(protocol: Protocol, samples: Samples) -> Risks:
                 diagnostics[f"default signal: {signal}"] = np.array(
                     [np.nan if v is None else 100.0 - v for v in values]
                 )
+    learned = protocol.databases.get("learned")
+    if learned is not None:
+        methods[LEARNED] = np.array(stored_probabilities(learned, protocol.sim, accounts, days))
     methods[BASELINE] = -samples.features[:, FEATURES.index("events_14d")]
     inputs = behaviour_inputs(samples)
     model = fit_logistic(inputs[samples.fit], samples.label[samples.fit].astype(float))

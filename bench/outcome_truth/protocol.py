@@ -4,7 +4,8 @@ Databases (SQLite files in the work directory):
 - base: the import and the tickets, nothing scored but what `import` scored itself;
 - default: base + history under the default config + every outcome (backtest and calibrate run here);
 - fit: the same history + outcomes of the fit half only (`calibrate --out`, `config suggest` run here);
-- calibrated / suggested / suggested+calibrated: base + fit-half outcomes + history under that config.
+- calibrated / suggested / suggested+calibrated: base + fit-half outcomes + history under that config;
+- learned: fit + the model `learn` fitted there, history filled again so each day carries its probability.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ class Protocol:
             db = self.with_outcomes("calibrated", base, fit_outcomes)
             self.fill("calibrated", db, calibrated)
         self.suggest(fit, base, fit_outcomes)
-        self.learned_probability(default)
+        self.learned_probability(fit)
         self.open_alert_duplicates(default)
 
     def backtest(self, db: Path) -> None:
@@ -170,18 +171,21 @@ class Protocol:
             db = self.with_outcomes("suggested+calibrated", base, fit_outcomes)
             self.fill("suggested+calibrated", db, recalibrated)
 
-    def learned_probability(self, db: Path) -> None:
-        """(d): a learned churn probability stored with the scores, or a command for it, when one exists."""
-        columns = [row[1] for row in query(db, "PRAGMA table_info(account_scores)") if "prob" in row[1].lower()]
-        sample = query(db, "SELECT signals FROM account_scores LIMIT 1")
-        keys = [k for k in (orjson.loads(sample[0][0]) if sample else {}) if "prob" in k.lower()]
-        commands = [
-            line.split()[0]
-            for line in self.cli.help_text().splitlines()
-            if line.startswith("  ") and re.search(r"learn|predict|probab|churn", line, re.I)
-        ]
-        found = {"columns": columns, "signal_keys": keys, "commands": commands}
-        self.outputs["learned_probability"] = found if any(found.values()) else "not available yet"
+    def learned_probability(self, fit: Path) -> None:
+        """(d): `healthloop learn` where only the fit half's outcomes are known; when it puts its model in
+        use, history is filled again so every stored day carries the probability the held-out half is
+        scored by."""
+        if not self.cli.has_command("learn"):
+            self.outputs["learned_probability"] = "not available yet"
+            return
+        db = self.work / "learned.db"
+        copy_database(fit, db)
+        run = self.cli_step("learn --json", db, "learn", "--json")
+        report = orjson.loads(run.stdout) if run.stdout.strip().startswith("{") else {"error": run.stderr[-2000:]}
+        self.outputs["learned_probability"] = report
+        if report.get("status") == "active":
+            self.fill("learned", db)
+            self.databases["learned"] = db
 
     def pre_signup_rows(self, db: Path) -> None:
         """Score rows stored for days before the account signed up, and the churns whose score 30 days
@@ -211,6 +215,18 @@ class Protocol:
             "GROUP BY account_id, trigger_id HAVING count(*) > 1)",
         )
         self.defects["account_trigger_pairs_with_two_open_alerts"] = rows[0][0]
+
+
+def stored_probabilities(db: Path, sim: Simulation, accounts: list[str], days: list[int]) -> list[float]:
+    """Each sample's stored churn probability of the day before its observation date (NaN if none)."""
+    wanted = sorted({(sim.day(d) - timedelta(days=1)).isoformat() for d in days})
+    marks = ", ".join("?" for _ in wanted)
+    rows = query(
+        db, f"SELECT account_id, day, churn_probability FROM account_scores WHERE day IN ({marks})", tuple(wanted)
+    )
+    found = {(account, day): p for account, day, p in rows}
+    keys = [(a, (sim.day(d) - timedelta(days=1)).isoformat()) for a, d in zip(accounts, days, strict=True)]
+    return [float("nan") if found.get(key) is None else float(found[key]) for key in keys]
 
 
 def stored_scores(

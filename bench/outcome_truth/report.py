@@ -120,4 +120,14 @@ def _print_product(product: dict[str, Any]) -> None:
                 print(f"    {line[:150]}")
             print(f"  says 'no reliable improvement': {'yes' if out['no_reliable_improvement'] else 'no'}")
     print(f"config suggest: {product.get('config_suggest')}")
-    print(f"learned churn probability: {product.get('learned_probability')}")
+    learned = product.get("learned_probability")
+    if isinstance(learned, dict) and "status" in learned:
+        diff = learned.get("difference") or {}
+        prob, score = learned.get("probability") or {}, learned.get("score") or {}
+        print(
+            f"`healthloop learn` on the fit half: {learned['status']} ({learned['samples']} observations, "
+            f"{learned['churned']} churned); its own held-out AUC {prob.get('auc')} vs the score's {score.get('auc')}, "
+            f"difference {diff.get('value')} [{diff.get('low')}, {diff.get('high')}]"
+        )
+    else:
+        print(f"learned churn probability: {learned}")

@@ -34,6 +34,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
         signals = summary["signals"].items()
         table.add_row("signals", ", ".join(f"{name} {'-' if v is None else round(v)}" for name, v in signals))
         table.add_row("why", summary["reason"] or "")
+        churn = summary.get("churn")
+        if churn:
+            raised = ", ".join(f"{d['label']} +{d['push']:.1f}" for d in churn["drivers"]) or "nothing above average"
+            table.add_row(
+                "churn risk",
+                f"{churn['probability']:.0%} within {churn['horizon_days']} days "
+                f"(learned model {churn['model_version']}; raised by {raised})",
+            )
         triggers = [f"{trigger_label(t['id'])} ({t['id']})" for t in summary["open_triggers"]]
         table.add_row("open triggers", ", ".join(triggers) or "none")
     for key in (

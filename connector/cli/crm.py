@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
+from connector.crm.health_report import forget_unmatched
 from connector.crm.owners import owner_check
 from connector.crm.pending_work import TASK_MAX_AGE
 from connector.crm.schema_changes import forget_synced
@@ -27,8 +28,8 @@ from connector.crm.sync import CrmSync
 from connector.crm.sync_report import SyncReport, work_lines
 from connector.crm.wiring import build_adapter, playbook_checks
 from connector.errors import ConfigurationError
-from connector.jobs.runtime import redis_reachable
-from connector.store.db import make_engine, make_sessionmaker
+from connector.jobs.runtime import engine_for, redis_reachable
+from connector.store.db import make_sessionmaker
 from connector.store.models import AccountScore
 from crm_adapters.base import CrmAdapter
 
@@ -89,7 +90,7 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session] | None]:
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         yield None
         return
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         yield make_sessionmaker(engine)
     finally:
@@ -139,21 +140,31 @@ def check_command(as_json: bool) -> None:
 @click.command("sync")
 @click.argument("account_ids", nargs=-1)
 @click.option("--all", "sync_all", is_flag=True, help="Every scored account.")
+@click.option(
+    "--retry-unmatched", is_flag=True, help="Look up every account that had no CRM record again now, and sync it."
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-def sync_command(account_ids: tuple[str, ...], sync_all: bool, dry_run: bool, as_json: bool) -> None:
+def sync_command(
+    account_ids: tuple[str, ...], sync_all: bool, retry_unmatched: bool, dry_run: bool, as_json: bool
+) -> None:
     """Write changed health values, tasks, notes and enrollments to the CRM."""
-    if bool(account_ids) == sync_all:
-        raise click.UsageError("give ACCOUNT_IDs or --all")
+    if sum((bool(account_ids), sync_all, retry_unmatched)) != 1:
+        raise click.UsageError("give ACCOUNT_IDs, --all or --retry-unmatched")
     settings, config, adapter = wiring()
     mapping_problems = [c for c in adapter.check(config.crm.mapping(adapter.name)) if not c.ok]
     if mapping_problems:
         lines = "\n  ".join(f"{c.name} ({c.source}): {c.problem}: {c.fix}" for c in mapping_problems)
         raise ConfigurationError(f"the field mapping has problems; nothing was written:\n  {lines}")
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     sessions = make_sessionmaker(engine)
     sync = CrmSync(sessions, adapter, config.crm, settings=settings, rules=config.scoring)
     try:
+        if retry_unmatched:
+            with sessions.begin() as session:
+                account_ids = tuple(forget_unmatched(session, adapter.name))
+            if not as_json:
+                click.echo(f"{len(account_ids)} unmatched account(s) to look up again")
         if sync_all:
             with sessions() as session:
                 total = session.scalar(select(func.count(func.distinct(AccountScore.account_id)))) or 0

@@ -18,7 +18,10 @@ def db_cli() -> None:
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema (safe to run repeatedly)."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    # No statement timeout: a migration may rewrite a large table.
+    engine = make_engine(
+        settings.database_url, connect_timeout=settings.db_connect_timeout_seconds, statement_timeout=None
+    )
     before = current_revision(engine)
     upgrade(engine, revision)
     after = current_revision(engine)
@@ -28,7 +31,8 @@ def db_upgrade(revision: str) -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Show the applied migration and whether it is the latest."""
-    engine = make_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout_seconds)
     current, head = current_revision(engine), head_revision()
     state = "up to date" if current == head else f"behind (latest is {head}); run `healthloop db upgrade`"
     click.echo(f"{current or 'no schema'}: {state}")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from connector.demo.walkthrough import run_demo
-
 
 @click.command("demo")
 @click.option("--database-url", default=None, help="Default: HEALTHLOOP_DATABASE_URL, else ./healthloop-demo.db.")
@@ -19,4 +17,8 @@ from connector.demo.walkthrough import run_demo
 )
 def demo_command(database_url: str | None, keep: bool, crm: str) -> None:
     """Run the loop end to end on local defaults (SQLite, in-process queue without Redis, CRM sandbox)."""
+    # Imported here: the demo's packages (the Segment SDK, the sandbox's TLS) are the `demo` extra,
+    # which the production image leaves out.
+    from connector.demo.walkthrough import run_demo
+
     run_demo(database_url, keep, crm)

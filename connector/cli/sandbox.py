@@ -15,8 +15,6 @@ import click
 import orjson
 from werkzeug.serving import make_server
 
-from crm_adapters.sandbox import DEFAULT_TOKEN, SalesforceCredentials, create_certificate, create_sandbox_app
-
 DEFAULT_PORT = 8765
 TOKEN_VARIABLE = "HEALTHLOOP_SANDBOX_TOKEN"
 
@@ -27,6 +25,8 @@ def _default_tls_dir() -> Path:
 
 
 def _token() -> str:
+    # The sandbox is imported only when used: its TLS package is the `demo` extra, not in the production image.
+    from crm_adapters.sandbox import DEFAULT_TOKEN
 
     return os.environ.get(TOKEN_VARIABLE) or DEFAULT_TOKEN
 
@@ -51,6 +51,8 @@ def sandbox_cli(ctx: click.Context, host: str, port: int, tls_port: int | None, 
     """
     if ctx.invoked_subcommand is not None:
         return
+
+    from crm_adapters.sandbox import SalesforceCredentials, create_certificate, create_sandbox_app
 
     token = _token()
     app = create_sandbox_app(token)

@@ -24,7 +24,8 @@ def _env(name: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Everything that differs between deployments. Domain rules live in the YAML config instead."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    # env_ignore_empty: `VAR=` (an env file, compose) means unset, not an empty value.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True)
 
     # --- where things live -------------------------------------------------------------
     database_url: str = Field(
@@ -143,7 +144,47 @@ class Settings(BaseSettings):
         validation_alias=_env("HEALTHLOOP_SWEEP_INTERVAL_SECONDS"),
         description="How often `healthloop worker` re-enqueues work that was stored but never processed.",
     )
+    sweep_grace_seconds: int = Field(
+        30,
+        ge=1,
+        le=3600,
+        validation_alias=_env("HEALTHLOOP_SWEEP_GRACE_SECONDS"),
+        description="Stored work younger than this is left to the job its request enqueued; older work is swept.",
+    )
     log_level: str = Field("INFO", validation_alias=_env("HEALTHLOOP_LOG_LEVEL"))
+
+    # --- operations ------------------------------------------------------------------------
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias=_env("HEALTHLOOP_LOG_FORMAT"),
+        description="`text` (logfmt: key=value) or `json` (one object per line), for every process alike.",
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_METRICS_DIR"),
+        description="Directory (shared by web and worker) for Prometheus multi-process samples; `healthloop "
+        "serve` uses a private temporary one when unset, so /metrics then shows the web tier only.",
+    )
+    db_connect_timeout_seconds: float = Field(
+        3.0,
+        ge=1,
+        le=60,
+        validation_alias=_env("HEALTHLOOP_DB_CONNECT_TIMEOUT_SECONDS"),
+        description="How long opening a database connection may take before the request answers 503.",
+    )
+    db_statement_timeout_seconds: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        validation_alias=_env("HEALTHLOOP_DB_STATEMENT_TIMEOUT_SECONDS"),
+        description="How long one statement (or a lock wait) may take on PostgreSQL; SQLite's busy timeout.",
+    )
+    worker_heartbeat_file: Path = Field(
+        Path("/tmp/healthloop-worker.heartbeat"),
+        validation_alias=_env("HEALTHLOOP_WORKER_HEARTBEAT_FILE"),
+        description="Touched by `healthloop worker` at least every minute (also while it waits out an outage); "
+        "a container healthcheck reads its age.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.health.churn_model import current_model
 from connector.store.models import (
     Account,
     AccountAlias,
@@ -19,6 +20,8 @@ from connector.store.models import (
     Intervention,
     Ticket,
 )
+from scoring.churn import FEATURE_LABELS
+from scoring.model import ChurnModel
 
 
 def _iso(value: Any) -> Any:
@@ -112,6 +115,7 @@ def health_summary(session: Session, account_id: str, today: date) -> dict[str, 
         if latest
         else {},
         "reason": latest.reason if latest else None,
+        "churn": _churn(latest, current_model(session)),
         "scored_on": _iso(latest.day) if latest else None,
         "config_version": latest.config_version if latest else None,
         "open_triggers": [
@@ -165,3 +169,16 @@ def list_accounts(session: Session, limit: int) -> list[dict[str, Any]]:
         {"account_id": a, "name": n, "plan": p, "event_count": e or 0, "last_event_at": _iso(last)}
         for a, n, p, e, last in rows
     ]
+
+
+def _churn(latest: AccountScore | None, model: ChurnModel | None) -> dict[str, Any] | None:
+    """The learned churn probability of the latest day, with what raises it (None unless a model is in use)."""
+    if latest is None or latest.churn_probability is None or model is None:
+        return None
+    drivers = latest.churn_drivers or {}
+    return {
+        "probability": round(latest.churn_probability, 4),
+        "horizon_days": model.horizon_days,
+        "model_version": model.version,
+        "drivers": [{"input": name, "label": FEATURE_LABELS.get(name, name), "push": v} for name, v in drivers.items()],
+    }

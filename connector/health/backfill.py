@@ -46,6 +46,7 @@ def score_range(
     days: list[date],
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
 ) -> Backfill:
     """Catch up outstanding rollups, replay the past days, then score today (when in the range).
 
@@ -70,7 +71,7 @@ def score_range(
     done = Backfill()
     past = [day for day in days if day < now.date()]
     if past:
-        replayed = replay_range(sessions, readers, rules, accounts, past, now, progress)
+        replayed = replay_range(sessions, readers, rules, accounts, past, now, progress, processes)
         done.scored_days += replayed.scored_days
         done.before_start += replayed.before_start
         for account_id, assessment in replayed.last.items():

@@ -6,6 +6,7 @@ rescore reads each rollup row once instead of once per scored day.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,16 @@ class AccountHistory:
     days: dict[date, DayActivity] = field(default_factory=dict)
     first_seen: dict[str, date] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
+    _ordered: tuple[list[date], list[DayActivity]] | None = field(default=None, repr=False, compare=False)
+
+    def _days_between(self, after: date, end: date) -> dict[date, DayActivity]:
+        """The rollups of the days `after < day <= end`, by a slice of the days in order."""
+        if self._ordered is None or len(self._ordered[0]) != len(self.days):
+            keys = sorted(self.days)
+            self._ordered = (keys, [self.days[day] for day in keys])
+        keys, values = self._ordered
+        low, high = bisect_right(keys, after), bisect_right(keys, end)
+        return dict(zip(keys[low:high], values[low:high], strict=True))
 
     def timeline(self, as_of: date, rules: ScoringRules, through: date | None = None) -> AccountTimeline:
         """The account as scoring sees it at the end of `as_of`: nothing later leaks in (nothing after
@@ -66,7 +77,7 @@ class AccountHistory:
         return AccountTimeline(
             account_id=self.account_id,
             as_of=as_of,
-            days={day: activity for day, activity in self.days.items() if start < day <= end},
+            days=self._days_between(start, end),
             first_seen=firsts,
             name=self.name,
             licensed_seats=self.licensed_seats,

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from connector.health.history import AccountHistory, load_histories, lookback_days
+from connector.health.account_start import account_starts
+from connector.health.history import AccountHistory, load_histories
+from connector.health.peer_series import peer_series
 from connector.store.models import Account, AccountEventFirst, DailyRollup
 from connector.store.models import PeerNorms as PeerNormsRow
-from connector.store.sql import insert_ignore
+from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.model import PeerNorms, Population
-from scoring.peers import build_norms, peer_horizon, peer_sample
+from scoring.peers import build_norms, peer_horizon
 from scoring.rules import ScoringRules
 
 
@@ -58,20 +59,24 @@ def compute_population(session: Session, day: date, rules: ScoringRules) -> Popu
     """Peers' activity norms and the event catalogue as of the end of the day before `day`."""
     last = day - timedelta(days=1)
     horizon_start = last - timedelta(days=peer_horizon(rules))
-    seen_in_horizon = session.scalars(
-        select(DailyRollup.account_id)
-        .where(DailyRollup.day > horizon_start, DailyRollup.day <= last)
-        .where(or_(DailyRollup.events > 0, DailyRollup.page_views > 0))
-        .distinct()
-    ).all()
+    last_seen = dict(
+        session.execute(
+            select(DailyRollup.account_id, func.max(DailyRollup.day))
+            .where(DailyRollup.day > horizon_start, DailyRollup.day <= last)
+            .where(or_(DailyRollup.events > 0, DailyRollup.page_views > 0))
+            .group_by(DailyRollup.account_id)
+        ).all()
+    )
     since = datetime.combine(horizon_start, datetime.min.time(), tzinfo=UTC)
     young = session.scalars(
         select(Account.account_id).where(or_(Account.signed_up_at > since, Account.first_seen_at > since))
     ).all()
     # Every peer is among these (seen within the horizon, or possibly younger than it).
-    candidates = set(seen_in_horizon) | set(young)
-    histories = load_histories(session, candidates, last - timedelta(days=lookback_days(rules)), last)
-    population = population_series(histories.values(), [day], rules)[day]
+    candidates = set(last_seen) | set(young)
+    histories = load_histories(session, candidates, last - timedelta(days=rules.signals.activity_window_days), last)
+    starts = account_starts(session, candidates)
+    seen = {account_id: [day] for account_id, day in last_seen.items()}
+    population = population_series(histories.values(), [day], rules, starts, seen)[day]
     events = session.scalars(select(AccountEventFirst.event).where(AccountEventFirst.first_day <= last).distinct())
     return Population(population.activity_norms, frozenset(events))
 
@@ -86,18 +91,22 @@ class PopulationBuilder:
     samples: dict[date, list[tuple[str, float]]] = field(default_factory=dict)
     firsts: dict[str, date] = field(default_factory=dict)
 
-    def add(self, history: AccountHistory) -> None:
-        counted: dict[date, int] = {}
-        seen_days = sorted(d for d, a in history.days.items() if a.events or a.page_views)
+    def add(self, history: AccountHistory, start: date | None, seen: Sequence[date]) -> None:
+        """One account: its history (the activity window before each day), its start, and the days
+        it had events or page views (ascending; those within the peer horizon before each day)."""
         for event, first in history.first_seen.items():
             if event not in self.firsts or first < self.firsts[event]:
                 self.firsts[event] = first
-        for day in self.days:
-            position = bisect_left(seen_days, day)
-            last_seen = seen_days[position - 1] if position else None
-            sample = peer_sample(history.before(day, self.rules), last_seen, self.rules, counted)
-            if sample is not None:
-                self.samples.setdefault(day, []).append(sample)
+        for day, group, rate in peer_series(history, self.days, self.rules, start, seen):
+            self.samples.setdefault(day, []).append((group, rate))
+
+    def merge(self, other: PopulationBuilder) -> None:
+        """Take in what another builder gathered for the same days (another chunk of accounts)."""
+        for day, samples in other.samples.items():
+            self.samples.setdefault(day, []).extend(samples)
+        for event, first in other.firsts.items():
+            if event not in self.firsts or first < self.firsts[event]:
+                self.firsts[event] = first
 
     def populations(self) -> dict[date, Population]:
         catalogue = sorted((first, event) for event, first in self.firsts.items())
@@ -109,13 +118,17 @@ class PopulationBuilder:
 
 
 def population_series(
-    histories: Iterable[AccountHistory], days: Sequence[date], rules: ScoringRules
+    histories: Iterable[AccountHistory],
+    days: Sequence[date],
+    rules: ScoringRules,
+    starts: Mapping[str, date],
+    seen: Mapping[str, Sequence[date]],
 ) -> dict[date, Population]:
-    """The population of each of `days` from loaded histories (rollups through at least the day before
-    the last of them): each day sees only the days before it, as `compute_population` does."""
+    """The population of each of `days` from loaded histories (each day's activity window before it),
+    the accounts' starts and the days they were seen: each day sees only the days before it."""
     builder = PopulationBuilder(sorted(set(days)), rules)
     for history in histories:
-        builder.add(history)
+        builder.add(history, starts.get(history.account_id), seen.get(history.account_id, ()))
     return builder.populations()
 
 
@@ -155,3 +168,17 @@ def _from_row(norms: dict[str, dict[str, object]], seen_events: list[str]) -> Po
         },
         frozenset(seen_events),
     )
+
+
+def seen_days(session: Session, account_ids: Sequence[str], first: date, last: date) -> dict[str, list[date]]:
+    """account_id -> the days in `first..last` it had events or page views, ascending."""
+    found: dict[str, list[date]] = {}
+    for chunk in chunks(list(account_ids)):
+        for account_id, day in session.execute(
+            select(DailyRollup.account_id, DailyRollup.day)
+            .where(in_list(session, DailyRollup.account_id, chunk), DailyRollup.day >= first, DailyRollup.day <= last)
+            .where(or_(DailyRollup.events > 0, DailyRollup.page_views > 0))
+            .order_by(DailyRollup.account_id, DailyRollup.day)
+        ):
+            found.setdefault(account_id, []).append(day)
+    return found

@@ -10,30 +10,41 @@ The caller has handed the range's alerts back first (`alert_history.rewind`).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.health.account_start import account_starts
 from connector.health.alert_history import ALERTS, next_starts, open_alerts_on
+from connector.health.churn_model import current_model
 from connector.health.history import load_histories, lookback_days
-from connector.health.population import PopulationBuilder, store_population, stored_populations
+from connector.health.population import PopulationBuilder, seen_days, store_population, stored_populations
 from connector.health.replay import AlertSpan, ReplayState, alert_spans, earlier_windows, end_of, replay_account
 from connector.health.scores import latest_scores
 from connector.health.stored_scores import score_row
 from connector.store.bulk import upsert_many
+from connector.store.db import make_engine, make_sessionmaker, reader
 from connector.store.models import Account, AccountScore, Alert
 from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.model import Assessment, Population
+from scoring.peers import peer_horizon
 from scoring.rules import ScoringRules
 
 CHUNK = 500
 """Accounts replayed together: their histories for the whole range are in memory at once."""
+PARALLEL_FROM = 50_000
+"""Account-days from which a replay is worth the processes it forks."""
+MAX_PROCESSES = 4
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,36 +65,97 @@ def replay_range(
     days: Sequence[date],
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
 ) -> ReplayedRange:
-    """Replay `days` (all before today, ascending) for `accounts` and store score history and alerts."""
-    populations = range_populations(sessions, readers, rules, days, now)
+    """Replay `days` (all before today, ascending) for `accounts` and store score history and alerts.
+
+    Chunks of accounts are independent once the days' populations are known, so a large range runs
+    them in `processes` processes (default: one per CPU, at most 4); each writes its own chunks.
+    """
+    url = _url(sessions)
+    workers = _workers(processes, len(accounts) * len(days))
+    populations = range_populations(sessions, readers, rules, days, now, url, workers)
     done = ReplayedRange()
-    for chunk in chunks(sorted(accounts), CHUNK):
-        with readers() as session:
-            histories, starts, states = _chunk_inputs(session, chunk, days, rules)
-        rows: list[tuple[Any, ...]] = []
-        columns: list[str] = []
-        spans: dict[str, list[AlertSpan]] = {}
-        for account_id, history in histories.items():
-            opened_before = dict(states[account_id].open_alerts)
-            replayed = list(
-                replay_account(history, days, rules, populations, starts.get(account_id), states[account_id])
-            )
-            for assessment in replayed:
-                row = score_row(assessment, end_of(assessment.as_of))
-                columns = list(row)
-                rows.append(tuple(row.values()))
-            spans[account_id] = alert_spans(replayed, opened_before)
-            if replayed:
-                done.last[account_id] = replayed[-1]
-            done.scored_days += len(replayed)
-            done.before_start += len(days) - len(replayed)
-        with sessions.begin() as session:
-            if rows:
-                upsert_many(session, AccountScore.__table__, columns, rows, ["account_id", "day"])
-            _store_spans(session, spans, days[-1])
+    jobs = [(url, list(chunk), list(days), rules, populations) for chunk in chunks(sorted(accounts), CHUNK)]
+    for result in _run(_replay_chunk_job, jobs, workers):
+        done.last |= result.last
+        done.scored_days += result.scored_days
+        done.before_start += result.before_start
         if progress is not None:
-            progress(len(chunk) * len(days))
+            progress(result.scored_days + result.before_start)
+    return done
+
+
+def _url(sessions: sessionmaker[Session]) -> str:
+    engine = sessions.kw["bind"]
+    return str(engine.url.render_as_string(hide_password=False))
+
+
+def _workers(processes: int | None, account_days: int) -> int:
+    if processes is not None:
+        return max(1, processes)
+    if account_days < PARALLEL_FROM:
+        return 1
+    return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
+
+
+def _run(job: Callable[[Any], T], inputs: list[Any], workers: int) -> Iterator[T]:
+    """`job` over `inputs`, here or in `workers` forked processes (results as they finish)."""
+    if workers <= 1 or len(inputs) <= 1:
+        yield from map(job, inputs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from (future.result() for future in as_completed([pool.submit(job, item) for item in inputs]))
+
+
+@contextmanager
+def _database(url: str) -> Iterator[tuple[sessionmaker[Session], sessionmaker[Session]]]:
+    engine = make_engine(url)
+    try:
+        yield make_sessionmaker(engine), make_sessionmaker(reader(engine))
+    finally:
+        engine.dispose()
+
+
+def _replay_chunk_job(job: tuple[str, list[str], list[date], ScoringRules, dict[date, Population]]) -> ReplayedRange:
+    url, chunk, days, rules, populations = job
+    with _database(url) as (sessions, readers):
+        return replay_chunk(sessions, readers, chunk, days, rules, populations)
+
+
+def replay_chunk(
+    sessions: sessionmaker[Session],
+    readers: sessionmaker[Session],
+    chunk: Sequence[str],
+    days: Sequence[date],
+    rules: ScoringRules,
+    populations: dict[date, Population],
+) -> ReplayedRange:
+    """Replay one chunk of accounts over `days` and store it in one transaction."""
+    done = ReplayedRange()
+    with readers() as session:
+        histories, starts, states = _chunk_inputs(session, chunk, days, rules)
+        model = current_model(session)
+    rows: list[tuple[Any, ...]] = []
+    columns: list[str] = []
+    spans: dict[str, list[AlertSpan]] = {}
+    for account_id, history in histories.items():
+        state, start = states[account_id], starts.get(account_id)
+        opened_before = dict(state.open_alerts)
+        replayed = list(replay_account(history, days, rules, populations, start, state, model))
+        for assessment in replayed:
+            row = score_row(assessment, end_of(assessment.as_of))
+            columns = list(row)
+            rows.append(tuple(row.values()))
+        spans[account_id] = alert_spans(replayed, opened_before)
+        if replayed:
+            done.last[account_id] = replayed[-1]
+        done.scored_days += len(replayed)
+    done.before_start = len(chunk) * len(days) - done.scored_days
+    with sessions.begin() as session:
+        if rows:
+            upsert_many(session, AccountScore.__table__, columns, rows, ["account_id", "day"])
+        _store_spans(session, spans, days[-1])
     return done
 
 
@@ -93,25 +165,37 @@ def range_populations(
     rules: ScoringRules,
     days: Sequence[date],
     now: datetime,
+    url: str | None = None,
+    workers: int = 1,
 ) -> dict[date, Population]:
     """Each day's population: stored, or built from every account's history and stored."""
     with readers() as session:
         populations = stored_populations(session, days, rules)
-        missing = [day for day in days if day not in populations]
-        if missing:
-            builder = PopulationBuilder(missing, rules)
-            everyone = sorted(session.scalars(select(Account.account_id)))
-            first = missing[0] - timedelta(days=lookback_days(rules) + 1)
-            for chunk in chunks(everyone, CHUNK):
-                for history in load_histories(session, chunk, first, missing[-1] - timedelta(days=1)).values():
-                    builder.add(history)
-    if missing:
-        built = builder.populations()
-        with sessions.begin() as session:
-            for day, population in built.items():
-                store_population(session, day, rules, population, now)
-        populations |= built
-    return populations
+        everyone = sorted(session.scalars(select(Account.account_id)))
+    missing = [day for day in days if day not in populations]
+    if not missing:
+        return populations
+    builder = PopulationBuilder(missing, rules)
+    jobs = [(url or _url(sessions), list(chunk), missing, rules) for chunk in chunks(everyone, CHUNK)]
+    for part in _run(_population_chunk_job, jobs, workers):
+        builder.merge(part)
+    built = builder.populations()
+    with sessions.begin() as session:
+        for day, population in built.items():
+            store_population(session, day, rules, population, now)
+    return populations | built
+
+
+def _population_chunk_job(job: tuple[str, list[str], list[date], ScoringRules]) -> PopulationBuilder:
+    url, chunk, days, rules = job
+    builder = PopulationBuilder(days, rules)
+    first = days[0] - timedelta(days=rules.signals.activity_window_days + 1)
+    with _database(url) as (_, readers), readers() as session:
+        starts = account_starts(session, chunk)
+        seen = seen_days(session, chunk, days[0] - timedelta(days=peer_horizon(rules) + 1), days[-1])
+        for history in load_histories(session, chunk, first, days[-1] - timedelta(days=1)).values():
+            builder.add(history, starts.get(history.account_id), seen.get(history.account_id, ()))
+    return builder
 
 
 def _chunk_inputs(

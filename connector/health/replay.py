@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from connector.health.history import AccountHistory
 from scoring.assess import assess
-from scoring.daily import account_start
-from scoring.model import Assessment, OpenAlert, Population, PriorState
+from scoring.daily import DayMemo, account_start
+from scoring.model import Assessment, ChurnModel, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
 
@@ -62,6 +62,7 @@ def replay_account(
     populations: Mapping[date, Population],
     start: date | None,
     state: ReplayState | None = None,
+    churn_model: ChurnModel | None = None,
 ) -> Iterator[Assessment]:
     """Assess every day of `days` (ascending) on or after the account's `start`, carrying `state`
     (updated in place): what the day-by-day path decides with the same stored history.
@@ -72,7 +73,7 @@ def replay_account(
     if start is None:
         return
     state = state if state is not None else ReplayState()
-    counted: dict[date, int] = {}
+    memo = DayMemo()
     windows = sorted(earlier_windows(rules))
     for day in days:
         if day < start:
@@ -91,7 +92,9 @@ def replay_account(
                     earlier[n] = recomputed.score.value
         prior = PriorState(earlier, state.previous_tier, dict(state.open_alerts), dict(state.last_cleared))
         timeline = history.timeline(day, rules)
-        assessment = assess(timeline, rules, prior, end_of(day), population, counted=counted, interventions=False)
+        assessment = assess(
+            timeline, rules, prior, end_of(day), population, memo=memo, interventions=False, churn_model=churn_model
+        )
         state.scores[day] = assessment.score.value
         state.previous_tier = assessment.tier
         for hit in assessment.fired:

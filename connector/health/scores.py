@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from connector.health.account_start import not_started
 from connector.health.account_value import account_values
 from connector.health.alert_history import open_alerts_on
+from connector.health.churn_model import current_model
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.health.new_work import withheld_work
 from connector.health.population import population_for
@@ -197,8 +198,10 @@ def assess_batch(
     for account_id in waiting:
         del histories[account_id], timelines[account_id]
     priors = load_priors(session, histories, as_of, rules, stored, population)
+    model = current_model(session)
     assessments = [
-        assess(timelines[account_id], rules, priors[account_id], decided_at, population) for account_id in histories
+        assess(timelines[account_id], rules, priors[account_id], decided_at, population, churn_model=model)
+        for account_id in histories
     ]
     return AssessedBatch(assessments, timelines, waiting)
 

@@ -111,4 +111,6 @@ def score_row(assessment: Assessment, decided_at: datetime) -> dict[str, object]
         "reason": assessment.reason[:500],
         "config_version": assessment.config_version,
         "scored_at": decided_at,
+        "churn_probability": None if assessment.churn is None else assessment.churn.probability,
+        "churn_drivers": None if assessment.churn is None else assessment.churn.rising(),
     }

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from connector.errors import InputError
 from connector.events import SegmentCall
+from connector.ingest.json_text import refuse_nul
+from connector.ingest.timestamps import RANGE_TEXT, bounded
 
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -42,8 +44,12 @@ def _id_or_none(value: Any) -> Any:
 
 
 def _as_utc(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        try:
+            return bounded(value, "value")
+        except InputError:
+            # Bounded here, so the clock-skew arithmetic below can never overflow.
+            raise ValueError(f"must be {RANGE_TEXT}") from None
     return value
 
 
@@ -51,7 +57,7 @@ Id = Annotated[Annotated[str, Field(max_length=255)] | None, BeforeValidator(_id
 
 
 Time = Annotated[datetime | None, AfterValidator(_as_utc)]
-"""Segment treats a date-time without an offset as UTC."""
+"""Segment treats a date-time without an offset as UTC; out-of-range moments are refused."""
 
 
 class _Message(BaseModel):
@@ -84,7 +90,7 @@ def _first_error(exc: ValidationError) -> InputError:
             "invalid_type",
             f"type must be one of track, identify, group, page, screen, alias (got {error.get('input')!r})",
         )
-    return InputError("invalid_field", f"{where}: {error['msg']}")
+    return InputError("invalid_field", f"{where}: {error['msg'].removeprefix('Value error, ')}")
 
 
 @lru_cache(maxsize=64)
@@ -131,8 +137,13 @@ def parse_call(
     implied_type: str | None = None,
     batch_sent_at: datetime | None = None,
     batch_context: dict[str, Any] | None = None,
+    check_nul: bool = False,
 ) -> SegmentCall:
-    """Validate one message; raise `InputError` naming the first problem."""
+    """Validate one message; raise `InputError` naming the first problem.
+
+    With `check_nul` (the body held an escaped U+0000 somewhere), the message is checked for NUL
+    after the batch context is merged into it: what is checked is what would be stored.
+    """
     if not isinstance(raw, dict):
         raise InputError("invalid_message", f"each message must be a JSON object, got {type(raw).__name__}")
     if implied_type is not None:
@@ -142,6 +153,8 @@ def parse_call(
         raw = {**raw, "type": implied_type}
     if batch_context and isinstance(raw.get("context", {}), dict):
         raw = {**raw, "context": {**batch_context, **(raw.get("context") or {})}}
+    if check_nul:
+        refuse_nul(raw)
     try:
         message = _Message.model_validate(raw)
     except ValidationError as exc:

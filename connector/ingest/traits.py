@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from connector.config.yaml_config import AccountTraitMap, UserTraitMap
 from connector.errors import InputError
+from connector.ingest.timestamps import RANGE_TEXT, epoch_to_datetime, finite_number, iso_to_datetime
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
@@ -44,11 +45,9 @@ def _bad(trait: str, expected: str, value: Any) -> InputError:
 
 
 def _as_int(trait: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise _bad(trait, "a whole number", value)
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = finite_number(value, f"traits.{trait}", code="invalid_trait")
+    except InputError:
         raise _bad(trait, "a whole number", value) from None
     if not number.is_integer() or number < 0 or number > 10_000_000:
         raise _bad(trait, "a whole number between 0 and 10,000,000", value)
@@ -56,13 +55,10 @@ def _as_int(trait: str, value: Any) -> int:
 
 
 def _as_float(trait: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise _bad(trait, "a number", value)
-    try:
-        number = float(str(value).replace(",", ""))
-    except (TypeError, ValueError):
-        raise _bad(trait, "a number", value) from None
-    if number != number or abs(number) > 1e12:
+    number = finite_number(
+        str(value).replace(",", "") if isinstance(value, str) else value, f"traits.{trait}", code="invalid_trait"
+    )
+    if abs(number) > 1e12:
         raise _bad(trait, "a finite number", value)
     return number
 
@@ -70,14 +66,11 @@ def _as_float(trait: str, value: Any) -> float:
 def _as_datetime(trait: str, value: Any) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
         # Unix seconds, or milliseconds when it is too large to be seconds.
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        return epoch_to_datetime(value, f"traits.{trait}", code="invalid_trait")
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise _bad(trait, "an ISO-8601 date or date-time", value) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return iso_to_datetime(
+            value, f"traits.{trait}", code="invalid_trait", expected=f"an ISO-8601 date or date-time {RANGE_TEXT}"
+        )
     raise _bad(trait, "an ISO-8601 date or date-time", value)
 
 

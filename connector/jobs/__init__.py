@@ -4,5 +4,6 @@ sync requests on RQ/Redis or an in-process thread; `tasks` are the RQ jobs (resc
 daily rescore, outcome pulls); `slack` delivers CSM alerts; `worker` runs the worker process.
 
 May import: `connector.crm`, `connector.health`, `connector.ingest`, `connector.store`,
-`connector.config`, `connector.errors`. Only the CLI, the demo and the HTTP edge import it.
+`connector.config`, `connector.errors`, `connector.telemetry` (metrics, log context, outages).
+Only the CLI, the demo and the HTTP edge import it.
 """

@@ -20,6 +20,7 @@ from connector.crm.wiring import build_adapter
 from connector.ingest.product_events import KnownRows
 from connector.jobs.work_queue import QUEUE_NAME, InProcessWorkQueue, RedisWorkQueue, WorkQueue
 from connector.store.db import make_engine, make_sessionmaker, reader
+from connector.telemetry.metrics import metrics
 from crm_adapters.base import CrmAdapter
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,12 @@ class Runtime:
     def crm_adapter(self) -> CrmAdapter:
         """This process's CRM adapter (built once; its rate limiter is shared through Redis)."""
         if self._crm is None:
-            self._crm = build_adapter(
+            adapter = build_adapter(
                 self.settings, self.config, redis_url=self.settings.redis_url if self.redis is not None else None
             )
+            calls = metrics().crm_calls
+            adapter.usage.on_call = lambda kind, status: calls.labels(adapter.name, kind, status).inc()
+            self._crm = adapter
         return self._crm  # type: ignore[return-value]
 
     @property
@@ -80,7 +84,7 @@ def build_runtime(
     """Wire everything from settings. `auto` falls back to an in-process queue without Redis."""
     settings = settings or load_settings()
     config = load_config(settings.config_path)
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     sessions = make_sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     queue: WorkQueue
@@ -97,6 +101,15 @@ def build_runtime(
     else:
         queue = RedisWorkQueue(redis, queue_name)
     return Runtime(settings, config, engine, sessions, queue, redis)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The database engine with the deployment's connection and statement timeouts."""
+    return make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+    )
 
 
 def _redacted(url: str) -> str:
@@ -125,7 +138,7 @@ def current() -> Runtime:
 def open_database(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
     """Read-only sessions on the configured database, for CLI commands that only look."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         yield make_sessionmaker(reader(engine))
     finally:

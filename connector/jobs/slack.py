@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from connector.jobs import runtime
 from connector.store.models import Account, Intervention
+from connector.telemetry.metrics import metrics
 from scoring.rules import TIER_LABELS
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,12 @@ def deliver_slack_alerts(intervention_ids: list[int]) -> dict[str, int]:
                 )
             else:
                 retry_later = True
+    alerts = metrics().slack_alerts
+    for outcome, count in counts.items():
+        if count:
+            alerts.labels(outcome).inc(count)
     if retry_later:
+        alerts.labels("retry").inc()
         raise SlackUnavailable("Slack did not accept every alert; RQ retries the job")
     return counts
 

@@ -7,21 +7,22 @@ from datetime import UTC, datetime, timedelta
 
 from rq import get_current_job
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from connector.crm import outcomes as crm_outcomes
 from connector.crm.sync import CrmSync, accounts_needing_sync
 from connector.health.scores import score_account, score_accounts
 from connector.ingest.product_events import attribute_orphans
 from connector.ingest.rollups import roll_up_outstanding
-from connector.jobs import runtime
+from connector.jobs import crm_health, runtime
 from connector.jobs.work_queue import RedisWorkQueue
+from connector.store.db import database_problem
 from connector.store.models import Account, DirtyAccountDay
+from crm_adapters.errors import CrmError
 
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = "healthloop:sweep:lock"
-SWEEP_GRACE = timedelta(seconds=30)
-"""Outbox rows younger than this are left to the job their request enqueued."""
 
 
 def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
@@ -36,25 +37,30 @@ def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
     rt.queue.started(account_ids, job.id if job else None)
     now = datetime.now(UTC)
     days, failed = 0, []
+    if rt.crm_enabled:
+        crm_health.remember_arrivals(rt, _waiting_since(rt, account_ids))
     for account_id in account_ids:
         try:
             with rt.sessions.begin() as session:
                 days += len(roll_up_outstanding(session, account_id, now))
-        except Exception:
+        except Exception as exc:
+            _raise_if_unreachable(exc)
             log.exception("roll-up of %s failed; its work stays in the outbox", account_id)
             failed.append(account_id)
     ready = [account_id for account_id in account_ids if account_id not in failed]
     try:
         with rt.readers() as reading, rt.sessions.begin() as session:
             scored = score_accounts(session, ready, now.date(), rt.config.scoring, now, read_session=reading)
-    except Exception:
+    except Exception as exc:
+        _raise_if_unreachable(exc)
         log.exception("batch scoring of %d account(s) failed; scoring them one by one", len(ready))
         scored = {}
         for account_id in ready:
             try:
                 with rt.sessions.begin() as session:
                     scored |= score_accounts(session, [account_id], now.date(), rt.config.scoring, now)
-            except Exception:
+            except Exception as exc:
+                _raise_if_unreachable(exc)
                 log.exception("scoring %s failed", account_id)
                 failed.append(account_id)
     _alert_on_slack(rt, [i for s in scored.values() for i in s.slack_interventions])
@@ -62,6 +68,25 @@ def rescore_accounts(account_ids: list[str]) -> dict[str, int]:
     if failed:
         raise RescoreFailed(f"{len(failed)} of {len(account_ids)} account(s) failed: {', '.join(failed[:5])}")
     return {"accounts": len(account_ids), "days": days}
+
+
+def _raise_if_unreachable(exc: Exception) -> None:
+    """A database outage fails the whole job at once (RQ retries it), not every account with a traceback."""
+    if isinstance(exc, SQLAlchemyError):
+        problem = database_problem(exc)
+        if problem is not None:
+            raise exc
+
+
+def _waiting_since(rt: runtime.Runtime, account_ids: list[str]) -> dict[str, datetime]:
+    """When each account's oldest waiting work was stored (the start of its event-to-CRM freshness)."""
+    with rt.readers() as session:
+        rows = session.execute(
+            select(DirtyAccountDay.account_id, func.min(DirtyAccountDay.marked_at))
+            .where(DirtyAccountDay.account_id.in_(account_ids))
+            .group_by(DirtyAccountDay.account_id)
+        ).all()
+    return {account_id: marked_at for account_id, marked_at in rows if marked_at is not None}
 
 
 def rescore_account(account_id: str) -> dict[str, int]:
@@ -97,14 +122,29 @@ def sync_pending() -> dict[str, int]:
     accounts = rt.queue.take_sync_requests()
     if not accounts or not rt.crm_enabled:
         return {"accounts": 0}
-    report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm, settings=rt.settings, rules=rt.config.scoring).sync(
-        accounts
-    )
+    adapter = rt.crm_adapter()
+    try:
+        report = CrmSync(
+            rt.sessions, adapter, rt.config.crm, settings=rt.settings, rules=rt.config.scoring
+        ).sync(accounts)
+    except CrmError as exc:
+        # The whole sync stopped (credentials, an unprovisioned field, an outage that outlasted the retries):
+        # one line with the fix (`status` shows it too); the sweeper asks again for every unsynced account.
+        crm_health.record_failure(rt, adapter, exc)
+        if exc.retryable:
+            rt.queue.request_sync(accounts, delay=max(60.0, rt.config.crm.sync_delay_seconds))
+        return {"accounts": len(accounts), "failed": len(accounts)}
+    crm_health.record_success(rt, adapter, report)
     if report.retry_later:
         rt.queue.request_sync(report.retry_later, delay=max(30.0, rt.config.crm.sync_delay_seconds))
     for failure in report.failures:
         log.warning(
-            "CRM %s for %s (record %s) failed: %s", failure.what, failure.account_id, failure.record_id, failure.reason
+            "CRM %s for %s (record %s) failed: %s; fix: %s",
+            failure.what,
+            failure.account_id,
+            failure.record_id,
+            failure.reason,
+            crm_health.fix_for(failure.reason),
         )
     return {
         "accounts": report.accounts,
@@ -134,13 +174,16 @@ def rescore_all() -> dict[str, int]:
     return {"accounts": len(accounts), "enqueued": enqueued}
 
 
-def sweep_unprocessed(grace: timedelta = SWEEP_GRACE, lock: bool = True) -> dict[str, int]:
-    """Enqueue a rescore for every account whose stored work has waited longer than `grace`.
+def sweep_unprocessed(grace: timedelta | None = None, lock: bool = True) -> dict[str, int]:
+    """Enqueue a rescore for every account whose stored work has waited longer than `grace`
+    (default: HEALTHLOOP_SWEEP_GRACE_SECONDS).
 
     This is what makes a Redis outage (or a lost job) harmless: the outbox lives in SQL.
     Several workers may run it; a short Redis lock keeps them from sweeping at the same moment.
     """
     rt = runtime.current()
+    if grace is None:
+        grace = timedelta(seconds=rt.settings.sweep_grace_seconds)
     if (
         lock
         and rt.redis is not None

@@ -23,6 +23,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
 
+from connector.telemetry.logs import current_request_id
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "healthloop"
@@ -125,6 +127,7 @@ class RedisWorkQueue:
                         failure_ttl=7 * 24 * 3600,
                         description=f"rescore {len(claimed)} account(s): {', '.join(claimed[:3])}"
                         + ("..." if len(claimed) > 3 else ""),
+                        meta=_meta(),
                     )
                     enqueued += len(claimed)
         except RedisError as exc:
@@ -145,7 +148,9 @@ class RedisWorkQueue:
 
     def enqueue_call(self, function: str, *args: Any) -> bool:
         try:
-            self.queue.enqueue(function, args=args, retry=CALL_RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+            self.queue.enqueue(
+                function, args=args, retry=CALL_RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600, meta=_meta()
+            )
         except RedisError as exc:
             log.warning("could not enqueue %s (%s)", function, type(exc).__name__)
             return False
@@ -159,7 +164,12 @@ class RedisWorkQueue:
             self.redis.sadd(self._sync_set, *accounts)
             # One scheduled drain at a time; it expires so a lost job never blocks syncing for long.
             if self.redis.set(self._sync_scheduled, "1", nx=True, ex=max(30, int(delay) + 30)):
-                options: dict[str, Any] = {"retry": CALL_RETRY, "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+                options: dict[str, Any] = {
+                    "retry": CALL_RETRY,
+                    "result_ttl": 3600,
+                    "failure_ttl": 7 * 24 * 3600,
+                    "meta": _meta(),
+                }
                 if delay > 0:
                     self.queue.enqueue_in(timedelta(seconds=delay), SYNC_JOB, **options)
                 else:
@@ -280,6 +290,12 @@ class InProcessWorkQueue:
                 log.exception("in-process job %r failed; the sweeper will retry what it left", work)
             finally:
                 self._queue.task_done()
+
+
+def _meta() -> dict[str, Any]:
+    """What a job carries from the request that asked for it: its request id, so logs join up."""
+    request_id = current_request_id()
+    return {"request_id": request_id} if request_id else {}
 
 
 def _resolve(function: str) -> Callable[..., object]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from connector.health.account_start import account_starts, started
 from connector.measure.indicator_data import load_indicators
+from connector.measure.learn_status import latest_evaluation
 from connector.measure.renewals import stored_renewals
 from connector.store.models import AccountScore, Alert, Intervention, Ticket
 from connector.store.sql import chunks, in_list
@@ -175,6 +176,7 @@ def measure_report(session: Session, scoring: ScoringRules, as_of: date, since: 
             "min_group_size": rules.min_group_size,
         },
         "indicators": load_indicators(session, scoring.tiers.monitor),
+        "learned_probability": latest_evaluation(session),
     }
     return Measured(as_of, facts, histories, renewals, outcomes, report)
 

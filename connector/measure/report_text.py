@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from connector.measure.learn_status import learned_line
 from connector.measure.report import GROUPINGS
 from scoring.labels import TRIGGER_LABELS
 
@@ -77,6 +78,7 @@ def print_report(report: dict[str, Any], console: Console, groupings: Sequence[s
     console.print(reactive_line(report["reactive"]))
     console.print(deflection_line(report["deflection"]))
     print_indicators(report["indicators"], console)
+    console.print(learned_line(report.get("learned_probability")))
 
 
 def print_indicators(data: dict[str, Any], console: Console) -> None:

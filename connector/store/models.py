@@ -252,6 +252,10 @@ class AccountScore(Base):
     reason: Mapped[str] = mapped_column(String(500))
     config_version: Mapped[str] = mapped_column(String(16))
     scored_at: Mapped[datetime]
+    churn_probability: Mapped[float | None] = mapped_column(Float)
+    """The learned churn probability that day (0-1), only while a model beats the score (`healthloop learn`)."""
+    churn_drivers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """Input -> its push on the log-odds, for the inputs that raise the risk most."""
 
 
 class Alert(Base):
@@ -392,3 +396,19 @@ class PeerNorms(Base):
     """Peer group -> {"quantiles": [...], "accounts": n, "zero_share": s}."""
     seen_events: Mapped[list[Any]] = mapped_column()
     computed_at: Mapped[datetime]
+
+
+class ChurnModel(Base):
+    """A churn model the Learn step fitted, with the held-out evaluation that decides whether it is used."""
+
+    __tablename__ = "churn_models"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    fitted_at: Mapped[datetime]
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]] = mapped_column()
+    """Features, standardisation, coefficients and intercept (`scoring.churn.ChurnModel`)."""
+    evaluation: Mapped[dict[str, Any]] = mapped_column()
+    """Held-out AUC of the probability and of the score, their paired difference with its interval, counts."""
+    active: Mapped[bool] = mapped_column(Boolean)
+    """True only when the probability beat the score on held-out accounts with an interval above 0."""

@@ -138,6 +138,15 @@ class HubSpotCalls:
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _once(self, kind: str, send: Callable[[], RawResponse], *, write: bool, search: bool) -> RawResponse:
+        try:
+            response = self._attempt(kind, send, write=write, search=search)
+        except CrmError as exc:
+            self.usage.record(kind, str(exc.status or "connection"))
+            raise
+        self.usage.record(kind, "ok")
+        return response
+
+    def _attempt(self, kind: str, send: Callable[[], RawResponse], *, write: bool, search: bool) -> RawResponse:
         if self.client.needs_refresh():
             self._refresh(force=False)
         limiter = self.search_limiter if search and self.search_limiter else self.limiter

@@ -191,6 +191,18 @@ class SalesforceCalls:
     # --- one attempt -----------------------------------------------------------------------
 
     def _once(self, kind: str, fn: Callable[[Salesforce], T], *, write: bool) -> T:
+        try:
+            result = self._attempt(kind, fn, write=write)
+        except CrmError as exc:
+            self.usage.record(kind, str(exc.status or "connection"))
+            raise
+        except _SessionExpired:
+            self.usage.record(kind, "401")
+            raise
+        self.usage.record(kind, "ok")
+        return result
+
+    def _attempt(self, kind: str, fn: Callable[[Salesforce], T], *, write: bool) -> T:
         self._check_quota(kind)
         logins = self.client.logins
         sf = self.client.sf

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import delete, select
 
-from connector.health import alert_history
+from connector.health import alert_history, range_replay
 from connector.health.backfill import score_range
 from connector.health.scores import score_accounts
 from connector.store.models import AccountScore, Alert, PeerNorms
@@ -59,7 +60,9 @@ def _forget(runtime) -> None:  # type: ignore[no-untyped-def]
             session.execute(delete(table))
 
 
-def test_the_replay_stores_what_day_by_day_scoring_stores(client, auth_headers, runtime):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_replay_stores_what_day_by_day_scoring_stores(client, auth_headers, runtime, processes, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(range_replay, "CHUNK", 2)  # several chunks, so two processes share them
     accounts = _book(client, auth_headers, runtime)
     today = TODAY.date()
     days = [today - timedelta(days=n) for n in range(60, 0, -1)]
@@ -75,7 +78,7 @@ def test_the_replay_stores_what_day_by_day_scoring_stores(client, auth_headers, 
         alert_history.join(session, accounts)
     one_by_one = _stored(runtime)
     _forget(runtime)
-    done = score_range(runtime.sessions, runtime.readers, RULES, accounts, days, datetime.now(UTC))
+    done = score_range(runtime.sessions, runtime.readers, RULES, accounts, days, datetime.now(UTC), processes=processes)
     replayed = _stored(runtime)
     assert replayed[0] == one_by_one[0], "the same score rows"
     assert replayed[1] == one_by_one[1], "the same alerts"

@@ -73,6 +73,7 @@ ROOMS: dict[str, set[str]] = {
     "connector.errors": set(),
     "connector.events": set(),
     "connector.config": {"connector.errors", "connector.events", "scoring", "crm_adapters"},
+    "connector.telemetry": {"connector.config", "connector.errors"},
     "connector.store": {"connector.config", "connector.errors"},
     "connector.ingest": {"connector.store", "connector.config", "connector.errors", "connector.events"},
     "connector.health": {"connector.ingest", "connector.store", "connector.config", "connector.errors", "scoring"},
@@ -82,22 +83,22 @@ ROOMS: dict[str, set[str]] = {
     "connector.measure": {"connector.health", "connector.store", "connector.config", "connector.errors", "scoring"},
     "connector.jobs": {
         "connector.crm", "connector.health", "connector.ingest", "connector.store", "connector.config",
-        "connector.errors", "connector.events", "scoring", "crm_adapters",
+        "connector.errors", "connector.events", "connector.telemetry", "scoring", "crm_adapters",
     },
     "webhooks": {
         "connector.jobs", "connector.health", "connector.ingest", "connector.store", "connector.config",
-        "connector.errors", "connector.events", "scoring",
+        "connector.errors", "connector.events", "connector.telemetry", "scoring",
     },
     # Entry points: they wire everything and nothing imports them (but the CLI imports the demo).
     "connector.demo": {
         "webhooks", "connector.jobs", "connector.measure", "connector.crm", "connector.health", "connector.ingest",
-        "connector.store", "connector.config", "connector.errors", "connector.events", "scoring", "crm_adapters",
-        "crm_adapters.sandbox",
+        "connector.store", "connector.config", "connector.errors", "connector.events", "connector.telemetry",
+        "scoring", "crm_adapters", "crm_adapters.sandbox",
     },
     "connector.cli": {
         "connector.demo", "webhooks", "connector.jobs", "connector.measure", "connector.crm", "connector.health",
-        "connector.ingest", "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
-        "crm_adapters", "crm_adapters.sandbox",
+        "connector.ingest", "connector.store", "connector.config", "connector.errors", "connector.events",
+        "connector.telemetry", "scoring", "crm_adapters", "crm_adapters.sandbox",
     },
 }  # fmt: skip
 PACKAGES = ("scoring", "crm_adapters", "connector", "webhooks")

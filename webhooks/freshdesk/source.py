@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from connector.config.yaml_config import Config
 from connector.errors import AuthenticationError, InputError
 from connector.events import TicketDeliveryRecord, TicketEvent, TicketPriority, TicketStatus
+from connector.ingest import timestamps
 from webhooks.sources import (
     SignedRequest,
     TicketSource,
@@ -140,7 +141,7 @@ def freshdesk_time(value: Any, field: str) -> datetime | None:
         raise InputError("invalid_field", f"{field}: expected a date-time, got {text!r}") from None
     if parsed.tzinfo is None:
         raise InputError("invalid_field", f"{field}: {text!r} has no time zone offset")
-    return parsed
+    return timestamps.bounded(parsed, field)
 
 
 def _ticket(ticket: Rendered, request: SignedRequest, created: bool) -> TicketEvent:

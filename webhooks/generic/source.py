@@ -28,7 +28,8 @@ def _digest(body: bytes, secret: str) -> str:
 
 def verify(request: SignedRequest, secret: str, now: datetime, tolerance: timedelta) -> None:
     given = require_header(request, HEADER).strip().removeprefix("sha256=")
-    if not hmac.compare_digest(given.lower(), _digest(request.body, secret)):
+    # Bytes, not text: compare_digest refuses non-ASCII str, and a header can hold any Latin-1 text.
+    if not hmac.compare_digest(given.lower().encode(), _digest(request.body, secret).encode()):
         raise AuthenticationError("invalid_signature", f"{HEADER} does not match the body")
 
 

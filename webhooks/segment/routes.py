@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 
 from connector.errors import AuthenticationError, InputError
 from connector.events import SegmentCall
-from connector.ingest.json_text import refuse_nul
 from connector.ingest.product_events import store_calls
 from connector.ingest.segment import (
     MAX_BATCH_BYTES,
@@ -30,6 +29,7 @@ from connector.ingest.segment import (
 )
 from connector.ingest.traits import account_fields
 from connector.jobs.runtime import Runtime
+from connector.telemetry.metrics import metrics
 from webhooks.body import JsonBody, read_json
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,9 @@ def _store(rt: Runtime, calls: list[SegmentCall], now: datetime) -> tuple[int, i
         result = store_calls(session, calls, rt.config, now, rt.known)
     rt.known.remember(result)
     rt.queue.request_rescore(result.accounts)
+    events = metrics().events
+    events.labels("stored", "none").inc(result.stored)
+    events.labels("duplicate", "none").inc(result.duplicates)
     return result.stored, result.duplicates
 
 
@@ -99,10 +102,8 @@ def _store(rt: Runtime, calls: list[SegmentCall], now: datetime) -> tuple[int, i
 def single_call(call_type: str) -> ResponseReturnValue:
     rt: Runtime = current_app.extensions["healthloop"]
     body = _authenticate(rt, MAX_EVENT_BYTES)
-    if body.may_hold_nul:
-        refuse_nul(body.data)
     now = datetime.now(UTC)
-    call = _validate(rt, body.data, now, implied_type=call_type)
+    call = _validate(rt, body.data, now, implied_type=call_type, check_nul=body.may_hold_nul)
     stored, duplicates = _store(rt, [call], now)
     return jsonify(success=True, stored=stored, duplicates=duplicates)
 
@@ -125,11 +126,12 @@ def batch() -> ResponseReturnValue:
                 raise InputError("batch_too_long", f"a batch holds at most {MAX_BATCH_EVENTS} messages")
             if body.size > MAX_EVENT_BYTES and len(orjson.dumps(item)) > MAX_EVENT_BYTES:
                 raise InputError("payload_too_large", f"the message is larger than {MAX_EVENT_BYTES // 1024} KB")
-            if body.may_hold_nul:
-                refuse_nul(item)
-            calls.append(_validate(rt, item, now, batch_sent_at=sent_at, batch_context=context))
+            calls.append(
+                _validate(rt, item, now, batch_sent_at=sent_at, batch_context=context, check_nul=body.may_hold_nul)
+            )
         except InputError as exc:
             rejected.append({"index": index, "error": exc.code, "detail": exc.detail})
+            metrics().events.labels("rejected", exc.code).inc()
     if items and not calls:
         return jsonify(
             error="invalid_batch",

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from scoring.assess import assess
 from scoring.daily import read_daily
 from scoring.model import PeerNorms, Population, PriorState
-from scoring.peers import activity_rate, build_norms, group_label, is_peer, peer_group, peer_rates, rank
+from scoring.peers import activity_rate, build_norms, group_label, is_peer, peer_group, peer_sample, rank
 from scoring.rules import EventRules, ScoringRules, SignalRules
 from scoring.signals import activity, engagement, milestones
-from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, steady, timeline, users_each_day
+from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, day, steady, timeline, users_each_day
 
 
 def norms(*rates: float) -> PeerNorms:
@@ -110,7 +110,9 @@ def test_peer_rates_rank_the_current_accounts_of_one_day():
     quiet = [timeline(account_id=f"q{i}", days=steady(14, {"Report Created": 1})) for i in range(20)]
     gone = [timeline(account_id=f"g{i}", signed_up=400) for i in range(20)]
     rules = ScoringRules(signals=SignalRules(min_peer_accounts=30))
-    built = peer_rates([(t, t.as_of) for t in busy + quiet] + [(t, None) for t in gone], rules)
+    samples = [peer_sample(t, day(400), t.as_of, rules) for t in busy + quiet]
+    samples += [peer_sample(t, day(400), None, rules) for t in gone]
+    built = build_norms([s for s in samples if s is not None], rules.signals.min_peer_accounts)
     assert built["all"].accounts == 40 and built["size:2-5"].accounts == 40
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scoring.assess import assess
+from scoring.daily import DayMemo
 from scoring.model import PriorState
 from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, steady, timeline, users_each_day
 
 
 def test_carried_meaningful_counts_give_the_same_assessment_day_after_day():
-    counted: dict = {}
+    memo = DayMemo()
     for back in range(10, -1, -1):
         account = timeline(
             as_of=timeline().as_of - timedelta(days=back),
@@ -18,7 +19,7 @@ def test_carried_meaningful_counts_give_the_same_assessment_day_after_day():
             users_by_day=users_each_day(60, TEAM[:3]),
         )
         fresh = assess(account, RULES, PriorState(), DECIDED_AT)
-        carried = assess(account, RULES, PriorState(), DECIDED_AT, counted=counted)
+        carried = assess(account, RULES, PriorState(), DECIDED_AT, memo=memo)
         assert carried == fresh
 
 
