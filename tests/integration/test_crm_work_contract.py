@@ -25,7 +25,9 @@ from connector.cli.main import cli
 from connector.config.crm_section import CrmConfig
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
+from connector.crm.wiring import build_adapter
 from connector.store.models import Intervention
+from crm_adapters.base import RecordUpdate
 from crm_adapters.sandbox import SandboxServer
 from crm_adapters.sandbox.salesforce.custom_fields import create_custom_field
 from scoring.labels import TRIGGER_LABELS
@@ -395,3 +397,20 @@ def test_a_dry_run_lists_exactly_what_the_real_run_then_does(
     for item in dry["items"]:
         assert item["what"] in text, f"the dry run's text lists {item['what']}"
     assert f"{dry['estimate']['writes']} write(s)" in text
+
+
+def test_the_crm_refuses_a_multi_select_value_that_is_not_one_of_its_options(settings, env, crm):
+    provision(env)
+    ids = crm.seed(["acct_owned"], [])
+    adapter = build_adapter(settings, Config())
+    name = CrmConfig().field_names(crm.name)["open_triggers"]
+    assert name is not None
+    good, bad = (
+        RecordUpdate("acct_owned", ids["acct_owned"], {name: "low_score;seats_inactive"}),
+        RecordUpdate("acct_owned", ids["acct_owned"], {name: "low_score;no_such_trigger"}),
+    )
+    assert [o.ok for o in adapter.write_fields([good])] == [True]
+    [refused] = adapter.write_fields([bad])
+    assert not refused.ok and not refused.retryable and "no_such_trigger" in refused.reason
+    assert crm.open_triggers(ids["acct_owned"]) == "low_score;seats_inactive", "the good value stays"
+    adapter.close()  # type: ignore[attr-defined]
