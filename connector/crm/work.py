@@ -189,8 +189,8 @@ def work_items(work: Work, tier_labels: dict[str, str] = TIER_LABELS) -> list[Wo
         detail = f"{owner}, due {due}, {task.spec.priority}"
         items.append(WorkItem("task", task.intervention.account_id, task.spec.subject, detail))
         if task.enrollment is not None:
-            items.append(WorkItem("enrollment", task.intervention.account_id, task.spec.subject,
-                                  f"sequence {task.enrollment.sequence_id}"))  # fmt: skip
+            what = f"the record's contact into sequence {task.enrollment.sequence_id}"
+            items.append(WorkItem("enrollment", task.intervention.account_id, what))
     for intervention, task_update in work.clears:
         how = "complete it" if task_update.complete else "add a note"
         items.append(WorkItem("task_update", intervention.account_id, intervention.subject, f"problem cleared: {how}"))
