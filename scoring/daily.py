@@ -39,6 +39,15 @@ def meaningful_counter(rules: ScoringRules) -> Callable[[DayActivity], int]:
     return count_all_but_ignored
 
 
+def meaningful_types(day: DayActivity, rules: ScoringRules) -> frozenset[str]:
+    """The track events of one day that count as meaningful: those named in `events.meaningful`, or
+    every one but `events.ignored`."""
+    used = {name for name, count in day.event_counts.items() if count > 0}
+    if rules.events.meaningful:
+        return frozenset(used.intersection(rules.events.meaningful))
+    return frozenset(used.difference(rules.events.ignored))
+
+
 def meaningful_count(day: DayActivity, rules: ScoringRules) -> int:
     """Meaningful actions on one day (see `meaningful_counter`)."""
     return meaningful_counter(rules)(day)
@@ -54,11 +63,19 @@ class DayMemo:
     of rules) and its active users. A replay carries one through an account's days in order; a single
     assessment makes its own."""
 
-    __slots__ = ("counts", "users")
+    __slots__ = ("counts", "types", "users")
 
     def __init__(self) -> None:
         self.counts: dict[date, int] = {}
         self.users: dict[date, frozenset[str]] = {}
+        self.types: dict[date, frozenset[str]] = {}
+
+    def event_types(self, day: DayActivity, rules: ScoringRules) -> frozenset[str]:
+        """The track events that day that count as meaningful (see `meaningful_counter`)."""
+        found = self.types.get(day.day)
+        if found is None:
+            found = self.types[day.day] = meaningful_types(day, rules)
+        return found
 
     def active_users(self, day: DayActivity) -> frozenset[str]:
         """The users with any activity that day."""
@@ -88,6 +105,11 @@ class Daily:
         rows = self.rows[bisect_left(ages, offset) : bisect_left(ages, offset + length)] if ages else self.rows
         end = offset + length
         return ((day, n) for days_ago, day, n in rows if offset <= days_ago < end)
+
+    def event_types(self, length: int, offset: int, rules: ScoringRules) -> frozenset[str]:
+        """The meaningful track events seen on any day `offset <= days ago < offset + length`."""
+        sets = [self.memo.event_types(day, rules) for day, _ in self.window(length, offset)]
+        return frozenset().union(*sets) if sets else frozenset()
 
     def active_users(self, length: int, offset: int = 0) -> frozenset[str]:
         """The users active on any day `offset <= days ago < offset + length`."""

@@ -85,9 +85,14 @@ class Population:
     exist at all. Built by the connector for each scored day from the days before it."""
 
     activity_norms: Mapping[str, PeerNorms] = field(default_factory=dict)
-    """Peer group key (see `scoring.peers.peer_group`, "all" for everyone) -> norms; empty: no comparison."""
+    """Peer group key (see `scoring.peers.peer_group`, "all" for everyone) -> norms of the activity rate;
+    empty: no comparison."""
     seen_events: frozenset[str] | None = None
     """Track event names any account has fired up to the scored day; None: unknown (nothing is filtered)."""
+    depth_norms: Mapping[str, PeerNorms] = field(default_factory=dict)
+    """Peer group -> norms of Engagement's depth: actions per active user per day over its window."""
+    breadth_norms: Mapping[str, PeerNorms] = field(default_factory=dict)
+    """Peer group -> norms of the different meaningful actions used over Engagement's window."""
 
     def has_seen(self, event: str) -> bool:
         """False only when the population is known and nobody ever fired `event`."""

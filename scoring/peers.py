@@ -1,18 +1,20 @@
-"""Peers (pure): Activity's yardstick across accounts.
+"""Peers (pure): Activity's and Engagement's yardsticks across accounts.
 
 An account's activity level is its meaningful actions per active user per day over the activity
 window (`activity_rate`). Ranking that rate among comparable accounts (`peer_group`: the same size
 band, the same plan, or everyone) keeps Activity informative when every account clears a fixed
 floor, and it needs no guess of what "enough" use is for a product healthloop has never seen.
-The connector summarises each peer group's rates of the day before into `PeerNorms` (quantiles,
-`build_norms`) and hands them to scoring in a `Population`; `rank` places one account among them.
+Engagement's depth (actions per active user per day) and breadth (different meaningful actions used)
+are ranked the same way over its own window, so they cannot saturate either. The connector
+summarises each peer group's measures of the days before into `PeerNorms` (quantiles, `build_norms`)
+and hands them to scoring in a `Population`; `rank` places one account among them.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +57,42 @@ def activity_rate(
     actions = sum(n for _, n in daily.window(length, offset=1))
     users = len(daily.active_users(length, offset=1))
     return ActivityRate(actions / (days * max(1, users)), actions, users, days)
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementMeasures:
+    """One account's use over Engagement's window of complete days before `as_of` (days 1..E)."""
+
+    depth: float | None
+    """Meaningful actions per active user per day (0 without any; None: activity without user ids)."""
+    breadth: int
+    """Different meaningful actions used."""
+    window_days: int
+
+
+def engagement_measures(
+    timeline: AccountTimeline, rules: ScoringRules, daily: Daily, start: date | None = None
+) -> EngagementMeasures | None:
+    """Depth and breadth of use over the engagement window of complete days before `as_of`, measured
+    as the peers are; None when the account has no such day since its start."""
+    length = rules.signals.engagement_window_days
+    days = covered_days(timeline, length, 1, daily.start if start is None else start)
+    if days <= 0:
+        return None
+    actions = sum(n for _, n in daily.window(length, offset=1))
+    users = len(daily.active_users(length, offset=1))
+    depth = actions / (days * users) if users else (0.0 if actions == 0 else None)
+    return EngagementMeasures(depth, len(daily.event_types(length, 1, rules)), days)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSample:
+    """What one account adds to its peer group's norms on one day."""
+
+    group: str
+    activity: float
+    depth: float | None
+    breadth: int
 
 
 def peer_group(timeline: AccountTimeline, rules: ScoringRules) -> str:
@@ -105,15 +143,30 @@ def peer_sample(
     last_seen: date | None,
     rules: ScoringRules,
     memo: DayMemo | None = None,
-) -> tuple[str, float] | None:
-    """(peer group, activity rate) of one account on `timeline.as_of`, or None when it is no peer then.
+) -> PeerSample | None:
+    """What one account adds to its peers' norms on `timeline.as_of`, or None when it is no peer then.
 
     `start`: the account's start (`connector.health.account_start.account_starts`); `last_seen`: the
     latest day before `as_of` with any event or page view. Only the days before `as_of` count."""
-    measured = activity_rate(timeline, rules, read_daily(timeline, rules, memo), start)
+    daily = read_daily(timeline, rules, memo)
+    measured = activity_rate(timeline, rules, daily, start)
     if measured is None or not is_peer(start, last_seen, timeline.as_of, rules):
         return None
-    return peer_group(timeline, rules), measured.rate
+    engaged = engagement_measures(timeline, rules, daily, start)
+    depth, breadth = (engaged.depth, engaged.breadth) if engaged is not None else (None, 0)
+    return PeerSample(peer_group(timeline, rules), measured.rate, depth, breadth)
+
+
+def population_of(samples: Iterable[PeerSample], seen_events: frozenset[str] | None, rules: ScoringRules) -> Population:
+    """The norms of every measure from the day's peer samples."""
+    samples = list(samples)
+    least = rules.signals.min_peer_accounts
+    return Population(
+        build_norms(((s.group, s.activity) for s in samples), least),
+        seen_events,
+        build_norms(((s.group, s.depth) for s in samples if s.depth is not None), least),
+        build_norms(((s.group, float(s.breadth)) for s in samples), least),
+    )
 
 
 def _quantiles(values: list[float], points: int = QUANTILE_POINTS) -> tuple[float, ...]:
@@ -143,10 +196,10 @@ def build_norms(rates: Iterable[tuple[str, float]], min_accounts: int) -> dict[s
     return norms
 
 
-def norms_for(population: Population, key: str) -> tuple[str, PeerNorms] | None:
-    """The account's own group's norms, else everyone's, else None (too few accounts to rank)."""
+def norms_for(groups: Mapping[str, PeerNorms], key: str) -> tuple[str, PeerNorms] | None:
+    """The account's own group's norms of one measure, else everyone's, else None (too few to rank)."""
     for candidate in (key, ALL):
-        norms = population.activity_norms.get(candidate)
+        norms = groups.get(candidate)
         if norms is not None:
             return candidate, norms
     return None

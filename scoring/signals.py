@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from scoring.daily import Daily, covered_days, read_daily, seen_by
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Population, SignalValue
-from scoring.peers import ALL, activity_rate, group_label, norms_for, peer_group, rank
+from scoring.peers import ALL, activity_rate, engagement_measures, group_label, norms_for, peer_group, rank
 from scoring.rules import ScoringRules
 
 MIN_ACTIONS_PER_DAY = 1.0
@@ -52,7 +52,7 @@ def activity(
     Activity from tomorrow, when the day is complete and comparable.
     """
     daily = daily or read_daily(timeline, rules)
-    found = norms_for(population, peer_group(timeline, rules))
+    found = norms_for(population.activity_norms, peer_group(timeline, rules))
     measured = activity_rate(timeline, rules, daily)
     if found is None or measured is None:
         return activity_against_yardsticks(timeline, rules, daily)
@@ -153,16 +153,21 @@ def engagement(
     daily: Daily | None = None,
     population: Population = UNKNOWN_POPULATION,
 ) -> SignalValue:
-    """Depth of use over the last E = `engagement_window_days` days: the mean of the components that exist.
+    """Depth and breadth of use over the last E = `engagement_window_days` days: the mean of the
+    components that exist.
 
-      breadth = share of `events.key_features` seen in the window          (when key features are set)
-      depth   = min(1, actions / (active users * E') / target per user-day) (when users were active;
-                0 when there was no activity at all; left out when activity had no user ids)
-      seats   = min(1, active users / licensed seats)                      (when the seat count is known)
+      breadth = share of `events.key_features` seen in the window, when some configured key feature
+                was ever used by any account; otherwise, with peers, the share of peers that used
+                fewer different meaningful actions in the E complete days before `as_of`
+      depth   = with peers: the share of peers with fewer meaningful actions per active user per day
+                over the E complete days before `as_of`; without: min(1, that rate over the window /
+                target per user-day); 0 when there was no activity at all; left out when activity
+                had no user ids
+      seats   = min(1, active users / licensed seats)   (when the seat count is known)
     E' = the days of the window on or after the account's start (at least 1). Engagement =
     100 * mean(components); None only when no component exists. Bounded 0-100; non-decreasing in
-    features used and in actions (more active users raise `seats` and may lower `depth`).
-    Key features no account has ever used are left out of breadth (they would make it a constant).
+    features used and in actions (more active users raise `seats` and may lower `depth`). Ranks do
+    not saturate: a fixed target ("5 actions a user a day") is one most active users clear.
     """
     s, events, daily = rules.signals, rules.events, daily or read_daily(timeline, rules)
     length = s.engagement_window_days
@@ -178,19 +183,36 @@ def engagement(
     used = [feature for feature in features if feature in seen]
     e_days = max(1, covered_days(timeline, length, 0, daily.start))
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
+    group = peer_group(timeline, rules)
+    measured = engagement_measures(timeline, rules, daily)
     parts: dict[str, float] = {}
     notes: list[str] = []
+    breadth_peers = norms_for(population.breadth_norms, group)
     if features:
         parts["breadth"] = len(used) / len(features)
         notes.append(f"{len(used)} of {len(features)} key features")
         if len(features) < len(configured):
             notes.append(f"{len(configured) - len(features)} configured key feature(s) never used by any account")
+    elif breadth_peers is not None and measured is not None:
+        parts["breadth"] = rank(breadth_peers[1], float(measured.breadth))
+        key, norms = breadth_peers
+        notes.append(
+            f"{measured.breadth} different actions used: more than {parts['breadth']:.0%} of {norms.accounts} "
+            f"{group_label(key)}" + (" (no configured key feature was ever used by any account)" if configured else "")
+        )
     elif configured:
         notes.append(
             f"none of the {len(configured)} configured key features was ever used by any account, breadth left out "
             "(check events.key_features, or run `healthloop config suggest`)"
         )
-    if users:
+    depth_peers = norms_for(population.depth_norms, group)
+    if depth_peers is not None and measured is not None and measured.depth is not None:
+        parts["depth"] = rank(depth_peers[1], measured.depth)
+        notes.append(
+            f"{measured.depth:.1f} actions per active user per day: more than {parts['depth']:.0%} of "
+            f"{depth_peers[1].accounts} {group_label(depth_peers[0])}"
+        )
+    elif users:
         per_user_day = actions / (len(users) * e_days)
         parts["depth"] = min(1.0, per_user_day / s.target_actions_per_active_user_per_day)
         notes.append(f"{per_user_day:.1f} actions per active user per day")

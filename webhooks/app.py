@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
+from connector.console.setup import init_console
 from connector.errors import AuthenticationError, InputError
 from connector.jobs import runtime as runtime_module
 from connector.jobs.runtime import Runtime, build_runtime
@@ -143,6 +144,7 @@ def create_app(rt: Runtime | None = None) -> Flask:
 
     from webhooks.admin_api import bp as admin_bp
     from webhooks.ops_routes import bp as ops_bp
+    from webhooks.registry import SOURCES
     from webhooks.segment.routes import bp as segment_bp
     from webhooks.ticket_routes import bp as tickets_bp
 
@@ -150,4 +152,5 @@ def create_app(rt: Runtime | None = None) -> Flask:
     app.register_blueprint(tickets_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(ops_bp)
+    init_console(app, rt, {name: (s.secret_setting, s.secret_variable) for name, s in SOURCES.items()})
     return app

@@ -26,6 +26,7 @@ from connector.cli.sandbox import sandbox_cli
 from connector.cli.score import score_command
 from connector.cli.status import status_command
 from connector.cli.suggest import suggest_command
+from connector.cli.users import users_cli
 from connector.crm.fixes import fix_for
 from connector.errors import HealthloopError
 from connector.store.db import database_problem
@@ -108,6 +109,7 @@ for command in (
     status_command,
     demo_command,
     sandbox_cli,
+    users_cli,
 ):
     cli.add_command(command)
 config_cli.add_command(suggest_command)

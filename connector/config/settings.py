@@ -69,6 +69,25 @@ class Settings(BaseSettings):
         description="Slack incoming-webhook URL for CSM alerts (the URL is the credential).",
     )
 
+    # --- the web console (/console) ------------------------------------------------------
+    console_secret_key: SecretStr | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_CONSOLE_SECRET_KEY"),
+        description="Signs the console's session cookies; default: derived from HEALTHLOOP_ADMIN_TOKEN.",
+    )
+    console_session_hours: int = Field(
+        12,
+        ge=1,
+        le=24 * 30,
+        validation_alias=_env("HEALTHLOOP_CONSOLE_SESSION_HOURS"),
+        description="How long a console sign-in lasts.",
+    )
+    crm_record_url: str | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_CRM_RECORD_URL"),
+        description="Link to an account's CRM record, with {record_id} in it (the console's account page).",
+    )
+
     # --- CRM write-back -------------------------------------------------------------------
     crm: Literal["hubspot", "salesforce", "none"] = Field(
         "none",
@@ -221,6 +240,16 @@ class Settings(BaseSettings):
             if not value.startswith(("http://", "https://")):
                 raise ValueError("must be an absolute http(s) URL such as https://healthloop.example.com")
             value = value.rstrip("/")
+        return value
+
+    @field_validator("crm_record_url")
+    @classmethod
+    def _record_url_template(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(("http://", "https://")) or "{record_id}" not in value):
+            raise ValueError(
+                "must be an http(s) URL with {record_id} in it, e.g. "
+                "https://app.hubspot.com/contacts/12345/record/0-2/{record_id}"
+            )
         return value
 
     @field_validator("slack_webhook_url")

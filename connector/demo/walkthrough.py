@@ -39,6 +39,8 @@ from webhooks.registry import SOURCES
 from webhooks.sources import load_fixture
 
 DEMO_WRITE_KEY = "demo-write-key"
+DEMO_CONSOLE_URL = "http://127.0.0.1:8000"
+"""Where `healthloop demo --serve` (and `healthloop serve`) put the console: the CRM's links point there."""
 DEMO_SECRETS = {
     "zendesk_webhook_secret": "demo-zendesk-secret",
     "intercom_client_secret": "demo-intercom-secret",
@@ -228,6 +230,8 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     now = datetime.now(UTC)
     demo_crm = start_demo_crm(crm)
     settings = demo_settings(database_url, demo_crm.settings() if demo_crm else None)
+    if settings.console_url is None:  # CRM records and tasks link to the console `demo --serve` serves
+        settings = settings.model_copy(update={"console_url": DEMO_CONSOLE_URL})
     rt = install(build_runtime(settings, queue_mode="auto", queue_name="healthloop-demo"))
     console.print(
         f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "
@@ -245,8 +249,6 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
         )
     calls = list(demo_calls(now))
     with serve_in_thread(rt) as base_url:
-        if rt.settings.console_url is None:  # CRM records and tasks link to this server's console pages
-            rt.settings = rt.settings.model_copy(update={"console_url": base_url})
         console.print(f"serving on {base_url}; sending {len(calls):,} calls through segment-analytics-python...")
         started = time.perf_counter()
         errors = send_product_events(base_url, calls)
@@ -280,6 +282,10 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
     suggest = f"HEALTHLOOP_DATABASE_URL={database_url} healthloop config suggest"
     console.print(f"      {suggest}   # a config drawn from this data")
+    console.print("console: healthloop demo --serve   # this demo, then the web console on its data until Ctrl-C")
+    serve = f"HEALTHLOOP_DATABASE_URL={database_url} HEALTHLOOP_ADMIN_TOKEN=choose-a-token healthloop serve"
+    console.print(f"      {serve}")
+    console.print("      # (or that), then open http://127.0.0.1:8000/console and sign in with the token")
     if demo_crm is not None:
         console.print("      healthloop sandbox --port 8765   # a sandbox of your own (HubSpot http, Salesforce https)")
         demo_crm.stop()

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from connector.health.history import AccountHistory
-from scoring.daily import meaningful_counter
+from scoring.daily import meaningful_counter, meaningful_types
 from scoring.model import AccountTimeline
-from scoring.peers import is_peer, peer_group
+from scoring.peers import PeerSample, is_peer, peer_group
 from scoring.rules import ScoringRules
 
 
@@ -25,10 +25,10 @@ def peer_series(
     rules: ScoringRules,
     start: date | None,
     seen: Sequence[date],
-) -> Iterator[tuple[date, str, float]]:
-    """(day, peer group, activity rate) for each of `days` on which the account (which began on `start`
-    and had events or page views on the days `seen`, ascending) is a peer. `history` needs the
-    activity window's days before each of `days`."""
+) -> Iterator[tuple[date, PeerSample]]:
+    """(day, sample) for each of `days` on which the account (which began on `start` and had events or
+    page views on the days `seen`, ascending) is a peer. `history` needs the activity and engagement
+    windows' days before each of `days`."""
     count = meaningful_counter(rules)
     keys = sorted(history.days)
     rollups = [history.days[key] for key in keys]
@@ -36,6 +36,7 @@ def peer_series(
     for rollup in rollups:
         prefix.append(prefix[-1] + count(rollup))
     users = [frozenset(user for user, n in r.user_counts.items() if n > 0) for r in rollups]
+    types = [meaningful_types(r, rules) for r in rollups]
     group = peer_group(
         AccountTimeline(
             history.account_id,
@@ -47,7 +48,7 @@ def peer_series(
         ),
         rules,
     )
-    window = rules.signals.activity_window_days
+    window, wide = rules.signals.activity_window_days, rules.signals.engagement_window_days
     if start is None:
         return
     for day in days:
@@ -55,10 +56,17 @@ def peer_series(
         covered = (through - max(day - timedelta(days=window), start)).days + 1
         if covered <= 0:
             continue
-        low, high = bisect_left(keys, day - timedelta(days=window)), bisect_right(keys, through)
+        position = bisect_right(seen, through)
+        if not is_peer(start, seen[position - 1] if position else None, day, rules):
+            continue
+        high = bisect_right(keys, through)
+        low = bisect_left(keys, day - timedelta(days=window))
         active = len(frozenset().union(*users[low:high])) if high > low else 0
         rate = (prefix[high] - prefix[low]) / (min(window, covered) * max(1, active))
-        position = bisect_right(seen, through)
-        last_seen = seen[position - 1] if position else None
-        if is_peer(start, last_seen, day, rules):
-            yield day, group, rate
+        wide_low = bisect_left(keys, day - timedelta(days=wide))
+        wide_days = min(wide, (through - max(day - timedelta(days=wide), start)).days + 1)
+        actions = prefix[high] - prefix[wide_low]
+        wide_users = len(frozenset().union(*users[wide_low:high])) if high > wide_low else 0
+        depth = actions / (wide_days * wide_users) if wide_users else (0.0 if actions == 0 else None)
+        breadth = len(frozenset().union(*types[wide_low:high])) if high > wide_low else 0
+        yield day, PeerSample(group, rate, depth, breadth)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -23,7 +23,7 @@ from connector.store.models import Account, AccountEventFirst, DailyRollup
 from connector.store.models import PeerNorms as PeerNormsRow
 from connector.store.sql import chunks, in_list, insert_ignore
 from scoring.model import PeerNorms, Population
-from scoring.peers import build_norms, peer_horizon
+from scoring.peers import PeerSample, peer_horizon, population_of
 from scoring.rules import ScoringRules
 
 
@@ -31,9 +31,11 @@ def rules_key(rules: ScoringRules) -> str:
     """A short hash of the rules the norms depend on: which events are meaningful, the windows, the grouping."""
     s = rules.signals
     relevant = {
+        "measures": MEASURES,
         "meaningful": rules.events.meaningful,
         "ignored": rules.events.ignored,
         "window": s.activity_window_days,
+        "engagement": s.engagement_window_days,
         "baseline": s.baseline_window_days,
         "peers": s.activity_peers,
         "min_peers": s.min_peer_accounts,
@@ -73,12 +75,13 @@ def compute_population(session: Session, day: date, rules: ScoringRules) -> Popu
     ).all()
     # Every peer is among these (seen within the horizon, or possibly younger than it).
     candidates = set(last_seen) | set(young)
-    histories = load_histories(session, candidates, last - timedelta(days=rules.signals.activity_window_days), last)
+    window = max(rules.signals.activity_window_days, rules.signals.engagement_window_days)
+    histories = load_histories(session, candidates, last - timedelta(days=window), last)
     starts = account_starts(session, candidates)
     seen = {account_id: [day] for account_id, day in last_seen.items()}
     population = population_series(histories.values(), [day], rules, starts, seen)[day]
     events = session.scalars(select(AccountEventFirst.event).where(AccountEventFirst.first_day <= last).distinct())
-    return Population(population.activity_norms, frozenset(events))
+    return replace(population, seen_events=frozenset(events))
 
 
 @dataclass
@@ -88,7 +91,7 @@ class PopulationBuilder:
 
     days: Sequence[date]
     rules: ScoringRules
-    samples: dict[date, list[tuple[str, float]]] = field(default_factory=dict)
+    samples: dict[date, list[PeerSample]] = field(default_factory=dict)
     firsts: dict[str, date] = field(default_factory=dict)
 
     def add(self, history: AccountHistory, start: date | None, seen: Sequence[date]) -> None:
@@ -97,8 +100,8 @@ class PopulationBuilder:
         for event, first in history.first_seen.items():
             if event not in self.firsts or first < self.firsts[event]:
                 self.firsts[event] = first
-        for day, group, rate in peer_series(history, self.days, self.rules, start, seen):
-            self.samples.setdefault(day, []).append((group, rate))
+        for day, sample in peer_series(history, self.days, self.rules, start, seen):
+            self.samples.setdefault(day, []).append(sample)
 
     def merge(self, other: PopulationBuilder) -> None:
         """Take in what another builder gathered for the same days (another chunk of accounts)."""
@@ -112,8 +115,8 @@ class PopulationBuilder:
         catalogue = sorted((first, event) for event, first in self.firsts.items())
         result = {}
         for day in self.days:
-            norms = build_norms(self.samples.get(day, []), self.rules.signals.min_peer_accounts)
-            result[day] = Population(norms, frozenset(event for first, event in catalogue if first < day))
+            events = frozenset(event for first, event in catalogue if first < day)
+            result[day] = population_of(self.samples.get(day, []), events, self.rules)
         return result
 
 
@@ -153,21 +156,28 @@ def stored_populations(session: Session, days: Sequence[date], rules: ScoringRul
     return {row.day: _from_row(row.norms, row.seen_events) for row in rows}
 
 
+MEASURES = ("activity", "depth", "breadth")
+"""The measures ranked among peers, as stored (each a `Population` field `<measure>_norms`)."""
+
+
 def _to_json(population: Population) -> dict[str, object]:
     return {
-        key: {"quantiles": list(n.quantiles), "accounts": n.accounts, "zero_share": n.zero_share}
-        for key, n in population.activity_norms.items()
+        measure: {
+            key: {"quantiles": list(n.quantiles), "accounts": n.accounts, "zero_share": n.zero_share}
+            for key, n in getattr(population, f"{measure}_norms").items()
+        }
+        for measure in MEASURES
     }
 
 
-def _from_row(norms: dict[str, dict[str, object]], seen_events: list[str]) -> Population:
-    return Population(
-        {
-            key: PeerNorms(tuple(value["quantiles"]), int(value["accounts"]), float(value["zero_share"]))  # type: ignore[arg-type]
-            for key, value in norms.items()
-        },
-        frozenset(seen_events),
-    )
+def _from_row(norms: dict[str, dict[str, dict[str, object]]], seen_events: list[str]) -> Population:
+    def groups(measure: str) -> dict[str, PeerNorms]:
+        return {
+            key: PeerNorms(tuple(v["quantiles"]), int(v["accounts"]), float(v["zero_share"]))  # type: ignore[arg-type]
+            for key, v in norms.get(measure, {}).items()
+        }
+
+    return Population(groups("activity"), frozenset(seen_events), groups("depth"), groups("breadth"))
 
 
 def seen_days(session: Session, account_ids: Sequence[str], first: date, last: date) -> dict[str, list[date]]:

@@ -189,7 +189,7 @@ def range_populations(
 def _population_chunk_job(job: tuple[str, list[str], list[date], ScoringRules]) -> PopulationBuilder:
     url, chunk, days, rules = job
     builder = PopulationBuilder(days, rules)
-    first = days[0] - timedelta(days=rules.signals.activity_window_days + 1)
+    first = days[0] - timedelta(days=max(rules.signals.activity_window_days, rules.signals.engagement_window_days) + 1)
     with _database(url) as (_, readers), readers() as session:
         starts = account_starts(session, chunk)
         seen = seen_days(session, chunk, days[0] - timedelta(days=peer_horizon(rules) + 1), days[-1])

@@ -412,3 +412,64 @@ class ChurnModel(Base):
     """Held-out AUC of the probability and of the score, their paired difference with its interval, counts."""
     active: Mapped[bool] = mapped_column(Boolean)
     """True only when the probability beat the score on held-out accounts with an interval above 0."""
+
+
+class LatestScore(Base):
+    """Each account's latest stored score: a copy of its newest `account_scores` row, kept by database
+    triggers on that table (migration 0010), so lists over 100,000 accounts sort and filter on one row each."""
+
+    __tablename__ = "latest_scores"
+    __table_args__ = (
+        Index("ix_latest_scores_tier_score_account_id", "tier", "score", "account_id"),
+        Index("ix_latest_scores_score_account_id", "score", "account_id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(16))
+    trend_delta: Mapped[int | None] = mapped_column(Integer)
+    trend_direction: Mapped[str | None] = mapped_column(String(16))
+
+
+class ConsoleUser(Base):
+    """A person who may sign in to the console (`healthloop users add`); only a hash of the token is kept."""
+
+    __tablename__ = "console_users"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """viewer (reads every page) or admin (may also trigger actions)."""
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """sha256 hex of the token (a random 256-bit value, so a fast hash is enough)."""
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime | None]
+
+
+class ConsoleAction(Base):
+    """Every action taken in the console (sign-ins included): who, what, when, and how it went."""
+
+    __tablename__ = "console_actions"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    """The user's name, `admin` for the admin token, or `-` when nobody signed in."""
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """ok, refused or failed."""
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+# The console's accounts list filters by open trigger (declared here, beside the console's tables, migration 0010).
+Index(
+    "ix_alerts_open_trigger_id",
+    Alert.trigger_id,
+    Alert.account_id,
+    postgresql_where=Alert.cleared_on.is_(None),
+    sqlite_where=Alert.cleared_on.is_(None),
+)

@@ -85,9 +85,13 @@ ROOMS: dict[str, set[str]] = {
         "connector.crm", "connector.health", "connector.ingest", "connector.store", "connector.config",
         "connector.errors", "connector.events", "connector.telemetry", "scoring", "crm_adapters",
     },
+    "connector.console": {
+        "connector.health", "connector.measure", "connector.crm", "connector.jobs", "connector.ingest",
+        "connector.store", "connector.config", "connector.errors", "connector.events", "scoring",
+    },
     "webhooks": {
-        "connector.jobs", "connector.health", "connector.ingest", "connector.store", "connector.config",
-        "connector.errors", "connector.events", "connector.telemetry", "scoring",
+        "connector.console", "connector.jobs", "connector.health", "connector.ingest", "connector.store",
+        "connector.config", "connector.errors", "connector.events", "connector.telemetry", "scoring",
     },
     # Entry points: they wire everything and nothing imports them (but the CLI imports the demo).
     "connector.demo": {
@@ -96,9 +100,9 @@ ROOMS: dict[str, set[str]] = {
         "scoring", "crm_adapters", "crm_adapters.sandbox",
     },
     "connector.cli": {
-        "connector.demo", "webhooks", "connector.jobs", "connector.measure", "connector.crm", "connector.health",
-        "connector.ingest", "connector.store", "connector.config", "connector.errors", "connector.events",
-        "connector.telemetry", "scoring", "crm_adapters", "crm_adapters.sandbox",
+        "connector.demo", "webhooks", "connector.console", "connector.jobs", "connector.measure", "connector.crm",
+        "connector.health", "connector.ingest", "connector.store", "connector.config", "connector.errors",
+        "connector.events", "connector.telemetry", "scoring", "crm_adapters", "crm_adapters.sandbox",
     },
 }  # fmt: skip
 PACKAGES = ("scoring", "crm_adapters", "connector", "webhooks")

@@ -55,7 +55,7 @@ def _reference(history: AccountHistory, days: list[date], rules: ScoringRules, s
         before = [d for d in _seen(history) if d < day]
         sample = peer_sample(history.before(day, rules), start, before[-1] if before else None, rules)
         if sample is not None:
-            found.append((day, *sample))
+            found.append((day, sample))
     return found
 
 
@@ -80,5 +80,6 @@ def test_a_steady_account_is_a_peer_on_every_day_after_its_first():
     days = [FIRST + timedelta(days=n) for n in range(1, 60)]
     history = _history(rows, 0, 3)
     series = list(peer_series(history, days, NAMED, FIRST, _seen(history)))
-    assert [day for day, _, _ in series] == days
-    assert series[-1][1:] == ("size:2-5", 2.0)
+    assert [day for day, _ in series] == days
+    last = series[-1][1]
+    assert (last.group, last.activity, last.depth, last.breadth) == ("size:2-5", 2.0, 2.0, 1)

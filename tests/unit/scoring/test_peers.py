@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scoring.assess import assess
 from scoring.daily import read_daily
 from scoring.model import PeerNorms, Population, PriorState
-from scoring.peers import activity_rate, build_norms, group_label, is_peer, peer_group, peer_sample, rank
+from scoring.peers import activity_rate, build_norms, group_label, is_peer, peer_group, peer_sample, population_of, rank
 from scoring.rules import EventRules, ScoringRules, SignalRules
 from scoring.signals import activity, engagement, milestones
 from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, day, steady, timeline, users_each_day
@@ -106,14 +106,16 @@ def test_only_started_accounts_recently_seen_or_young_are_peers():
 
 
 def test_peer_rates_rank_the_current_accounts_of_one_day():
-    busy = [timeline(account_id=f"b{i}", days=steady(14, {"Report Created": 10})) for i in range(20)]
-    quiet = [timeline(account_id=f"q{i}", days=steady(14, {"Report Created": 1})) for i in range(20)]
+    team = users_each_day(14, TEAM[:2])
+    busy = [timeline(account_id=f"b{i}", days=steady(14, {"Report Created": 10}), users_by_day=team) for i in range(20)]
+    quiet = [timeline(account_id=f"q{i}", days=steady(14, {"Report Created": 1}), users_by_day=team) for i in range(20)]
     gone = [timeline(account_id=f"g{i}", signed_up=400) for i in range(20)]
     rules = ScoringRules(signals=SignalRules(min_peer_accounts=30))
     samples = [peer_sample(t, day(400), t.as_of, rules) for t in busy + quiet]
     samples += [peer_sample(t, day(400), None, rules) for t in gone]
-    built = build_norms([s for s in samples if s is not None], rules.signals.min_peer_accounts)
-    assert built["all"].accounts == 40 and built["size:2-5"].accounts == 40
+    built = population_of([s for s in samples if s is not None], None, rules)
+    assert built.activity_norms["all"].accounts == 40 and built.activity_norms["size:2-5"].accounts == 40
+    assert built.depth_norms["all"].accounts == 40 and built.breadth_norms["all"].accounts == 40
 
 
 def test_milestones_whose_events_nobody_ever_fired_are_null_not_zero_for_everyone():
@@ -138,3 +140,29 @@ def test_setup_incomplete_stays_quiet_when_no_account_ever_fired_a_setup_event()
     fired = {hit.trigger_id for hit in assess(account, RULES, PriorState(), DECIDED_AT).hits}
     quiet = {hit.trigger_id for hit in assess(account, RULES, PriorState(), DECIDED_AT, everyone).hits}
     assert "setup_incomplete" in fired and "setup_incomplete" not in quiet
+
+
+def test_engagement_depth_is_ranked_among_peers_instead_of_capped_at_a_target():
+    # 10 and 20 actions a user a day both clear the 5-a-day target; ranked, the heavier user is told apart.
+    light = timeline(days=steady(29, {"Report Created": 10}), users_by_day=users_each_day(29, TEAM[:1]))
+    heavy = timeline(days=steady(29, {"Report Created": 20}), users_by_day=users_each_day(29, TEAM[:1]))
+    peers = Population(depth_norms={"all": norms(*range(1, 30))})
+    assert engagement(light, RULES).inputs["depth"] == engagement(heavy, RULES).inputs["depth"] == 1.0
+    ranked = engagement(light, RULES, population=peers).inputs["depth"]
+    assert ranked < engagement(heavy, RULES, population=peers).inputs["depth"]
+    assert "actions per active user per day: more than" in engagement(light, RULES, population=peers).explanation
+
+
+def test_without_a_key_feature_anyone_uses_breadth_ranks_the_different_actions_used():
+    varied = timeline(
+        days=steady(29, {"Invoice Sent": 2, "Board Created": 1, "Export Run": 1}),
+        users_by_day=users_each_day(29, TEAM[:2]),
+    )
+    narrow = timeline(days=steady(29, {"Invoice Sent": 4}), users_by_day=users_each_day(29, TEAM[:2]))
+    peers = Population(
+        seen_events=frozenset({"Invoice Sent", "Board Created", "Export Run"}),
+        breadth_norms={"all": norms(1, 1, 2, 2, 3, 4)},
+    )
+    wide, thin = engagement(varied, RULES, population=peers), engagement(narrow, RULES, population=peers)
+    assert wide.inputs["breadth"] > thin.inputs["breadth"]
+    assert "3 different actions used" in wide.explanation and "no configured key feature" in wide.explanation
