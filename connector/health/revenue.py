@@ -10,9 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.health.account_value import AccountValue, account_values
-from connector.health.scores import latest_scores
-from connector.store.models import Account, AccountScore
-from connector.store.sql import chunks
+from connector.store.models import Account, LatestScore
 
 
 @dataclass(frozen=True)
@@ -32,13 +30,9 @@ def by_revenue_at_risk(session: Session, today: date, limit: int | None = None) 
     the lowest score); accounts with nothing at risk follow in the same order."""
     accounts = dict(session.execute(select(Account.account_id, Account.name)).all())
     ids = sorted(accounts)
-    latest: dict[str, tuple[int, str]] = {}
-    scores = AccountScore.__table__.c
-    for chunk in chunks(ids):
-        for account_id, score, tier in session.execute(
-            latest_scores(session, chunk, None, scores.account_id, scores.score, scores.tier)
-        ):
-            latest[account_id] = (score, tier)
+    # One row per account, kept by the database (migration 0010), instead of the latest of each history.
+    rows_now = session.execute(select(LatestScore.account_id, LatestScore.score, LatestScore.tier))
+    latest = {account_id: (score, tier) for account_id, score, tier in rows_now}
     values = account_values(session, ids, today)
     rows = [
         ValuedAccount(
