@@ -36,7 +36,7 @@ def test_every_page_says_plainly_that_nothing_is_there_yet_on_an_empty_database(
         "/console/accounts": "No accounts yet",
         "/console/outcomes": "No interventions yet",
         "/console/integrations": "Every stored ticket is matched to an account.",
-        "/console/config": "No proposal: 0 closed renewal(s)",
+        "/console/config": "0 closed renewals (0 lost, 0 won)",
         "/console/activity": "admin (admin)",
     }
     for path in PAGES:
@@ -185,7 +185,7 @@ def test_a_proposed_config_is_checked_line_by_line_and_replayed(console, console
     assert "config check" in console.get("/console/activity").text
 
 
-def test_calibrates_proposal_is_shown_with_its_held_out_comparison_once_renewals_are_closed(console, console_runtime):
+def test_calibrates_decision_is_shown_with_the_outcomes_it_would_need(console, console_runtime):
     seeded = seed(console_runtime.sessions, accounts=30)
     close = seeded.today + timedelta(days=30)  # 30 days after today's score: calibrate reads that score
     with console_runtime.sessions.begin() as session:
@@ -195,5 +195,6 @@ def test_calibrates_proposal_is_shown_with_its_held_out_comparison_once_renewals
                                 status="lost" if lost else "won", updated_at=datetime.now(UTC)))  # fmt: skip
     sign_in(console)
     page = console.get("/console/config").text
-    assert "Fitted on" in page and "held-out" in page and "The proposed change as a diff" in page
-    assert "no recommendation is made" in page
+    # 30 renewals are below calibrate's floor: it refuses and says how many it needs, as the CLI does.
+    assert "30 closed renewals" in page and "Needs at least" in page
+    assert "The proposed change as a diff" not in page

@@ -20,7 +20,7 @@ from connector.config.yaml_config import Config, ConfigError, load_config
 from connector.console.auth import admin_required, log_action
 from connector.console.blueprint import bp, runtime
 from connector.jobs.runtime import Runtime
-from connector.measure.calibrate import load_samples, proposed_yaml
+from connector.measure.calibrate import calibration_json, load_samples, proposed_yaml
 from connector.measure.config_diff import diff_configs
 from connector.store.models import Account
 from scoring.calibrate import calibrate
@@ -43,29 +43,17 @@ def live_section(rt: Runtime) -> dict[str, Any]:
 
 
 def calibrate_section(session: Session, rt: Runtime) -> dict[str, Any]:
-    """calibrate's proposal from stored outcomes, or why there is none yet."""
+    """calibrate's decision on stored outcomes, as `healthloop calibrate --json` gives it, with its diff."""
     samples = load_samples(session, CALIBRATE_DAYS_BEFORE)
-    lost = sum(1 for s in samples if s.lost)
-    result: dict[str, Any] = {"samples": len(samples), "lost": lost, "won": len(samples) - lost, "proposal": None}
-    if lost < 2 or len(samples) - lost < 2:
-        result["why_not"] = (
-            f"{len(samples)} closed renewal(s) with signals {CALIBRATE_DAYS_BEFORE} days before ({lost} lost): "
-            "calibration needs at least 2 lost and 2 won"
-        )
-        return result
     if len(samples) > CALIBRATE_MAX_SAMPLES:
-        result["why_not"] = f"{len(samples):,} renewals: run `healthloop calibrate` from a shell for this many"
-        return result
-    try:
-        fitted = calibrate(samples, rt.config.scoring.weights, rt.config.scoring.tiers)
-    except ValueError as exc:
-        result["why_not"] = str(exc)
-        return result
-    live = yaml.safe_dump(rt.config.model_dump(mode="json"), sort_keys=False).splitlines(keepends=True)
-    proposed = proposed_yaml(rt.config, fitted).splitlines(keepends=True)
-    result["proposal"] = fitted
-    result["diff"] = "".join(difflib.unified_diff(live, proposed, "live", "proposed", n=2))
-    return result
+        return {"too_big": len(samples)}
+    result = calibrate(samples, rt.config.scoring.weights, rt.config.scoring.tiers)
+    data = calibration_json(result, CALIBRATE_DAYS_BEFORE)
+    if result.weights is not None and result.tiers is not None:
+        live = yaml.safe_dump(rt.config.model_dump(mode="json"), sort_keys=False).splitlines(keepends=True)
+        proposed = proposed_yaml(rt.config, result).splitlines(keepends=True)
+        data["diff"] = "".join(difflib.unified_diff(live, proposed, "live", "proposed", n=2))
+    return data
 
 
 def check_yaml(text: str) -> tuple[Config | None, list[str]]:

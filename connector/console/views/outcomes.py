@@ -15,8 +15,7 @@ from connector.console.blueprint import bp, runtime
 from connector.console.charts import tier_bars
 from connector.jobs.runtime import Runtime
 from connector.measure.report import GROUPINGS, Measured, measure_report, outcome_rules
-from connector.measure.report_html import TIER_HISTORY_WEEKS, indicator_rows, tier_weeks
-from scoring.indicators import IndicatorAccuracy
+from connector.measure.report_html import TIER_HISTORY_WEEKS, tier_weeks
 from scoring.rules import TIERS
 
 
@@ -36,13 +35,25 @@ def first_window_close(measured: Measured, rt: Runtime) -> date | None:
     return min(ends) if ends else None
 
 
-def indicator_section(session: Session, rt: Runtime) -> tuple[int, tuple[IndicatorAccuracy, ...]]:
-    return indicator_rows(session, rt.config.scoring)
+def indicator_section(measured: Measured) -> tuple[int, list[dict[str, Any]]]:
+    """Closed renewals judged, and each indicator's precision and recall with intervals (the report's)."""
+    data = measured.report["indicators"]
+    rows = [row for row in data["indicators"] if row["flagged"] or row["indicator"] == "score"]
+    return data["renewals"]["closed"], rows if data["renewals"]["closed"] else []
 
 
-def score_auc_section(session: Session, rt: Runtime) -> list[dict[str, Any]] | None:
-    """The score's AUC with its interval, once a read model gives one (None: not available yet)."""
-    return None
+def score_auc_section(measured: Measured) -> list[dict[str, Any]] | None:
+    """The score's AUC before renewal with its interval and counts (None: no closed renewals yet)."""
+    rows = [row for row in measured.report["indicators"]["score_auc"] if row["auc"] is not None]
+    return [
+        {
+            "days_before": row["days_before"],
+            "text": f"{row['auc']:.2f} [{row['low']:.2f}-{row['high']:.2f}] (n={row['n']}, {row['accounts']} accounts)",
+            "lost": row["lost"],
+            "won": row["won"],
+        }
+        for row in rows
+    ] or None
 
 
 def tier_section(session: Session, today: date) -> dict[date, Counter[str]]:
@@ -57,8 +68,8 @@ def outcomes() -> ResponseReturnValue:
     by = by if by in GROUPINGS else "tier"
     with rt.readers() as session:
         measured = report_section(session, rt, today)
-        closed, indicators = indicator_section(session, rt)
-        auc = score_auc_section(session, rt)
+        closed, indicators = indicator_section(measured)
+        auc = score_auc_section(measured)
         weeks = tier_section(session, today)
     report = measured.report
     decided = sum(1 for o in measured.outcomes if not o.pending and o.save is not None)
