@@ -106,12 +106,24 @@ class Protocol:
             args += ["--out", str(out)]
         run = self.cli_step(f"calibrate ({name})", db, *args, config=config)
         text = (run.stdout + run.stderr).strip()
-        claims = dict(re.findall(r"\b(live|proposed)\s+AUC\s+([0-9.]+)", text))
+        if run.stdout.strip().startswith("{"):
+            decision = orjson.loads(run.stdout)
+            comparison = decision.get("comparison") or {}
+            claims = {k: comparison[k]["value"] for k in ("live", "proposed") if comparison.get(k)}
+            verdict = decision.get("status") == "no_reliable_improvement"
+            text = f"{decision.get('status')}: {decision.get('reason')}"
+            if comparison.get("difference"):
+                d = comparison["difference"]
+                text += f"; live {claims.get('live')}, held-out proposed {claims.get('proposed')}"
+                text += f", difference {d.get('difference')} [{d.get('low')}, {d.get('high')}]"
+        else:
+            claims = {k: float(v) for k, v in re.findall(r"\b(live|proposed)\s+AUC\s+([0-9.]+)", text)}
+            verdict = "no reliable improvement" in text.lower()
         result = {
             "exit": run.returncode,
             "output": text,
-            "claimed_auc": {key: float(value) for key, value in claims.items()},
-            "no_reliable_improvement": "no reliable improvement" in text.lower(),
+            "claimed_auc": claims,
+            "no_reliable_improvement": verdict,
             "proposed": out is not None and out.exists(),
         }
         self.outputs[f"calibrate_{name}"] = result

@@ -48,6 +48,9 @@ def _book(engine, *, accounts: int, predictable: bool, churn_share: float, seed:
             scores.append((account, day, rng.randint(0, 100), "monitor", signals, {}, "noise", "test", now))
         if churn_on is not None:
             renewals.append(("import", f"{account}:{churn_on}", account, churn_on, "churned", now))
+        else:  # the stayers' renewals are on record too (learn judges only accounts whose fate is known)
+            renewed = TODAY - timedelta(days=rng.randint(1, 60))
+            renewals.append(("import", f"{account}:{renewed}", account, renewed, "won", now))
     with make_sessionmaker(engine).begin() as session:
         insert_ignore_many(
             session,
@@ -121,7 +124,9 @@ def test_observations_never_include_an_account_after_it_was_lost(engine):  # typ
     _book(engine, accounts=120, predictable=True, churn_share=0.4)
     with make_sessionmaker(engine)() as session:
         samples = load_samples(session, Config().scoring, TODAY)
-        lost = dict(session.execute(select(Renewal.account_id, Renewal.close_date)).all())
+        lost = dict(
+            session.execute(select(Renewal.account_id, Renewal.close_date).where(Renewal.status != "won")).all()
+        )
     assert samples
     assert all(s.day <= lost[s.account_id] for s in samples if s.account_id in lost)
     assert all(date.fromisoformat(str(s.day)) <= TODAY - timedelta(days=30) for s in samples)
