@@ -1,4 +1,5 @@
-"""Sync health to the CRM: values that changed, tasks for interventions, tier-change notes, sequences.
+"""Sync health to the CRM: values that changed, tasks for interventions, tier-change notes, sequences; a dry run
+plans the same and stops before writing.
 
 The connector keeps the bookkeeping (`crm_records`: each account's record id and what that record
 last got; `interventions.crm_*`: each task's id and state), so a sync writes only differences,
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 BATCH = 600
 """Accounts read per sync step (bounded memory); a multiple of every CRM's lookup batch (HubSpot 100,
 Salesforce 200), so resolving ids takes the fewest calls."""
-__all__ = ["CrmSync", "accounts_needing_sync"]
+
+__all__ = ["CrmSync", "accounts_needing_sync"]  # the jobs import both from here
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from typing import Any
 
 from connector.store.models import Intervention
 from crm_adapters.rich_text import Block, Bullets, Link, Paragraph, RichText
-from scoring.labels import CHANNEL_WORDS, joined, trigger_label, trigger_labels
+from scoring.labels import CHANNEL_WORDS, SIGNAL_WORDS, joined, trigger_label, trigger_labels
 from scoring.model import Story
 from scoring.rules import TIER_LABELS, TierBands
 from scoring.story import what_to_do
 
-SIGNAL_NAMES = {"activity": "Activity", "engagement": "Engagement", "milestones": "Milestones", "recency": "Recency"}
 MOVE_POINTS = 5
 """A signal that moved at least this much is named in a tier-change note."""
 
@@ -103,7 +102,7 @@ def tier_note(
         blocks.append(Paragraph("The score did not change: the tier bands in healthloop's configuration did."))
     moves = []
     old_signals, new_signals = before.get("signals") or {}, after.get("signals") or {}
-    for key, word in SIGNAL_NAMES.items():
+    for key, word in SIGNAL_WORDS.items():
         was, now = old_signals.get(key), new_signals.get(key)
         if was is not None and now is not None and abs(now - was) >= MOVE_POINTS:
             moves.append((abs(now - was), f"{word} {round(was)} → {round(now)}"))

@@ -21,7 +21,7 @@ from connector.crm.task_content import Channels, cleared_note, next_action_text,
 from connector.store.models import Intervention
 from connector.store.sql import in_list
 from crm_adapters.base import CrmAdapter, EnrollmentSpec, TaskSpec, TaskUpdate
-from scoring.rules import TIER_LABELS, TIERS
+from scoring.rules import TIERS
 
 
 @dataclass
@@ -180,7 +180,7 @@ def _next_actions(work: Work, still_open: list[Intervention], names: dict[str, s
     work.actions = {account_id: entry[2] for account_id, entry in current.items()}
 
 
-def work_items(work: Work, tier_labels: dict[str, str] = TIER_LABELS) -> list[WorkItem]:
+def work_items(work: Work) -> list[WorkItem]:
     """What the plan does, one line each (a dry run lists them; the real run lists what it did)."""
     items = []
     for task in work.tasks:
