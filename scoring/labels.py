@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from scoring.score import SIGNAL_LABELS
+
 TRIGGER_LABELS = {
     "low_score": "Low health score",
     "score_drop": "Score dropped fast",
@@ -23,7 +25,7 @@ TRIGGER_LABELS = {
     "setup_incomplete": "Setup not finished",
     "ticket_cluster": "Repeated support tickets",
 }
-SIGNAL_WORDS = {"activity": "Activity", "engagement": "Engagement", "milestones": "Milestones", "recency": "Recency"}
+SIGNAL_WORDS = SIGNAL_LABELS
 CHANNEL_WORDS = {
     "in_app": "an in-app message",
     "email": "an email",
