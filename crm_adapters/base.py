@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-FieldKind = Literal["number", "enumeration", "datetime", "text"]
+from crm_adapters.rich_text import RichText
+
+FieldKind = Literal["number", "enumeration", "multiselect", "datetime", "date", "text"]
 MatchBy = Literal["account_id", "domain"]
 Priority = Literal["LOW", "MEDIUM", "HIGH"]
 TaskType = Literal["TODO", "CALL", "EMAIL"]
@@ -24,13 +26,21 @@ class FieldSpec:
     """One mapped value: which health value (`source`) goes into which CRM field (`name`)."""
 
     source: str
-    """score, tier, trend, trend_delta, activity, engagement, milestones, recency, scored_at, open_triggers, reason."""
+    """The health value (score, tier, open_triggers, next_action, ...; `connector.config.crm_section.VALUE_TYPES`)."""
     name: str
     label: str
     kind: FieldKind
     options: tuple[str, ...] = ()
-    """For enumerations: every value we may write (the field must offer each of them)."""
+    """For enumerations and multi-selects: every value we may write (the field must offer each of them)."""
     description: str = ""
+    option_labels: tuple[str, ...] = ()
+    """Each option's label in words, in `options`' order (empty: the adapter makes one from the value)."""
+
+    def label_of(self, option: str) -> str | None:
+        """The configured label of one option, if any."""
+        if option in self.options and len(self.option_labels) == len(self.options):
+            return self.option_labels[self.options.index(option)]
+        return None
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,11 @@ class FieldCheck:
     name: str
     ok: bool
     problem: str = ""
-    """missing, wrong_type, missing_options, read_only, or '' when ok."""
+    """missing, wrong_type, missing_options, read_only, no_owner, ... or '' when ok."""
     detail: str = ""
     fix: str = ""
+    warning: bool = False
+    """ok, but someone should look (e.g. open triggers in a text field: written, but not filterable)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,10 @@ class ProvisionResult:
     updated: tuple[str, ...] = ()
     """Enumerations that lacked some of our options and got them added."""
     existing: tuple[str, ...] = ()
+    migrated: tuple[str, ...] = ()
+    """Existing fields changed to the type healthloop now writes (e.g. open triggers: text -> multi-select)."""
+    messages: tuple[str, ...] = ()
+    """What a person should know about what provisioning did or could not do, one sentence each."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +134,7 @@ class TaskSpec:
     key: str
     record_id: str
     subject: str
-    body: str
+    body: RichText
     due_at: datetime
     priority: Priority
     task_type: TaskType = "TODO"
@@ -132,7 +148,7 @@ class TaskUpdate:
     """The trigger behind an open task cleared: say so in the task, or complete it."""
 
     task_id: str
-    note: str
+    note: RichText
     complete: bool = False
 
 
@@ -150,7 +166,7 @@ class NoteSpec:
 
     key: str
     record_id: str
-    body: str
+    body: RichText
     at: datetime
 
 
@@ -210,6 +226,20 @@ class ApiUsage:
             self.on_call(kind, status)
 
 
+@dataclass(frozen=True)
+class PlannedWork:
+    """What a sync is about to send (for the API calls a dry run says it would take)."""
+
+    records: int = 0
+    """Records with field changes."""
+    tasks: int = 0
+    task_records: int = 0
+    """Distinct records the new tasks belong to."""
+    task_updates: int = 0
+    notes: int = 0
+    enrollments: int = 0
+
+
 @runtime_checkable
 class CrmAdapter(Protocol):
     """Everything healthloop asks of a CRM. Every method works on batches and never raises for
@@ -244,6 +274,14 @@ class CrmAdapter(Protocol):
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
         """record id -> owner id (who gets the record's tasks)."""
+        ...
+
+    def owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        """owner id -> the person's name (absent: unknown owner)."""
+        ...
+
+    def estimate_calls(self, work: PlannedWork) -> dict[str, int]:
+        """{"writes": n, "reads": m}: the calls `work` takes when nothing fails (writes exact, reads at most)."""
         ...
 
     def upsert_tasks(self, tasks: Sequence[TaskSpec]) -> list[Outcome]:

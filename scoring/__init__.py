@@ -9,7 +9,8 @@ parameter). `tests/unit/test_layering.py` holds it to that rule.
 - `scoring.score` — the renormalised weighted score, its tier and trend;
 - `scoring.triggers` — the eleven triggers, each with evidence and a story;
 - `scoring.alerts` — open / still open / cleared / cooling down;
-- `scoring.playbook` — the intervention each new alert or worse tier calls for;
+- `scoring.playbook` — the intervention each new alert or tier episode calls for, raised by what is at stake;
+- `scoring.story` and `scoring.labels` — its story as data, trigger names and evidence in words;
 - `scoring.assess` — `assess()`, all of the above for one account and day.
 
 The formulas are written out in `docs/scoring.md`.

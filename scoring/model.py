@@ -61,6 +61,10 @@ class AccountTimeline:
     """Tickets opened in the lookback window."""
     plan: str | None = None
     """The account's plan trait (a peer group when `signals.activity_peers` is `plan`)."""
+    renewal_on: date | None = None
+    """The next renewal (the `renewal_date` trait, else the CRM's open renewal deal / opportunity)."""
+    mrr: float | None = None
+    """Monthly recurring revenue (the `mrr` trait, else the open renewal's amount / 12)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,10 @@ class PriorState:
     open_alerts: Mapping[str, OpenAlert] = field(default_factory=dict)
     last_cleared: Mapping[str, date] = field(default_factory=dict)
     """Trigger id -> the day it last cleared (for the cool-down)."""
+    tier_since: date | None = None
+    """First day of `previous_tier`'s ongoing run of days (its tier episode); None: unknown."""
+    tier_plays: Mapping[str, date] = field(default_factory=dict)
+    """Tier -> the last day an intervention carried that tier's play."""
 
 
 # --- outputs ----------------------------------------------------------------------------------
@@ -159,6 +167,78 @@ class TriggerHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """One trigger behind the intervention: its name in words, its story and its evidence."""
+
+    trigger_id: str
+    label: str
+    story: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Everything a CSM reads about one intervention (no ids, no channel that needs configuring)."""
+
+    opening: str | None
+    """Why the tier's play is here ("Globex moved from Monitor to At Risk."), or None."""
+    problems: tuple[Problem, ...]
+    also_open: tuple[str, ...]
+    """Labels of triggers still open from before."""
+    health: str
+    """E.g. "62 of 100 (Monitor), down 4 in 7 days."."""
+    signals: tuple[str, ...]
+    """E.g. "Activity 34 of 100: 399 meaningful actions in 14 days vs 1400 expected for 50 seats"."""
+    stakes: tuple[str, ...]
+    """Renewal and revenue, and what they changed ("Renewal on 2027-02-25, in 80 days")."""
+    action: str
+    channels: tuple[str, ...]
+    priority: str
+    due_hours: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "opening": self.opening,
+            "problems": [
+                {"trigger_id": p.trigger_id, "label": p.label, "story": p.story, "evidence": list(p.evidence)}
+                for p in self.problems
+            ],
+            "also_open": list(self.also_open),
+            "health": self.health,
+            "signals": list(self.signals),
+            "stakes": list(self.stakes),
+            "action": self.action,
+            "channels": list(self.channels),
+            "priority": self.priority,
+            "due_hours": self.due_hours,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Story | None:
+        """The stored story, or None when there is none (interventions decided before stories existed)."""
+        if not data:
+            return None
+        try:
+            return cls(
+                opening=data.get("opening"),
+                problems=tuple(
+                    Problem(p["trigger_id"], p["label"], p["story"], tuple(p.get("evidence") or ()))
+                    for p in data.get("problems") or ()
+                ),
+                also_open=tuple(data.get("also_open") or ()),
+                health=str(data.get("health") or ""),
+                signals=tuple(data.get("signals") or ()),
+                stakes=tuple(data.get("stakes") or ()),
+                action=str(data["action"]),
+                channels=tuple(data.get("channels") or ()),
+                priority=str(data.get("priority") or "medium"),
+                due_hours=float(data.get("due_hours") or 0),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
 class Intervention:
     """A playbook action for the CRM issues to turn into a task, enrollment or alert."""
 
@@ -178,6 +258,10 @@ class Intervention:
     """Every trigger that opened it (`trigger_id` is the one whose playbook row was chosen)."""
     control: bool = False
     """In the control group: stored and measured, never sent to the CRM or Slack."""
+    story: Story | None = None
+    """The body as data, for each CRM to render its own way."""
+    tier_play: bool = False
+    """It carries the play of the account's current tier (once per tier episode)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Playbook selection: which action, channel, owner and due time each new alert or tier entry calls for."""
+"""Playbook selection: which action, channel, owner and due time each new alert or tier episode calls for,
+raised by the renewal and revenue at stake."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from scoring.daily import days_inactive, in_grace
-from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Trend, TriggerHit
+from scoring.labels import number, plural, trigger_label
+from scoring.model import AccountTimeline, HealthScore, Intervention, PriorState, Story, Trend, TriggerHit
 from scoring.outcomes import in_control_group
-from scoring.rules import SIGNALS, TIER_LABELS, TIERS, PlaybookRow, ScoringRules
-from scoring.score import SIGNAL_LABELS
-from scoring.triggers import TRIGGER_TITLES
+from scoring.rules import TIER_LABELS, TIERS, PlaybookRow, ScoringRules
+from scoring.story import heaviest_signal, problem, signal_lines, story_text
 
 
 def row_for(trigger_id: str | None, tier: str, rules: ScoringRules) -> PlaybookRow:
@@ -59,30 +60,8 @@ def readable(value: object) -> str:
     return str(value)
 
 
-def _due_text(hours: float) -> str:
-    if hours == 0:
-        return "immediately"
-    if hours >= 48 and hours % 24 == 0:
-        return f"within {hours / 24:g} days"
-    return f"within {hours:g} hours"
-
-
-def _context(score: HealthScore, tier: str, trend: Trend, window_days: int, row: PlaybookRow) -> str:
-    change = f", {signed(trend.delta)} in {window_days} days" if trend.delta is not None else ""
-    values = {name: score.signals[name].value if name in score.signals else None for name in SIGNALS}
-    signals = ", ".join(f"{SIGNAL_LABELS[n]} {'n/a' if v is None else f'{v:.0f}'}" for n, v in values.items())
-    return (
-        f"Health {score.value}/100 ({TIER_LABELS.get(tier, tier)}){change}. Signals: {signals}.\n"
-        f"Playbook: {row.action} via {', '.join(row.channels)}; owner {row.owner}; {row.priority} priority, "
-        f"due {_due_text(row.due_hours)}."
-    )
-
-
-def _story(hit: TriggerHit) -> str:
-    return f"{hit.explanation}\nEvidence: {readable(dict(hit.evidence))}."
-
-
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+PRIORITIES = ("low", "medium", "high")
 KEY_LIMIT = 100
 
 
@@ -95,6 +74,75 @@ def intervention_key(day: str, parts: Sequence[str]) -> str:
     """`<day>:<what opened>`, hashed when long; a retry of the same assessment gives the same key."""
     key = f"{day}:{'+'.join(parts)}"
     return key if len(key) <= KEY_LIMIT else f"{day}:{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
+def tier_play_due(timeline: AccountTimeline, tier: str, prior: PriorState, rules: ScoringRules) -> bool:
+    """Every account gets its current tier's play once per tier episode (a run of days in one tier; a first
+    score starts one), also when it was already in that tier when first scored. Not during a new account's
+    grace days, and not again within `triggers.cooldown_days` of that tier's last play (a tier flapping
+    back and forth). An episode whose start is unknown (`prior.tier_since` None) gets no play by staying put."""
+    if tier not in TIERS or in_grace(timeline, rules):
+        return False
+    if tier != prior.previous_tier:
+        since = timeline.as_of
+    elif prior.tier_since is None:
+        return False
+    else:
+        since = prior.tier_since
+    last = prior.tier_plays.get(tier)
+    if last is None:
+        return True
+    return last < since and (timeline.as_of - last).days >= rules.triggers.cooldown_days
+
+
+def _opening(who: str, tier: str, prior: PriorState, score: HealthScore) -> str:
+    """Why the tier's play is here, and what weighs on the score most."""
+    label = TIER_LABELS[tier]
+    if prior.previous_tier is None:
+        text = f"{who} is in {label} (healthloop scored it for the first time)."
+    elif prior.previous_tier != tier:
+        text = f"{who} moved from {TIER_LABELS.get(prior.previous_tier, prior.previous_tier)} to {label}."
+    else:
+        since = f" since {prior.tier_since.isoformat()}" if prior.tier_since else ""
+        text = f"{who} has been in {label}{since} and has not had the {label} play yet."
+    heaviest = heaviest_signal(score)
+    return f"{text} What weighs most on its score: {heaviest}." if heaviest else text
+
+
+def _raised(priority: str) -> str:
+    return PRIORITIES[min(len(PRIORITIES) - 1, PRIORITIES.index(priority) + 1)]
+
+
+def with_stakes(
+    row: PlaybookRow, tier: str, timeline: AccountTimeline, rules: ScoringRules
+) -> tuple[PlaybookRow, tuple[str, ...]]:
+    """The row as the account's renewal and revenue make it (`playbook.stakes`), and the lines saying so."""
+    stakes = rules.playbook.stakes
+    lines: list[str] = []
+    owner, priority = row.owner, row.priority
+    near: int | None = None
+    if timeline.renewal_on is not None:
+        days = (timeline.renewal_on - timeline.as_of).days
+        if days >= 0:
+            when = "today" if days == 0 else f"in {plural(days, 'day')}"
+            lines.append(f"Renewal on {timeline.renewal_on.isoformat()}, {when}.")
+            near = days if days <= stakes.renewal_within_days else None
+    if timeline.mrr:
+        lines.append(f"MRR {number(timeline.mrr)} (ARR {number(timeline.mrr * 12)}).")
+    label = TIER_LABELS.get(tier, tier)
+    if near is not None and stakes.escalate_from and TIERS.index(tier) >= TIERS.index(stakes.escalate_from):
+        owner = "escalation" if owner == "csm" else owner
+        priority = "high"
+        lines.append(f"Escalated: {label} with a renewal {plural(near, 'day')} away goes to the escalation owner.")
+    elif near is not None and stakes.raise_priority and tier != "healthy" and priority != "high":
+        priority = _raised(priority)
+        lines.append(f"Priority raised to {priority}: the renewal is {plural(near, 'day')} away.")
+    if stakes.high_value_mrr and timeline.mrr and timeline.mrr >= stakes.high_value_mrr and priority != "high":
+        priority = _raised(priority)
+        lines.append(f"Priority raised to {priority}: MRR of {number(stakes.high_value_mrr)} or more.")
+    if (owner, priority) == (row.owner, row.priority):
+        return row, tuple(lines)
+    return row.model_copy(update={"owner": owner, "priority": priority}), tuple(lines)
 
 
 def plan(
@@ -110,34 +158,38 @@ def plan(
 ) -> tuple[Intervention, ...]:
     """At most one intervention per assessment: one task per real problem, however many signals show it.
 
-    What opens it: newly fired triggers, and entering a worse tier than `prior.previous_tier`
-    (a first-ever score, an improvement, or an account still in its first
-    `alerts.new_account_grace_days` days opens none by tier alone). Its playbook row is the most
-    urgent of the rows they call for (each trigger's own row, else the tier's row); the body tells
-    every story. The key names the day and what opened it, so a retry decides the same key and
-    the store ignores the duplicate, while a different trigger opening later that day gets its own.
+    What opens it: newly fired triggers, and the current tier's play when it is due (`tier_play_due`: once
+    per tier episode). Its playbook row is the most urgent of the rows they call for (each trigger's own
+    row, else the tier's row), then adjusted for the renewal and revenue at stake (`with_stakes`); the
+    story tells every problem. The key names the day and what opened it, so a retry decides the same key
+    and the store ignores the duplicate, while a different trigger opening later that day gets its own.
     """
     who, day, window = timeline.name or timeline.account_id, timeline.as_of.isoformat(), rules.trend.window_days
-    entered = entered_worse_tier(tier, prior.previous_tier) and not in_grace(timeline, rules)
-    if not fired and not entered:
+    tier_play = tier_play_due(timeline, tier, prior, rules)
+    if not fired and not tier_play:
         return ()
     rows = [row_for(hit.trigger_id, tier, rules) for hit in fired]
-    if entered:
+    if tier_play:
         rows.append(rules.playbook.tiers[tier])
-    row = most_urgent(rows)
-    lead = next((hit.trigger_id for hit in fired if row_for(hit.trigger_id, tier, rules) is row), None)
-    stories = []
-    if entered:
-        before = TIER_LABELS.get(prior.previous_tier or "", prior.previous_tier)
-        stories.append(f"{who} moved from {before} to {TIER_LABELS[tier]}.")
-    stories += [f"- {_story(hit)}" for hit in fired]
-    still_true = [hit for hit in hits if hit not in fired]
-    if still_true:
-        stories.append(
-            "Still open from before: " + ", ".join(TRIGGER_TITLES[hit.trigger_id] for hit in still_true) + "."
-        )
-    titles = [TRIGGER_TITLES[hit.trigger_id] for hit in fired]
-    parts = [hit.trigger_id for hit in fired] + ([f"tier-{tier}"] if entered else [])
+    chosen = most_urgent(rows)
+    lead = next((hit.trigger_id for hit in fired if row_for(hit.trigger_id, tier, rules) is chosen), None)
+    row, stakes = with_stakes(chosen, tier, timeline, rules)
+    still_true = [hit.trigger_id for hit in hits if hit not in fired]
+    story = Story(
+        opening=_opening(who, tier, prior, score) if tier_play else None,
+        problems=tuple(problem(hit) for hit in fired),
+        also_open=tuple(trigger_label(t) for t in still_true),
+        health=f"{score.value} of 100 ({TIER_LABELS.get(tier, tier)})"
+        + (f", {signed(trend.delta)} in {window} days." if trend.delta is not None else "."),
+        signals=signal_lines(score),
+        stakes=stakes,
+        action=row.action,
+        channels=tuple(row.channels),
+        priority=row.priority,
+        due_hours=row.due_hours,
+    )
+    titles = [trigger_label(hit.trigger_id) for hit in fired]
+    parts = [hit.trigger_id for hit in fired] + ([f"tier-{tier}"] if tier_play else [])
     key = intervention_key(day, parts)
     share = rules.playbook.control_shares.get(lead or "tier_entry", rules.playbook.control_share)
     return (
@@ -152,10 +204,12 @@ def plan(
             due_at=decided_at + timedelta(hours=row.due_hours),
             subject=f"{headline(who, score.value, tier, trend, window)} — {row.action}"
             + (f" ({', '.join(titles)})" if titles else ""),
-            body="\n".join([*stories, *score.notes, "", _context(score, tier, trend, window, row)]),
+            body=story_text(story),
             slack_alert=any(r.slack_alert for r in rows),
             trigger_ids=tuple(hit.trigger_id for hit in fired),
             control=in_control_group(timeline.account_id, key, lead, share),
+            story=story,
+            tier_play=tier_play,
         ),
     )
 

@@ -247,8 +247,22 @@ def _default_triggers() -> dict[TriggerId, PlaybookRow]:
     }  # fmt: skip
 
 
+class StakesRules(_Rules):
+    """How an upcoming renewal and the account's revenue raise a play's priority and who takes it."""
+
+    renewal_within_days: int = Field(90, ge=0, le=3650)
+    """A renewal this many days away or fewer is near."""
+    escalate_from: Tier | None = "at_risk"
+    """A near renewal at this tier or worse: the escalation owner takes the play, at high priority (null: never)."""
+    raise_priority: bool = True
+    """A near renewal at a better tier (Healthy aside) raises the play's priority one step (low, medium, high)."""
+    high_value_mrr: float | None = Field(None, gt=0)
+    """MRR at or above this raises the play's priority one step (null: revenue alone never does)."""
+
+
 class Playbook(_Rules):
-    """Rows per tier (used for a trigger with no row of its own, and on entering a tier) and per trigger."""
+    """Rows per tier (used for a trigger with no row of its own, and for the tier's play once per tier episode)
+    and per trigger."""
 
     tiers: dict[Tier, PlaybookRow] = Field(default_factory=_default_tiers)
     triggers: dict[TriggerId, PlaybookRow] = Field(default_factory=_default_triggers)
@@ -257,6 +271,8 @@ class Playbook(_Rules):
     never sent to the CRM or Slack (a stable hash per account and intervention: a retry never moves one)."""
     control_shares: dict[str, float] = {}
     """Per-trigger overrides (`tier_entry` for interventions opened by entering a tier)."""
+    stakes: StakesRules = StakesRules()
+    """Renewal date and revenue: what raises priority and what goes to the escalation owner."""
     max_silence_days: int | None = Field(None, ge=1, le=3650)
     """Live scoring creates no work for an account silent longer than this (null: `triggers.inactivity_max_days`,
     where win-back outreach gives up): importing last year's history never sends CSMs after long-gone accounts."""

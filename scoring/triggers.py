@@ -14,20 +14,6 @@ from scoring.score import SIGNAL_LABELS
 MIN_EARLIER_LOGINS = 5
 """`login_decline` judges a drop only when the earlier window had at least this many logins (1 -> 0 is noise)."""
 
-TRIGGER_TITLES = {
-    "low_score": "low score",
-    "score_drop": "score drop",
-    "inactive": "inactive",
-    "stuck_in_journey": "stuck in journey",
-    "health_drop": "health-score drop",
-    "inactivity_winback": "inactivity win-back",
-    "login_decline": "login decline",
-    "core_feature_unused": "core feature unused",
-    "seats_inactive": "seats inactive",
-    "setup_incomplete": "setup incomplete",
-    "ticket_cluster": "ticket cluster",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class TriggerContext:

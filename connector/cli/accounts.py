@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -14,10 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.health.accounts import account_summary, list_accounts
+from connector.health.revenue import by_revenue_at_risk
 from connector.health.score_history import COLUMNS, score_history
 from connector.jobs.runtime import open_database
 from connector.store.models import Account
-from scoring.rules import SIGNALS
+from scoring.labels import trigger_label
+from scoring.rules import SIGNALS, TIER_LABELS
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -40,7 +42,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
                 f"{churn['probability']:.0%} within {churn['horizon_days']} days "
                 f"(learned model {churn['model_version']}; raised by {raised})",
             )
-        table.add_row("open triggers", ", ".join(t["id"] for t in summary["open_triggers"]) or "none")
+        triggers = [f"{trigger_label(t['id'])} ({t['id']})" for t in summary["open_triggers"]]
+        table.add_row("open triggers", ", ".join(triggers) or "none")
     for key in (
         "name",
         "plan",
@@ -131,9 +134,19 @@ def _print_history(account_id: str, days: list[dict[str, Any]]) -> None:
 
 @accounts_cli.command("list")
 @click.option("--limit", default=50, show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["activity", "revenue-at-risk"]),
+    default="activity",
+    show_default=True,
+    help="activity: most recently active first; revenue-at-risk: 12 x MRR of accounts At Risk or worse first.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def accounts_list(limit: int, as_json: bool) -> None:
-    """Accounts with their event counts, most recently active first."""
+def accounts_list(limit: int, sort: str, as_json: bool) -> None:
+    """Accounts with their event counts, most recently active first (or by revenue at risk)."""
+    if sort == "revenue-at-risk":
+        _list_by_revenue(limit, as_json)
+        return
     with open_database() as sessions, sessions() as session:
         data = list_accounts(session, limit)
     if as_json:
@@ -147,5 +160,39 @@ def accounts_list(limit: int, as_json: bool) -> None:
             row["plan"] or "",
             str(row["event_count"]),
             str(row["last_event_at"] or ""),
+        )
+    Console().print(table)
+
+
+def _list_by_revenue(limit: int, as_json: bool) -> None:
+    today = datetime.now(UTC).date()
+    with open_database() as sessions, sessions() as session:
+        rows = by_revenue_at_risk(session, today, limit)
+    data = [
+        {
+            "account_id": r.account_id,
+            "name": r.name,
+            "score": r.score,
+            "tier": r.tier,
+            "mrr": r.value.mrr,
+            "renewal_date": r.value.renewal_on.isoformat() if r.value.renewal_on else None,
+            "revenue_at_risk": r.revenue_at_risk,
+        }
+        for r in rows
+    ]
+    if as_json:
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table("account", "name", "score", "tier", "MRR", "renewal", "revenue at risk (ARR)")
+    for row in rows:
+        renewal = row.value.renewal_on
+        table.add_row(
+            row.account_id,
+            row.name or "",
+            "" if row.score is None else str(row.score),
+            TIER_LABELS.get(row.tier or "", ""),
+            "" if row.value.mrr is None else f"{row.value.mrr:,.0f}",
+            "" if renewal is None else f"{renewal.isoformat()} ({(renewal - today).days} days)",
+            f"{row.revenue_at_risk:,.0f}" if row.revenue_at_risk else "-",
         )
     Console().print(table)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 import orjson
@@ -11,13 +14,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config.settings import Settings, load_settings
 from connector.config.yaml_config import Config, load_config
 from connector.crm.health_report import forget_unmatched
+from connector.crm.owners import owner_check
 from connector.crm.pending_work import TASK_MAX_AGE
+from connector.crm.schema_changes import forget_synced
 from connector.crm.sync import CrmSync
-from connector.crm.sync_report import SyncReport
+from connector.crm.sync_report import SyncReport, work_lines
 from connector.crm.wiring import build_adapter, playbook_checks
 from connector.errors import ConfigurationError
 from connector.jobs.runtime import engine_for, redis_reachable
@@ -48,8 +56,9 @@ def crm_cli() -> None:
 
 @crm_cli.command("provision")
 def provision_command() -> None:
-    """Create the property group and any missing mapped fields (safe to run twice)."""
-    _, config, adapter = wiring()
+    """Create the property group and any missing mapped fields, add missing options, and turn a text field that
+    holds a multi-select into one where the CRM allows it (safe to run twice)."""
+    settings, config, adapter = wiring()
     result = adapter.provision(config.crm.mapping(adapter.name))
     if adapter.name == "hubspot":  # Salesforce has no property groups
         click.echo(f"hubspot: group {config.crm.group!r} " + ("created" if result.group_created else "exists"))
@@ -57,17 +66,58 @@ def provision_command() -> None:
         click.echo(f"  created  {name}")
     for name in result.updated:
         click.echo(f"  updated  {name} (added missing options)")
+    for name in result.migrated:
+        click.echo(f"  migrated {name}")
     for name in result.existing:
         click.echo(f"  exists   {name}")
-    click.echo(f"{len(result.created)} created, {len(result.updated)} updated, {len(result.existing)} already there")
+    for message in result.messages:
+        click.echo(f"note: {message}")
+    click.echo(
+        f"{len(result.created)} created, {len(result.updated)} updated, {len(result.migrated)} migrated, "
+        f"{len(result.existing)} already there"
+    )
+    changed = [*result.created, *result.migrated]
+    if changed:
+        again = _forget_synced(settings, adapter.name, changed)
+        if again:
+            click.echo(f"the next sync writes the new or changed field(s) to {again} record(s) again")
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session] | None]:
+    """Sessions on the database, or None when there is none yet (a SQLite file is not created for it)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        yield None
+        return
+    engine = engine_for(settings)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+def _forget_synced(settings: Settings, crm: str, names: list[str]) -> int:
+    """What records last got in these fields is gone with them (0 when there is no database yet)."""
+    with _database(settings) as sessions:
+        try:
+            return forget_synced(sessions, crm, names) if sessions is not None else 0
+        except SQLAlchemyError:
+            return 0  # not migrated yet: nothing was synced
 
 
 @crm_cli.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def check_command(as_json: bool) -> None:
-    """Validate the field mapping against the live schema; exit 1 on any problem, with the fix."""
-    _, config, adapter = wiring()
+    """Validate the field mapping against the live schema, the sequences and owners the playbook names, and that
+    every task can get an owner; exit 1 on any problem, with the fix."""
+    settings, config, adapter = wiring()
     checks = adapter.check(config.crm.mapping(adapter.name)) + playbook_checks(adapter, config)
+    with _database(settings) as sessions:
+        try:
+            checks.append(owner_check(sessions, adapter, config.crm))
+        except SQLAlchemyError:
+            checks.append(owner_check(None, adapter, config.crm))  # not migrated yet: nothing scored to look at
     problems = [c for c in checks if not c.ok]
     if as_json:
         click.echo(orjson.dumps([c.__dict__ for c in checks], option=orjson.OPT_INDENT_2).decode())
@@ -76,10 +126,13 @@ def check_command(as_json: bool) -> None:
         for column in ("value", "field", "status", "fix"):
             table.add_column(column)
         for c in checks:
-            status = "ok" if c.ok else f"[red]{c.problem}[/red]: {c.detail}"
-            table.add_row(c.source, c.name, status, c.fix)
+            status = f"[red]{c.problem}[/red]: {c.detail}" if not c.ok else "ok"
+            if c.ok and c.warning:
+                status = f"[yellow]warning[/yellow]: {c.detail}"
+            table.add_row(c.source, c.name, status, c.fix if not c.ok or c.warning else "")
         Console(width=160).print(table)
-        click.echo(f"{len(checks) - len(problems)} ok, {len(problems)} problem(s)")
+        warnings = sum(1 for c in checks if c.ok and c.warning)
+        click.echo(f"{len(checks) - len(problems)} ok ({warnings} with a warning), {len(problems)} problem(s)")
     if problems:
         sys.exit(1)
 
@@ -105,7 +158,7 @@ def sync_command(
         raise ConfigurationError(f"the field mapping has problems; nothing was written:\n  {lines}")
     engine = engine_for(settings)
     sessions = make_sessionmaker(engine)
-    sync = CrmSync(sessions, adapter, config.crm)
+    sync = CrmSync(sessions, adapter, config.crm, settings=settings, rules=config.scoring)
     try:
         if retry_unmatched:
             with sessions.begin() as session:
@@ -156,6 +209,9 @@ def _print_report(report: SyncReport, as_json: bool) -> None:
                     "tasks_created": report.tasks_created,
                     "task_accounts": report.task_accounts,
                     "too_old_for_a_task": report.too_old,
+                    "no_owner": report.no_owner,
+                    "items": [item.__dict__ for item in report.items],
+                    "estimate": report.estimate,
                     "tasks_updated": report.tasks_updated,
                     "notes": report.notes,
                     "enrolled": report.enrolled,
@@ -188,6 +244,13 @@ def _print_report(report: SyncReport, as_json: bool) -> None:
         )
         if report.too_old:
             click.echo(f"dry run: {report.too_old} intervention(s) older than {TASK_MAX_AGE.days} days get no task")
+        for line in work_lines(report.items):
+            click.echo(line)
+        if report.estimate:
+            click.echo(
+                f"dry run: would take about {sum(report.estimate.values())} API call(s): "
+                f"{report.estimate.get('writes', 0)} write(s), up to {report.estimate.get('reads', 0)} read(s)"
+            )
     else:
         click.echo(
             f"{report.accounts} account(s): {report.written} record(s) written, {report.unchanged} unchanged; "

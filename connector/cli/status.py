@@ -13,7 +13,9 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from connector.config.settings import Settings, load_settings
+from connector.config.yaml_config import load_config
 from connector.crm.health_report import crm_health
+from connector.crm.owners import owner_warning
 from connector.crm.pending_work import waiting_work
 from connector.jobs.crm_health import read_health
 from connector.jobs.runtime import open_database
@@ -82,6 +84,7 @@ def status_command(as_json: bool) -> None:
         data = storage_status(session)
         data["schema"] = {"current": current_revision(session.get_bind()), "latest": head_revision()}
         waiting = waiting_work(session, settings.crm, datetime.now(UTC))
+        owners = owner_warning(session, settings.crm, load_config(settings.config_path).crm)
         data["crm"] = {
             "crm": settings.crm,
             "first_sync": waiting.first_sync,
@@ -89,6 +92,7 @@ def status_command(as_json: bool) -> None:
             "accounts_waiting": waiting.accounts,
             "too_old_for_a_task": waiting.too_old,
             "summary": waiting.line(),
+            "owner_warning": owners,
         }
         if settings.crm != "none":
             data["crm"] |= _crm_section(session, settings)
@@ -110,3 +114,5 @@ def status_command(as_json: bool) -> None:
     Console().print(table)
     crm = f"CRM ({settings.crm})" if settings.crm != "none" else "CRM (none set: HEALTHLOOP_CRM)"
     click.echo(f"{crm}: {waiting.line()}")
+    if owners:
+        click.echo(f"warning: {owners}")

@@ -11,25 +11,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crm_adapters.base import FieldKind, FieldMapping, FieldSpec
-from scoring.rules import TIERS
+from scoring.labels import TRIGGER_LABELS
+from scoring.rules import TIER_LABELS, TIERS, TRIGGER_IDS
 
 TREND_DIRECTIONS = ("improving", "stable", "declining")
 
 HealthValue = Literal[
-    "score",
-    "tier",
-    "trend",
-    "trend_delta",
-    "activity",
-    "engagement",
-    "milestones",
-    "recency",
-    "scored_at",
-    "open_triggers",
-    "reason",
-]
+    "score", "tier", "trend", "trend_delta", "activity", "engagement", "milestones", "recency", "scored_at",
+    "open_triggers", "reason", "score_history", "signal_notes", "last_activity_at", "active_users", "seats",
+    "features_adopted", "open_tickets", "next_action", "next_action_owner", "next_action_due", "renewal_date",
+    "mrr", "account_url",
+]  # fmt: skip
 
-# value -> (label, kind, options, description)
+# value -> (label, kind, options, description); docs/crm-cards.md is the contract the CRM cards read.
 VALUE_TYPES: dict[str, tuple[str, FieldKind, tuple[str, ...], str]] = {
     "score": ("Health score", "number", (), "healthloop health score, 0-100"),
     "tier": ("Health tier", "enumeration", TIERS, "Healthy, Monitor, At Risk, Critical or Churning"),
@@ -40,9 +34,24 @@ VALUE_TYPES: dict[str, tuple[str, FieldKind, tuple[str, ...], str]] = {
     "milestones": ("Health: milestones", "number", (), "Milestones signal, 0-100"),
     "recency": ("Health: recency", "number", (), "Recency signal, 0-100"),
     "scored_at": ("Health scored at", "datetime", (), "When the score behind these values was computed"),
-    "open_triggers": ("Health: open triggers", "text", (), "Churn triggers open now (ids, ';'-separated)"),
+    "open_triggers": ("Health: open triggers", "multiselect", TRIGGER_IDS, "Churn triggers open now"),
     "reason": ("Health: reason", "text", (), "One line: why the score is what it is"),
+    "score_history": ("Health: score history", "text", (), "Daily scores, 30 days: <first day>:<v1>,<v2>,..."),
+    "signal_notes": ("Health: signal notes", "text", (), "One line per signal: why it has its value"),
+    "last_activity_at": ("Health: last activity", "datetime", (), "Last product activity (track, page, screen)"),
+    "active_users": ("Health: active users (30 d)", "number", (), "Users active in the last 30 days"),
+    "seats": ("Health: seats", "number", (), "Licensed seats"),
+    "features_adopted": ("Health: features adopted", "text", (), "Key features used, e.g. 3 of 5: Reports, ..."),
+    "open_tickets": ("Health: open tickets", "number", (), "Support tickets not solved or closed"),
+    "next_action": ("Health: next action", "text", (), "The open healthloop play for this account"),
+    "next_action_owner": ("Health: next action owner", "text", (), "Who the next action's task went to"),
+    "next_action_due": ("Health: next action due", "datetime", (), "When the next action's task is due"),
+    "renewal_date": ("Health: renewal date", "date", (), "The next renewal (trait or open renewal)"),
+    "mrr": ("Health: MRR", "number", (), "Monthly recurring revenue"),
+    "account_url": ("Health: healthloop page", "text", (), "This account in healthloop's console"),
 }
+OPTION_LABELS: dict[str, dict[str, str]] = {"open_triggers": TRIGGER_LABELS, "tier": TIER_LABELS}
+"""Options shown in words (the multi-select's checkboxes say "Most seats idle", not seats_inactive)."""
 
 
 class _Strict(BaseModel):
@@ -92,6 +101,9 @@ class SequenceTarget(_Strict):
 class CrmTasks(_Strict):
     on_clear: Literal["note", "complete"] = "note"
     """When the trigger behind an open task clears: add a note to the task, or complete it."""
+    min_lead_hours: float = Field(1.0, ge=0, le=72)
+    """A task is due at the playbook's time, but never sooner than this after it is created (a play due
+    "immediately", or one synced late, gets this much time)."""
 
 
 class CrmConfig(_Strict):
@@ -103,9 +115,10 @@ class CrmConfig(_Strict):
     match: CrmMatch = CrmMatch()
     group: str = "healthloop"
     group_label: str = "healthloop"
-    owners: dict[Literal["escalation", "executive"], str] = {}
-    """CRM owner ids for playbook rows whose owner is `escalation` (Critical) or `executive` (Churning);
-    unset falls back to the record's owner."""
+    owners: dict[Literal["default", "escalation", "executive"], str] = {}
+    """CRM owner ids: `escalation` (Critical, and near renewals at risk) and `executive` (Churning) take the
+    playbook rows that name them; `default` takes the tasks of records without an owner. Every task has an
+    owner: see `owner_order`."""
     tasks: CrmTasks = CrmTasks()
     notes_on_tier_change: bool = True
     sequences: dict[str, SequenceTarget] = {}
@@ -145,8 +158,25 @@ class CrmConfig(_Strict):
         for value, name in self.field_names(crm).items():
             if name:
                 label, kind, options, description = VALUE_TYPES[value]
-                specs.append(FieldSpec(value, name, label, kind, options, description))
+                words = OPTION_LABELS.get(value, {})
+                labels = tuple(words.get(option, "") for option in options) if words else ()
+                specs.append(FieldSpec(value, name, label, kind, options, description, labels))
         return FieldMapping(tuple(specs), self.match.by, self.match.field_name(crm), self.group, self.group_label)
+
+    def owner_order(self, role: str) -> list[str]:
+        """Where a task of a playbook row owned by `role` goes, first found wins: `record` (the CRM record's
+        owner) or a configured role. csm: record, default, escalation; escalation: escalation, record, default;
+        executive: executive, escalation, record, default."""
+        order = {
+            "csm": ["record", "default", "escalation"],
+            "escalation": ["escalation", "record", "default"],
+            "executive": ["executive", "escalation", "record", "default"],
+        }.get(role, ["record", "default", "escalation"])
+        return [step for step in order if step == "record" or step in self.owners]
+
+    def has_fallback_owner(self) -> bool:
+        """A task for a record without an owner still has one (`default` or `escalation` is set)."""
+        return bool({"default", "escalation"} & set(self.owners))
 
     def sequence_for(self, playbook_row: str) -> SequenceTarget | None:
         return self.sequences.get(playbook_row) or self.sequences.get("default")

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         validation_alias=_env("HEALTHLOOP_PUBLIC_URL"),
         description="Public base URL (https://hl.example.com) used to rebuild signed URIs behind a proxy.",
     )
+    console_url: str | None = Field(
+        None,
+        validation_alias=_env("HEALTHLOOP_CONSOLE_URL"),
+        description="Base URL people open healthloop's console at (https://hl.example.com): CRM records and "
+        "tasks link to <it>/console/accounts/<account id>. Unset: no link.",
+    )
 
     # --- secrets (one variable each; never logged) --------------------------------------
     write_keys: SecretStr | None = Field(None, validation_alias=_env("HEALTHLOOP_WRITE_KEYS"))
@@ -219,6 +225,13 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://healthloop.example.com")
+        return value.rstrip("/") if value else None
 
     @field_validator("public_url")
     @classmethod

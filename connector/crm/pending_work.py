@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from connector.store.models import CrmRecord, Intervention
+from connector.store.models import AccountScore, CrmRecord, Intervention
 
 TASK_MAX_AGE = timedelta(days=14)
 """Interventions older than this when first seen by a sync get no task (connecting a CRM late must
@@ -56,3 +56,34 @@ def waiting_work(session: Session, crm: str, now: datetime) -> WaitingWork:
         select(func.count()).select_from(CrmRecord).where(CrmRecord.crm == crm, CrmRecord.synced_at.is_not(None))
     )
     return WaitingWork(tasks, accounts, too_old, not synced)
+
+
+def accounts_needing_sync(session: Session, crm: str, limit: int = 5000) -> list[str]:
+    """Accounts whose latest score is newer than their last sync, or with interventions not yet in the CRM.
+
+    What the sweeper re-enqueues, so a lost Redis job never leaves the CRM stale.
+    """
+    scores = AccountScore.__table__.c
+    latest = (
+        select(scores.account_id, func.max(scores.scored_at).label("scored_at")).group_by(scores.account_id).subquery()
+    )
+    records = CrmRecord.__table__.c
+    stale = (
+        select(latest.c.account_id)
+        .outerjoin(CrmRecord, (records.account_id == latest.c.account_id) & (records.crm == crm))
+        .where(
+            or_(
+                records.account_id.is_(None),
+                (records.record_id.is_not(None))
+                & or_(records.synced_at.is_(None), records.synced_at < latest.c.scored_at),
+            )
+        )
+        .limit(limit)
+    )
+    waiting = (
+        select(Intervention.account_id)
+        .where(Intervention.crm_status.is_(None), Intervention.created_at >= datetime.now(UTC) - TASK_MAX_AGE)
+        .distinct()
+        .limit(limit)
+    )
+    return sorted(set(session.scalars(stale)) | set(session.scalars(waiting)))

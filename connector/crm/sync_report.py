@@ -1,12 +1,27 @@
 """What one CRM sync did (or, in a dry run, would do): writes, tasks, notes, enrollments, failures, API calls.
 
-In a dry run the task, note and enrollment counts are what the sync would create."""
+In a dry run the counts and `items` are what the sync would do, and `estimate` the API calls it would take;
+after a real run they are what it did (`items` lists what succeeded), so the two can be compared."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from crm_adapters.base import ApiUsage
+
+WorkKind = Literal["task", "task_update", "note", "enrollment", "no_owner"]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing a sync does for a CSM: a task (subject; owner, due, priority), a task update, a note, an
+    enrollment, or a task it will not create (no owner)."""
+
+    kind: WorkKind
+    account_id: str
+    what: str
+    detail: str = ""
 
 
 @dataclass
@@ -33,7 +48,12 @@ class SyncReport:
     notes: int = 0
     enrolled: int = 0
     too_old: int = 0
-    """Dry run: interventions older than the task age limit, which the sync marks stale instead."""
+    """Interventions older than the task age limit, which the sync marks stale instead of making a task."""
+    no_owner: int = 0
+    """Tasks not created because nobody could own them (no record owner, no default or escalation owner)."""
+    items: list[WorkItem] = field(default_factory=list)
+    estimate: dict[str, int] = field(default_factory=dict)
+    """Dry run: the API calls the real run would take ({"writes": n, "reads": m})."""
     failures: list[Failure] = field(default_factory=list)
     retry_later: list[str] = field(default_factory=list)
     usage: ApiUsage = field(default_factory=ApiUsage)
@@ -50,6 +70,8 @@ class SyncReport:
         self.tasks_updated += other.tasks_updated
         self.notes += other.notes
         self.enrolled += other.enrolled
+        self.no_owner += other.no_owner
+        self.items += other.items
         self.failures += other.failures
         self.retry_later += other.retry_later
 
@@ -66,3 +88,23 @@ def used_since(before: ApiUsage, after: ApiUsage) -> ApiUsage:
         interval_max=after.interval_max,
         daily_max=after.daily_max,
     )
+
+
+WORK_WORDS = {
+    "task": "task",
+    "enrollment": "enroll",
+    "task_update": "update task",
+    "note": "note",
+    "no_owner": "NO task",
+}
+
+
+def work_lines(items: list[WorkItem], limit: int = 200) -> list[str]:
+    """The work, one line per item, grouped by account ("  acct_x  task  <subject> (owner, due, priority)")."""
+    lines = []
+    for item in sorted(items, key=lambda i: (i.account_id, list(WORK_WORDS).index(i.kind)))[:limit]:
+        detail = f" ({item.detail})" if item.detail else ""
+        lines.append(f"  {item.account_id}  {WORK_WORDS[item.kind]}: {item.what}{detail}")
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
+    return lines

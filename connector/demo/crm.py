@@ -7,25 +7,27 @@ One account is left out of the CRM on purpose, to show how a sync reports accoun
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import SecretStr
 from rich.console import Console
-from rich.table import Table
 
 from connector.config.crm_section import CrmConfig, SequenceTarget
 from connector.config.yaml_config import Config
 from connector.crm.outcomes import pull_outcomes
 from connector.crm.sync import CrmSync
+from connector.demo.crm_view import show_hubspot, show_salesforce
 from connector.demo.data import ACCOUNTS, DemoAccount
 from connector.jobs.runtime import Runtime
 from connector.measure.backtest import run_backtest
 from connector.measure.report import build_report
 from connector.measure.report_text import print_indicators, print_report
 from crm_adapters.sandbox import SandboxServer
-from scoring.rules import TIER_LABELS
 
 SANDBOX_TOKEN = "demo-sandbox-token"
+SANDBOX_STATE = "healthloop-demo-sandbox.json"
 UNMATCHED_ACCOUNT = "acct_wonka"
 SALESFORCE_LOGIN = {
     "salesforce_username": "sandbox@example.com",
@@ -72,7 +74,9 @@ class DemoCrm:
     def second_sync(self, rt: Runtime, console: Console) -> None:
         """A second pass with nothing new: the diff finds nothing to write."""
 
-        report = CrmSync(rt.sessions, rt.crm_adapter(), rt.config.crm).sync(None)
+        report = CrmSync(
+            rt.sessions, rt.crm_adapter(), rt.config.crm, settings=rt.settings, rules=rt.config.scoring
+        ).sync(None)
         unmatched = ", ".join(report.unmatched) or "none"
         console.print(
             f"sync again with nothing changed: {report.written} record(s) written, {report.unchanged} unchanged, "
@@ -113,22 +117,16 @@ class DemoCrm:
             "recoveries are still pending (the 14-day windows have not elapsed): run `healthloop report` later, "
             "or `healthloop report --html report.html` for the charts"
         )
+        saved = Path(SANDBOX_STATE)
+        saved.write_bytes(orjson.dumps(self.state(), option=orjson.OPT_INDENT_2))
+        console.print(
+            f"the {self.label} sandbox's final state (what `healthloop sandbox dump` prints of a running sandbox) "
+            f"is in {saved}: every task, note, field value and enrollment"
+        )
 
-
-def _health_table(title: str, record_label: str) -> Table:
-    return Table(record_label, "owner", "score", "tier", "trend", "open triggers", title=title, title_justify="left")
-
-
-def _task_table(count: int) -> Table:
-    return Table(
-        "due", "priority", "type", "owner", "subject", title=f"{count} tasks in the CSMs' queues (first 12)",
-        title_justify="left",
-    )  # fmt: skip
-
-
-def _print_body(console: Console, body: str) -> None:
-    console.print("[bold]the first task's body (the story behind the alert):[/bold]")
-    console.print("  " + body.replace("\n", "\n  "))
+    def state(self) -> dict[str, Any]:
+        """The sandbox's state as its control API (`healthloop sandbox dump`) returns it."""
+        raise NotImplementedError
 
 
 class HubSpotDemo(DemoCrm):
@@ -195,45 +193,11 @@ class HubSpotDemo(DemoCrm):
         return len(ids["companies"])
 
     def show(self, rt: Runtime, console: Console) -> None:
-        state = self.sandbox.state.dump()
-        owners = {o["id"]: f"{o['firstName']} {o['lastName']}" for o in state["owners"]}
-        companies = [c for c in state["objects"]["companies"] if not c["archived"]]
-        table = _health_table(f"in the HubSpot sandbox ({self.sandbox.url}): company properties", "company")
-        for company in sorted(companies, key=lambda c: int(c["properties"].get("healthloop_score") or 101)):
-            p = company["properties"]
-            table.add_row(
-                p.get("name", ""),
-                owners.get(p.get("hubspot_owner_id", ""), "-"),
-                p.get("healthloop_score", "-"),
-                TIER_LABELS.get(p.get("healthloop_tier", ""), "-"),
-                f"{p.get('healthloop_trend') or '-'} ({p.get('healthloop_trend_delta') or '±0'})",
-                (p.get("healthloop_open_triggers") or "-").replace(";", ", "),
-            )
-        console.print(table)
-        tasks = sorted(
-            (t for t in state["objects"]["tasks"] if not t["archived"]),
-            key=lambda t: t["properties"].get("hs_timestamp", ""),
-        )
-        task_table = _task_table(len(tasks))
-        for task in tasks[:12]:
-            p = task["properties"]
-            task_table.add_row(
-                p.get("hs_timestamp", "")[:16].replace("T", " "),
-                p.get("hs_task_priority", ""),
-                p.get("hs_task_type", ""),
-                owners.get(p.get("hubspot_owner_id", ""), "-"),
-                p.get("hs_task_subject", ""),
-            )
-        console.print(task_table)
-        if tasks:
-            _print_body(console, tasks[0]["properties"]["hs_task_body"])
-        notes = [n for n in state["objects"]["notes"] if not n["archived"]]
-        sequences = sorted({e.get("sequenceName", str(e.get("sequenceId"))) for e in state["enrollments"]})
-        console.print(
-            f"{len(notes)} tier-change note(s), {len(state['enrollments'])} sequence enrollment(s) "
-            f"({', '.join(sequences) or '-'})"
-        )
+        show_hubspot(self.sandbox, console)
         self.second_sync(rt, console)
+
+    def state(self) -> dict[str, Any]:
+        return self.sandbox.state.dump()
 
     def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
         state = self.sandbox.state
@@ -329,39 +293,11 @@ class SalesforceDemo(DemoCrm):
         return len(ids["accounts"])
 
     def show(self, rt: Runtime, console: Console) -> None:
-        users = {u["Id"]: f"{u.get('FirstName', '')} {u.get('LastName', '')}".strip() for u in self._users().values()}
-        accounts = [a for a in self.sandbox.salesforce_state("Account")["Account"] if not a.get("IsDeleted")]
-        table = _health_table(f"in the Salesforce sandbox ({self.sandbox.salesforce_url}): Account fields", "account")
-        for account in sorted(accounts, key=lambda a: a.get("Healthloop_Score__c") or 101):
-            score = account.get("Healthloop_Score__c")
-            delta = account.get("Healthloop_Trend_Delta__c")
-            table.add_row(
-                account.get("Name", ""),
-                users.get(account.get("OwnerId", ""), "-"),
-                "-" if score is None else f"{score:.0f}",
-                TIER_LABELS.get(account.get("Healthloop_Tier__c") or "", "-"),
-                f"{account.get('Healthloop_Trend__c') or '-'} ({'±0' if not delta else f'{delta:+.0f}'})",
-                (account.get("Healthloop_Open_Triggers__c") or "-").replace(";", ", "),
-            )
-        console.print(table)
-        all_tasks = [t for t in self.sandbox.salesforce_state("Task")["Task"] if not t.get("IsDeleted")]
-        tasks = sorted((t for t in all_tasks if not t.get("IsClosed")), key=lambda t: t.get("ActivityDate") or "")
-        task_table = _task_table(len(tasks))
-        for task in tasks[:12]:
-            task_table.add_row(
-                task.get("ActivityDate") or "",
-                task.get("Priority") or "",
-                task.get("TaskSubtype") or "",
-                users.get(task.get("OwnerId", ""), "-"),
-                task.get("Subject") or "",
-            )
-        console.print(task_table)
-        if tasks:
-            _print_body(console, tasks[0].get("Description") or "")
-        trackers = self.sandbox.salesforce_state("ActionCadenceTracker")["ActionCadenceTracker"]
-        notes = len(all_tasks) - len(tasks)
-        console.print(f"{notes} tier-change note(s) (completed Tasks), {len(trackers)} cadence assignment(s)")
+        show_salesforce(self.sandbox, console)
         self.second_sync(rt, console)
+
+    def state(self) -> dict[str, Any]:
+        return self.sandbox.salesforce_state()
 
     def simulate_outcomes(self, now: datetime) -> tuple[int, int, int]:
         org = self.sandbox.salesforce

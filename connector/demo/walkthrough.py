@@ -32,12 +32,15 @@ from connector.jobs.runtime import Runtime, build_runtime, install
 from connector.jobs.work_queue import InProcessWorkQueue
 from connector.store.db import upgrade
 from connector.store.status import storage_status
+from scoring.labels import trigger_label
 from scoring.rules import TIER_LABELS
 from webhooks.app import create_app
 from webhooks.registry import SOURCES
 from webhooks.sources import load_fixture
 
 DEMO_WRITE_KEY = "demo-write-key"
+DEMO_CONSOLE_URL = "http://127.0.0.1:8000"
+"""Where `healthloop demo --serve` (and `healthloop serve`) put the console: the CRM's links point there."""
 DEMO_SECRETS = {
     "zendesk_webhook_secret": "demo-zendesk-secret",
     "intercom_client_secret": "demo-intercom-secret",
@@ -197,7 +200,7 @@ def _print_health(rt: Runtime, console: Console) -> None:
                 str(summary["score"]),
                 TIER_LABELS.get(summary["tier"], summary["tier"]),
                 delta,
-                ", ".join(t["id"] for t in summary["open_triggers"]) or "-",
+                ", ".join(trigger_label(t["id"]) for t in summary["open_triggers"]) or "-",
                 str(len(summary["interventions"])),
                 summary["reason"] or "",
             )
@@ -208,7 +211,7 @@ def _print_health(rt: Runtime, console: Console) -> None:
         account_id, intervention, triggers = example
         console.print(
             f"[bold]what a CSM would get for {account_id}[/bold]: {intervention['subject']} "
-            f"(owner {intervention['owner']}, due {intervention['due_at']}, via {', '.join(intervention['channels'])})"
+            f"({intervention['priority']} priority, due {intervention['due_at'][:16].replace('T', ' ')} UTC)"
         )
         for trigger in triggers[:2]:
             console.print(f"  - {trigger['explanation']}")
@@ -227,6 +230,8 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     now = datetime.now(UTC)
     demo_crm = start_demo_crm(crm)
     settings = demo_settings(database_url, demo_crm.settings() if demo_crm else None)
+    if settings.console_url is None:  # CRM records and tasks link to the console `demo --serve` serves
+        settings = settings.model_copy(update={"console_url": DEMO_CONSOLE_URL})
     rt = install(build_runtime(settings, queue_mode="auto", queue_name="healthloop-demo"))
     console.print(
         f"[bold]healthloop demo[/bold]: database {rt.engine.url.render_as_string(hide_password=True)}, "

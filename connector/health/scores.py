@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,12 +18,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from connector.health.account_start import not_started
+from connector.health.account_value import account_values
 from connector.health.alert_history import open_alerts_on
 from connector.health.churn_model import current_model
 from connector.health.history import AccountHistory, load_histories, lookback_days, users_lookback_days
 from connector.health.new_work import withheld_work
 from connector.health.population import population_for
 from connector.health.stored_scores import Scored, store_assessments
+from connector.health.tier_episodes import tier_episodes
 from connector.store.models import AccountScore, Alert
 from connector.store.sql import chunks, in_list
 from scoring.assess import assess
@@ -110,6 +112,7 @@ def load_priors(
             .group_by(alerts.account_id, alerts.trigger_id)
         ):
             cleared[account_id][trigger_id] = last
+    tier_since, plays = tier_episodes(session, ids, as_of, previous_tier)
     priors = {}
     for account_id, history in histories.items():
         earlier: dict[int, int] = {}
@@ -123,7 +126,12 @@ def load_priors(
                 if start is not None and start <= day:
                     earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
         priors[account_id] = PriorState(
-            earlier, previous_tier.get(account_id), open_alerts[account_id], cleared[account_id]
+            earlier,
+            previous_tier.get(account_id),
+            open_alerts[account_id],
+            cleared[account_id],
+            tier_since.get(account_id),
+            plays.get(account_id, {}),
         )
     return priors
 
@@ -183,7 +191,9 @@ def assess_batch(
     histories = load_histories(session, complete, start, as_of, users_from=users_from)
     back = timedelta(days=max(earlier_windows(rules)))
     histories |= load_histories(session, gaps, start - back, as_of, users_from=users_from - back)
-    timelines = {account_id: history.timeline(as_of, rules) for account_id, history in histories.items()}
+    values = account_values(session, list(histories), as_of)
+    # Renewal and revenue: what raises a play (`playbook.stakes`); named like the timeline's fields.
+    timelines = {a: replace(h.timeline(as_of, rules), **asdict(values[a])) for a, h in histories.items()}
     waiting = not_started(session, timelines, as_of)
     for account_id in waiting:
         del histories[account_id], timelines[account_id]

@@ -76,6 +76,8 @@ def store_assessments(
                     "control": i.control,
                     "crm_status": "control" if i.control else None,
                     "created_at": decided_at,
+                    "story": i.story.as_json() if i.story else None,
+                    "tier_play": i.tier_play,
                 }
                 for a, i in planned
             ],

@@ -124,7 +124,8 @@ def sync_pending() -> dict[str, int]:
         return {"accounts": 0}
     adapter = rt.crm_adapter()
     try:
-        report = CrmSync(rt.sessions, adapter, rt.config.crm).sync(accounts)
+        sync = CrmSync(rt.sessions, adapter, rt.config.crm, settings=rt.settings, rules=rt.config.scoring)
+        report = sync.sync(accounts)
     except CrmError as exc:
         # The whole sync stopped (credentials, an unprovisioned field, an outage that outlasted the retries):
         # one line with the fix (`status` shows it too); the sweeper asks again for every unsynced account.

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from connector.measure.learn_status import learned_line
 from connector.measure.report import GROUPINGS
+from scoring.labels import TRIGGER_LABELS
 
 
 def format_rate(p: dict[str, Any]) -> str:
@@ -64,7 +65,7 @@ def print_report(report: dict[str, Any], console: Console, groupings: Sequence[s
             treated, control = row["treated"], row["control"]
             median = treated["median_days_to_recovery"]
             table.add_row(
-                row["key"],
+                TRIGGER_LABELS.get(row["key"], row["key"]) if by == "trigger" else row["key"],
                 str(treated["n"]),
                 str(treated["pending"]),
                 format_rate(treated["saves"]),
@@ -97,7 +98,8 @@ def print_indicators(data: dict[str, Any], console: Console) -> None:
         if row["flagged"] or row["indicator"] == "score":
             median = row["median_lead_days"]
             table.add_row(
-                row["indicator"], str(row["flagged"]), format_rate(row["precision"]), format_rate(row["recall"]),
+                TRIGGER_LABELS.get(row["indicator"], row["indicator"]), str(row["flagged"]),
+                format_rate(row["precision"]), format_rate(row["recall"]),
                 "-" if median is None else f"{median:g}",
             )  # fmt: skip
     console.print(table)

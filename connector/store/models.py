@@ -334,6 +334,14 @@ class Intervention(Base):
     enrollment_state: Mapped[str | None] = mapped_column(String(64))
     """As last read back, e.g. Running, Complete: Customer Engaged."""
     enrollment_replied_at: Mapped[datetime | None]
+    story: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The body as data (`scoring.model.Story.as_json`), for each CRM to render its own way; None before 0008."""
+    tier_play: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """It carried the play of its tier (given once per tier episode)."""
+    crm_due_at: Mapped[datetime | None]
+    """When the CRM task is due: the playbook's time, never before the task was created."""
+    crm_owner_id: Mapped[str | None] = mapped_column(String(64))
+    """Who the CRM task went to (record owner, else the configured default or escalation owner)."""
 
 
 class Renewal(Base):

@@ -1,8 +1,9 @@
 """Pure mappings between our FieldSpecs and HubSpot property definitions, both ways.
 
 HubSpot properties are (type, fieldType) pairs; we write a number into number/number, an
-enumeration into enumeration/select whose option *values* are ours, a timestamp into
-datetime/date (a `date` property only takes midnight UTC), and text into string/textarea.
+enumeration into enumeration/select whose option *values* are ours, a multi-select into
+enumeration/checkbox (values `;`-joined), a timestamp into datetime/date, a calendar day into
+date/date (midnight UTC, written `YYYY-MM-DD`), and text into string/textarea.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ PROVISION_COMMAND = "healthloop crm provision"
 CREATE_TYPES: dict[FieldKind, tuple[str, str]] = {
     "number": ("number", "number"),
     "enumeration": ("enumeration", "select"),
+    "multiselect": ("enumeration", "checkbox"),
     "datetime": ("datetime", "date"),
+    "date": ("date", "date"),
     "text": ("string", "textarea"),
 }
 
@@ -26,9 +29,12 @@ CREATE_TYPES: dict[FieldKind, tuple[str, str]] = {
 COMPATIBLE_TYPES: dict[FieldKind, frozenset[str]] = {
     "number": frozenset({"number"}),
     "enumeration": frozenset({"enumeration"}),
+    "multiselect": frozenset({"enumeration"}),
     "datetime": frozenset({"datetime"}),
+    "date": frozenset({"date"}),
     "text": frozenset({"string"}),
 }
+OPTION_KINDS = ("enumeration", "multiselect")
 
 _LABEL_WORDS = {"csm": "CSM", "api": "API", "nps": "NPS", "qbr": "QBR"}
 
@@ -39,10 +45,15 @@ def option_label(value: str) -> str:
     return " ".join(_LABEL_WORDS.get(word.lower(), word.capitalize()) for word in words) or value
 
 
-def option_bodies(values: Iterable[str], *, first_order: int = 0) -> list[dict[str, Any]]:
-    """HubSpot option objects for our values (value = ours, label = readable), in our order."""
+def option_bodies(spec: FieldSpec, values: Iterable[str], *, first_order: int = 0) -> list[dict[str, Any]]:
+    """HubSpot option objects for our values (value = ours, label = the spec's words or a readable form)."""
     return [
-        {"label": option_label(value), "value": value, "hidden": False, "displayOrder": first_order + index}
+        {
+            "label": spec.label_of(value) or option_label(value),
+            "value": value,
+            "hidden": False,
+            "displayOrder": first_order + index,
+        }
         for index, value in enumerate(values)
     ]
 
@@ -59,8 +70,8 @@ def property_create_body(spec: FieldSpec, group: str) -> dict[str, Any]:
     }
     if spec.description:
         body["description"] = spec.description
-    if spec.kind == "enumeration":
-        body["options"] = option_bodies(spec.options)
+    if spec.kind in OPTION_KINDS:
+        body["options"] = option_bodies(spec, spec.options)
     return body
 
 
@@ -91,8 +102,32 @@ def options_update_body(spec: FieldSpec, live: Mapping[str, Any]) -> dict[str, A
     """The PATCH body adding our missing options; PATCH replaces the list, so it keeps every existing option."""
     existing = [dict(option) for option in live.get("options") or []]
     orders = [int(option.get("displayOrder") or 0) for option in existing]
-    added = option_bodies(missing_options(spec, live), first_order=max(orders, default=-1) + 1)
+    added = option_bodies(spec, missing_options(spec, live), first_order=max(orders, default=-1) + 1)
     return {"options": existing + added}
+
+
+def is_text_multiselect(spec: FieldSpec, live: Mapping[str, Any]) -> bool:
+    """A multi-select value kept in a text property (how healthloop wrote open triggers before): it works,
+    but CSMs cannot filter on it. `crm provision` turns it into checkboxes."""
+    return spec.kind == "multiselect" and live.get("type") == "string"
+
+
+def needs_checkboxes(spec: FieldSpec, live: Mapping[str, Any]) -> bool:
+    """A multi-select kept in a text property or a single-select enumeration: provisioning migrates it."""
+    if spec.kind != "multiselect":
+        return False
+    single_select = live.get("type") == "enumeration" and live.get("fieldType") != "checkbox"
+    return is_text_multiselect(spec, live) or single_select
+
+
+def checkbox_body(spec: FieldSpec, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The PATCH body turning `live` into a checkbox enumeration with every option of ours (values stored as
+    `a;b` stay valid: they are option values joined the way checkboxes are)."""
+    existing = [dict(option) for option in live.get("options") or []] if live.get("type") == "enumeration" else []
+    present = {str(option.get("value")) for option in existing}
+    orders = [int(option.get("displayOrder") or 0) for option in existing]
+    added = option_bodies(spec, [v for v in spec.options if v not in present], first_order=max(orders, default=-1) + 1)
+    return {"type": "enumeration", "fieldType": "checkbox", "options": existing + added}
 
 
 def is_read_only(live: Mapping[str, Any]) -> bool:
@@ -113,6 +148,13 @@ def check_property(spec: FieldSpec, live: Mapping[str, Any] | None, *, unique: b
             f"run `{PROVISION_COMMAND}` to create it, or map {spec.source} to an existing property",
         )
     kind, field_type = str(live.get("type")), str(live.get("fieldType"))
+    if needs_checkboxes(spec, live):
+        return problem(
+            "not_multiselect",
+            f"{spec.name} is {kind}/{field_type}; {spec.source} is a multi-select (enumeration/checkbox), so CSMs "
+            "can filter views and reports on each value",
+            f"run `{PROVISION_COMMAND}`: it turns {spec.name} into checkboxes and keeps the values already written",
+        )
     if kind not in COMPATIBLE_TYPES[spec.kind]:
         wanted = "/".join(CREATE_TYPES[spec.kind])
         detail = f"{spec.name} is {kind}/{field_type}; {spec.source} needs {wanted}"
@@ -123,7 +165,7 @@ def check_property(spec: FieldSpec, live: Mapping[str, Any] | None, *, unique: b
             detail,
             f"map {spec.source} to a {wanted} property, or delete {spec.name} in HubSpot and run `{PROVISION_COMMAND}`",
         )
-    if spec.kind == "enumeration" and (lacking := missing_options(spec, live)):
+    if spec.kind in OPTION_KINDS and (lacking := missing_options(spec, live)):
         return problem(
             "missing_options",
             f"{spec.name} lacks option values {', '.join(lacking)}",

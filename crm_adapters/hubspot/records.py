@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from crm_adapters.base import NoteSpec, Renewal, TaskSpec, TaskStatus
+from crm_adapters.hubspot.html_body import html
+from crm_adapters.rich_text import RichText
 
 T = TypeVar("T")
 
@@ -93,7 +95,7 @@ def task_properties(task: TaskSpec, key_property: str) -> dict[str, str]:
     properties = {
         "hs_timestamp": iso_utc(task.due_at),
         "hs_task_subject": task.subject,
-        "hs_task_body": task.body,
+        "hs_task_body": html(task.body),
         "hs_task_status": "NOT_STARTED",
         "hs_task_priority": task.priority,
         "hs_task_type": task.task_type,
@@ -104,17 +106,23 @@ def task_properties(task: TaskSpec, key_property: str) -> dict[str, str]:
     return properties
 
 
+def person_name(owner: Mapping[str, Any]) -> str | None:
+    """An owner's name as people know them ("Ana Lima"), else their email."""
+    name = " ".join(str(owner.get(part) or "").strip() for part in ("firstName", "lastName")).strip()
+    return name or (str(owner.get("email")) if owner.get("email") else None)
+
+
 def note_properties(note: NoteSpec, key_property: str) -> dict[str, str]:
-    return {"hs_note_body": note.body, "hs_timestamp": iso_utc(note.at), key_property: note.key}
+    return {"hs_note_body": html(note.body), "hs_timestamp": iso_utc(note.at), key_property: note.key}
 
 
-def append_note(body: str | None, note: str) -> str | None:
-    """The task body with `note` appended as a new paragraph; None when it already ends with it
-    (a retry after a crash must not append the same note twice)."""
-    current = body or ""
-    if note.strip() and current.rstrip().endswith(note.strip()):
+def append_note(body: str | None, note: RichText) -> str | None:
+    """The (rich text) task body with `note` appended; None when it already ends with it (a retry after a
+    crash must not append the same note twice)."""
+    current, added = (body or "").rstrip(), html(note)
+    if added and current.endswith(added):
         return None
-    return f"{current.rstrip()}\n\n{note}" if current.strip() else note
+    return current + added
 
 
 def task_status(task_id: str, properties: Mapping[str, Any]) -> TaskStatus:

@@ -27,13 +27,26 @@ class HubSpotSchema:
         created: list[str] = []
         updated: list[str] = []
         existing: list[str] = []
+        migrated: list[str] = []
+        messages: list[str] = []
         for spec in mapping.fields:
             current = live.get(spec.name)
             if current is None:
                 self.create_property("companies", fields.property_create_body(spec, mapping.group))
                 created.append(spec.name)
+            elif fields.needs_checkboxes(spec, current) and not fields.is_read_only(current):
+                body = fields.checkbox_body(spec, current)
+                was = f"{current.get('type')}/{current.get('fieldType')}"
+                self.calls.api(
+                    "properties.update", "crm.properties.core_api", "update", "companies", spec.name, body, write=True
+                )
+                migrated.append(spec.name)
+                messages.append(
+                    f"{spec.name} was {was} and is now a multi-select (checkboxes, one option per value): CSMs can "
+                    "filter views and reports on each value; the values already written are kept"
+                )
             elif (
-                spec.kind == "enumeration"
+                spec.kind in fields.OPTION_KINDS
                 and current.get("type") == "enumeration"
                 and fields.missing_options(spec, current)
             ):
@@ -54,7 +67,9 @@ class HubSpotSchema:
                 self.ensure_group(object_type, mapping.group, mapping.group_label)
             self.create_property(object_type, fields.unique_key_body(name, label, mapping.group, description))
             created.append(shown)
-        return ProvisionResult(group_created, tuple(created), tuple(updated), tuple(existing))
+        return ProvisionResult(
+            group_created, tuple(created), tuple(updated), tuple(existing), tuple(migrated), tuple(messages)
+        )
 
     def _key_properties(self, mapping: FieldMapping) -> list[tuple[str, str, str, str]]:
         """(object type, name, label, description) of the unique properties healthloop relies on."""

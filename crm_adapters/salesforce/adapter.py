@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import requests
@@ -25,6 +25,7 @@ from crm_adapters.base import (
     FieldMapping,
     NoteSpec,
     Outcome,
+    PlannedWork,
     ProvisionResult,
     RecordUpdate,
     Renewal,
@@ -35,6 +36,7 @@ from crm_adapters.base import (
 from crm_adapters.errors import CrmConfigError, CrmRetryableError
 from crm_adapters.ratelimit import RateLimiter
 from crm_adapters.salesforce import cadences, fields, records
+from crm_adapters.salesforce.activities import SalesforceActivities
 from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError
 from crm_adapters.salesforce.client import DEFAULT_API_VERSION, SalesforceClient, SalesforceCredentials
 from crm_adapters.salesforce.queries import query_in
@@ -121,7 +123,9 @@ class SalesforceAdapter:
             request_limit_pause_seconds=options.request_limit_pause_seconds,
             sleep=sleep or time.sleep,
         )
-        self._task_statuses: tuple[str, str] | None = None
+        self._owner_names: dict[str, str | None] = {}
+        self._login_user: str | None = None
+        self.activities = SalesforceActivities(self.calls, self, options.task_key_field, options.task_contact)
         self.schema = SalesforceSchema(self.calls, task_key_field=options.task_key_field)
 
     def close(self) -> None:
@@ -193,10 +197,10 @@ class SalesforceAdapter:
                 refused[index] = Outcome(update.account_id, False, update.record_id, reason=f"bad value: {exc}")
                 continue
             items.append((update.account_id, update.record_id, values))
-        written = iter(self._batch_update("Account", items))
+        written = iter(self.batch_update("Account", items))
         return [refused[i] if i in refused else next(written) for i in range(len(updates))]
 
-    def _batch_update(self, object_name: str, items: list[Item]) -> list[Outcome]:
+    def batch_update(self, object_name: str, items: list[Item]) -> list[Outcome]:
         """PATCH composite/sobjects in ceil(n/200) calls (an id named twice waits for a later round)."""
         rounds: list[list[tuple[int, Item]]] = []
         seen: dict[str, int] = {}
@@ -237,141 +241,58 @@ class SalesforceAdapter:
         }
 
     def record_owners(self, record_ids: Sequence[str]) -> dict[str, str | None]:
+        """Account id -> OwnerId. An account owned by the user healthloop logs in as (what an integration that
+        created it leaves behind) counts as having no owner: no CSM would see its tasks."""
         ids = [rid for rid in unique(record_ids) if records.looks_like_id(rid)]
         rows = query_in(self.calls, "accounts.owners", "Id, OwnerId", "Account", "Id", ids)
-        return {str(row["Id"]): row.get("OwnerId") or None for row in rows}
+        integration = self._integration_user() if rows else None
+        return {str(row["Id"]): (row.get("OwnerId") or None) if row.get("OwnerId") != integration else None
+                for row in rows}  # fmt: skip
+
+    def _integration_user(self) -> str | None:
+        """The id of the user healthloop logs in as (by username; unknown for a bare session id)."""
+        username = self.client.credentials.username
+        if self._login_user is None and username:
+            soql = format_soql("SELECT Id FROM User WHERE Username = {}", username)
+            found = self.calls.query("users.self", soql)
+            self._login_user = str(found[0]["Id"]) if found else ""
+        return self._login_user or None
+
+    def owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        """User id -> Name, read once per user per adapter."""
+        wanted = [oid for oid in unique(owner_ids) if records.looks_like_id(oid) and oid not in self._owner_names]
+        if wanted:
+            rows = query_in(self.calls, "users.names", "Id, Name", "User", "Id", wanted)
+            found = {str(row["Id"]): str(row.get("Name") or "") or None for row in rows}
+            self._owner_names |= {oid: found.get(oid) for oid in wanted}
+        return {oid: name for oid in owner_ids if (name := self._owner_names.get(oid))}
+
+    def estimate_calls(self, work: PlannedWork) -> dict[str, int]:
+        """Writes: Collections of 200 (fields, task and note creates, task updates), cadence assignments of 100.
+        Reads: key lookups before creates and updates, each task record's first contact, the task statuses."""
+
+        def calls(n: int, size: int = COLLECTION_LIMIT) -> int:
+            return -(-n // size)
+
+        writes = calls(work.records) + calls(work.tasks) + calls(work.notes) + calls(work.task_updates)
+        writes += calls(work.enrollments, cadences.ACTION_INPUTS)
+        reads = calls(work.tasks) + calls(work.notes) + calls(work.task_updates) + calls(work.task_records)
+        reads += calls(work.enrollments) + (1 if work.tasks or work.notes else 0)
+        return {"writes": writes, "reads": reads}
 
     # --- tasks and notes ------------------------------------------------------------------------
 
     def task_statuses(self) -> tuple[str, str]:
-        """(the org's default open Task status, a closed one), read once from TaskStatus."""
-        if self._task_statuses is None:
-            rows = self.calls.query("taskstatus.read", "SELECT ApiName, IsClosed, IsDefault FROM TaskStatus")
-            open_status, closed_status = records.task_statuses(rows)
-            self._task_statuses = (open_status or "Not Started", closed_status or "Completed")
-        return self._task_statuses
+        return self.activities.task_statuses()
 
     def upsert_tasks(self, tasks: Sequence[TaskSpec]) -> list[Outcome]:
-        key_field = self.options.task_key_field
-        try:
-            open_status, _ = self.task_statuses()
-        except CrmRetryableError as exc:
-            return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
-        if self.options.task_contact == "first":
-            # Who the task is about: the account's first contact, unless the caller named one.
-            wanted = [t.record_id for t in tasks if not t.contact_id]
-            try:
-                contacts = cadences.first_contacts(self.calls, wanted) if wanted else {}
-            except CrmRetryableError as exc:
-                return [Outcome(t.key, False, retryable=True, reason=str(exc)) for t in tasks]
-            tasks = [t if t.contact_id else replace(t, contact_id=contacts.get(t.record_id)) for t in tasks]
-        items = [(t.key, records.task_record(t, status=open_status, key_field=key_field)) for t in tasks]
-        return self._create_once(items)
+        return self.activities.upsert_tasks(tasks)
 
     def add_notes(self, notes: Sequence[NoteSpec]) -> list[Outcome]:
-        key_field = self.options.task_key_field
-        try:
-            _, closed_status = self.task_statuses()
-        except CrmRetryableError as exc:
-            return [Outcome(n.key, False, retryable=True, reason=str(exc)) for n in notes]
-        items = [(n.key, records.note_record(n, status=closed_status, key_field=key_field)) for n in notes]
-        return self._create_once(items)
-
-    def _create_once(self, items: list[tuple[str, dict[str, Any]]]) -> list[Outcome]:
-        """Exactly one Task per key: read by key, create the missing, read back on DUPLICATE_VALUE.
-
-        Never upserts by the external id: an upsert would overwrite a task a CSM has since completed.
-        """
-        by_key = {key: record for key, record in reversed(items)}
-        results: dict[str, Outcome] = {}
-        try:
-            results.update(self._read_keys(list(by_key)))
-            missing = [key for key in by_key if key not in results]
-            for index, chunk in enumerate(chunks(missing)):
-                try:
-                    results.update(self._create_chunk(list(chunk), by_key))
-                except CrmRetryableError as exc:
-                    for key in missing[index * COLLECTION_LIMIT :]:
-                        results[key] = Outcome(key, False, retryable=True, reason=str(exc))
-                    break
-        except CrmRetryableError as exc:
-            for key in by_key:
-                results.setdefault(key, Outcome(key, False, retryable=True, reason=str(exc)))
-        return [results[key] for key, _ in items]
-
-    def _create_chunk(self, keys: list[str], by_key: dict[str, dict[str, Any]]) -> dict[str, Outcome]:
-        body = {"allOrNone": False, "records": [by_key[key] for key in keys]}
-        try:
-            response = self.calls.restful("tasks.create", "composite/sobjects", method="POST", json=body, write=True)
-        except SalesforceFatalError as exc:
-            found = self._read_keys(keys)
-            return found | {key: Outcome(key, False, reason=exc.message) for key in keys if key not in found}
-        results = response if isinstance(response, list) else []
-        outcomes: dict[str, Outcome] = {}
-        collided: list[str] = []
-        for index, key in enumerate(keys):
-            result = results[index] if index < len(results) else None
-            if (
-                result is not None
-                and not result.get("success")
-                and records.save_error(result)[0] == records.DUPLICATE_VALUE
-            ):
-                collided.append(key)  # a racing worker, or our own earlier request whose answer was lost
-                continue
-            outcomes[key] = records.save_outcome(key, None, result)
-            if outcomes[key].ok:
-                outcomes[key] = Outcome(key, True, outcomes[key].remote_id)
-        if collided:
-            found = self._read_keys(collided)
-            outcomes |= found | {
-                key: Outcome(key, False, retryable=True, reason="DUPLICATE_VALUE on the task key, but no task has it")
-                for key in collided
-                if key not in found
-            }
-        return outcomes
-
-    def _read_keys(self, keys: list[str]) -> dict[str, Outcome]:
-        key_field = self.options.task_key_field
-        rows = query_in(self.calls, "tasks.read_keys", f"Id, {key_field}", "Task", key_field, keys)
-        return {
-            str(row[key_field]): Outcome(str(row[key_field]), True, str(row["Id"]), reason="already exists")
-            for row in rows
-            if row.get(key_field)
-        }
+        return self.activities.add_notes(notes)
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[Outcome]:
-        try:
-            ids = [u.task_id for u in updates if records.looks_like_id(u.task_id)]
-            rows = query_in(self.calls, "tasks.read", "Id, Description, Status, IsClosed", "Task", "Id", ids)
-            _, closed_status = self.task_statuses() if any(u.complete for u in updates) else ("", "")
-        except CrmRetryableError as exc:
-            return [Outcome(u.task_id, False, u.task_id, retryable=True, reason=str(exc)) for u in updates]
-        current = {str(row["Id"]): row for row in rows}
-        planned: dict[str, dict[str, Any]] = {}
-        skipped: dict[str, Outcome] = {}
-        for update in updates:
-            task_id = update.task_id
-            row = current.get(task_id)
-            if row is None:
-                reason = f"{records.NOT_FOUND_REASON} (no task {task_id})"
-                skipped[task_id] = Outcome(task_id, False, task_id, reason=reason, not_found=True)
-                continue
-            if row.get("IsClosed") and task_id not in planned:
-                # The CSM acted first: the task tells their story now, not ours.
-                skipped[task_id] = Outcome(task_id, True, task_id, reason="already completed")
-                continue
-            changes = planned.setdefault(task_id, {})
-            body = records.append_note(changes.get("Description", row.get("Description")), update.note)
-            if body is not None:
-                changes["Description"] = body
-            if update.complete:
-                changes["Status"] = closed_status
-        items = [(task_id, task_id, changes) for task_id, changes in planned.items() if changes]
-        results = {o.key: o for o in self._batch_update("Task", items)} | skipped
-        for task_id, changes in planned.items():
-            if not changes:
-                results[task_id] = Outcome(task_id, True, task_id, reason="already up to date")
-        return [results[u.task_id] for u in updates]
+        return self.activities.update_tasks(updates)
 
     def read_tasks(self, task_ids: Sequence[str]) -> dict[str, TaskStatus]:
         ids = [tid for tid in unique(task_ids) if records.looks_like_id(tid)]

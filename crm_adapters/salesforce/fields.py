@@ -2,7 +2,8 @@
 metadata to create them, describe results to check them, and values to Salesforce JSON.
 
 Our kinds become Number (precision/scale sized for the value), restricted Picklist (values
-exactly ours, readable labels), DateTime, and LongTextArea (32,768 characters). A describe
+exactly ours, readable labels), restricted MultiselectPicklist (values `;`-joined), DateTime, Date,
+and LongTextArea (32,768 characters). A describe
 reports a field's *data* type (double, picklist, datetime, string, textarea, ...), which is what
 `check` compares; a field that exists but lacks field-level security for the integration user
 is absent from describe, so "missing" always mentions FLS.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from crm_adapters.base import FieldCheck, FieldKind, FieldSpec
@@ -34,6 +35,10 @@ NUMBER_SIZES: dict[str, tuple[int, int]] = {
     "milestones": (3, 0),
     "recency": (3, 0),
     "trend_delta": (4, 0),
+    "active_users": (9, 0),
+    "seats": (9, 0),
+    "open_tickets": (9, 0),
+    "mrr": (16, 2),
 }
 NUMBER_DEFAULT = (10, 2)
 
@@ -41,15 +46,21 @@ NUMBER_DEFAULT = (10, 2)
 COMPATIBLE_TYPES: dict[FieldKind, frozenset[str]] = {
     "number": frozenset({"double", "int", "long", "currency", "percent"}),
     "enumeration": frozenset({"picklist"}),
+    "multiselect": frozenset({"multipicklist"}),
     "datetime": frozenset({"datetime"}),
+    "date": frozenset({"date"}),
     "text": frozenset({"string", "textarea"}),
 }
 CREATE_TYPES: dict[FieldKind, str] = {
     "number": "Number",
     "enumeration": "Picklist",
+    "multiselect": "MultiselectPicklist",
     "datetime": "DateTime",
+    "date": "Date",
     "text": "LongTextArea",
 }
+OPTION_KINDS = ("enumeration", "multiselect")
+MULTISELECT_LINES = 6
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _LABEL_WORDS = {"csm": "CSM", "api": "API", "nps": "NPS", "qbr": "QBR"}
 
@@ -80,8 +91,12 @@ def option_label(value: str) -> str:
     return " ".join(_LABEL_WORDS.get(word.lower(), word.capitalize()) for word in words) or value
 
 
-def picklist_values(values: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
-    return [{"fullName": value, "label": option_label(value), "default": False} for value in values]
+def picklist_values(values: list[str] | tuple[str, ...], spec: FieldSpec | None = None) -> list[dict[str, Any]]:
+    """Picklist value metadata: our value as the API name, the spec's words (or a readable form) as the label."""
+    return [
+        {"fullName": value, "label": (spec.label_of(value) if spec else None) or option_label(value), "default": False}
+        for value in values
+    ]
 
 
 def field_metadata(spec: FieldSpec) -> dict[str, Any]:
@@ -92,11 +107,13 @@ def field_metadata(spec: FieldSpec) -> dict[str, Any]:
     if spec.kind == "number":
         precision, scale = NUMBER_SIZES.get(spec.source, NUMBER_DEFAULT)
         metadata |= {"precision": precision, "scale": scale}
-    elif spec.kind == "enumeration":
+    elif spec.kind in OPTION_KINDS:
         metadata["valueSet"] = {
             "restricted": True,
-            "valueSetDefinition": {"sorted": False, "value": picklist_values(spec.options)},
+            "valueSetDefinition": {"sorted": False, "value": picklist_values(spec.options, spec)},
         }
+        if spec.kind == "multiselect":
+            metadata["visibleLines"] = MULTISELECT_LINES
     elif spec.kind == "text":
         metadata |= {"length": LONG_TEXT_LENGTH, "visibleLines": 5}
     return metadata
@@ -121,12 +138,12 @@ def create_body(object_name: str, field_name: str, metadata: Mapping[str, Any]) 
     return {"FullName": f"{table}.{field_name}", "Metadata": dict(metadata)}
 
 
-def with_added_values(metadata: Mapping[str, Any], values: list[str]) -> dict[str, Any]:
+def with_added_values(metadata: Mapping[str, Any], values: list[str], spec: FieldSpec | None = None) -> dict[str, Any]:
     """A picklist's Tooling metadata with `values` appended (existing values, labels and order kept)."""
     updated = dict(metadata)
     value_set = dict(updated.get("valueSet") or {})
     definition = dict(value_set.get("valueSetDefinition") or {})
-    definition["value"] = list(definition.get("value") or []) + picklist_values(values)
+    definition["value"] = list(definition.get("value") or []) + picklist_values(values, spec)
     value_set["valueSetDefinition"] = definition
     updated["valueSet"] = value_set
     return updated
@@ -173,6 +190,21 @@ def check_field(
         )
     data_type = str(live.get("type") or "")
     wanted = CREATE_TYPES[spec.kind]
+    if spec.kind == "multiselect" and data_type in ("textarea", "string") and not match:
+        # Salesforce cannot turn a long text area into a multi-select picklist without losing its data, so
+        # provisioning leaves it: the ids are still written (`;`-joined), but CSMs cannot filter on them.
+        return FieldCheck(
+            spec.source,
+            spec.name,
+            True,
+            "not_multiselect",
+            f"{where} is a text field ({data_type}): the ids are written, but CSMs cannot filter list views and "
+            "reports on each value",
+            f"delete {where} in Setup (Object Manager > Account > Fields; erase it from Deleted Fields), then run "
+            f"`{PROVISION_COMMAND}` (it creates a multi-select picklist) and `healthloop sync --all` (it fills it); "
+            f"or map {spec.source} to a new field name and run `{PROVISION_COMMAND}`",
+            warning=True,
+        )
     if match:
         if data_type not in ("string", "url", "email", "phone") or not live.get("filterable", True):
             return problem(
@@ -189,7 +221,7 @@ def check_field(
             detail,
             f"map {spec.source} to a {wanted} field, or delete {where} in Setup and run `{PROVISION_COMMAND}`",
         )
-    if spec.kind == "enumeration" and not match and (lacking := missing_values(spec, live)):
+    if spec.kind in OPTION_KINDS and not match and (lacking := missing_values(spec, live)):
         return problem(
             "missing_options",
             f"{where} lacks picklist values {', '.join(lacking)}",
@@ -217,6 +249,8 @@ def encode_value(kind: FieldKind | None, value: str | None) -> Any:
         if not math.isfinite(number):
             raise ValueError(f"{value!r} is not a finite number")
         return int(number) if number.is_integer() else number
+    if kind == "date":
+        return date.fromisoformat(value.strip()[:10]).isoformat()
     if kind == "datetime":
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from crm_adapters.base import NoteSpec, Outcome, Renewal, TaskSpec, TaskStatus
+from crm_adapters.rich_text import RichText
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ def task_record(task: TaskSpec, *, status: str, key_field: str) -> dict[str, Any
     record: dict[str, Any] = {
         "attributes": {"type": "Task"},
         "Subject": task.subject[:SUBJECT_LENGTH],
-        "Description": task.body,
+        "Description": task.body.plain(),
         "ActivityDate": due_date(task.due_at),
         "Priority": PRIORITIES[task.priority],
         "Status": status,
@@ -116,11 +117,12 @@ def task_record(task: TaskSpec, *, status: str, key_field: str) -> dict[str, Any
 
 def note_record(note: NoteSpec, *, status: str, key_field: str) -> dict[str, Any]:
     """A note as a completed Task: Salesforce's activity timeline is where CSMs read the story."""
-    first_line = next((line.strip() for line in note.body.splitlines() if line.strip()), "tier change")
+    text = note.body.plain()
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "tier change")
     return {
         "attributes": {"type": "Task"},
         "Subject": (NOTE_SUBJECT_PREFIX + first_line)[:SUBJECT_LENGTH],
-        "Description": note.body,
+        "Description": text,
         "ActivityDate": due_date(note.at),
         "Priority": "Normal",
         "Status": status,
@@ -130,13 +132,13 @@ def note_record(note: NoteSpec, *, status: str, key_field: str) -> dict[str, Any
     }
 
 
-def append_note(body: str | None, note: str) -> str | None:
-    """The description with `note` appended as a new paragraph; None when it already ends with it
+def append_note(body: str | None, note: RichText) -> str | None:
+    """The (plain text) description with `note` appended as a new paragraph; None when it already ends with it
     (a retry after a crash must not append the same note twice)."""
-    current = body or ""
-    if note.strip() and current.rstrip().endswith(note.strip()):
+    current, added = body or "", note.plain().strip()
+    if added and current.rstrip().endswith(added):
         return None
-    return f"{current.rstrip()}\n\n{note}" if current.strip() else note
+    return f"{current.rstrip()}\n\n{added}" if current.strip() else added
 
 
 def save_outcome(key: str, record_id: str | None, result: Mapping[str, Any] | None) -> Outcome:

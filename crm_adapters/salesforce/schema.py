@@ -11,7 +11,7 @@ from typing import Any
 
 from simple_salesforce import format_soql
 
-from crm_adapters.base import FieldCheck, FieldKind, FieldMapping, ProvisionResult
+from crm_adapters.base import FieldCheck, FieldKind, FieldMapping, FieldSpec, ProvisionResult
 from crm_adapters.errors import CrmConfigError
 from crm_adapters.salesforce import fields
 from crm_adapters.salesforce.calls import SalesforceCalls, SalesforceFatalError
@@ -47,6 +47,7 @@ class SalesforceSchema:
         created: list[str] = []
         updated: list[str] = []
         existing: list[str] = []
+        messages: list[str] = []
         for spec in mapping.fields:
             current = live.get(spec.name)
             if current is None:
@@ -54,16 +55,19 @@ class SalesforceSchema:
                 made = self._create_field("Account", spec.name, fields.field_metadata(spec))
                 (created if made else existing).append(spec.name)
             elif (
-                spec.kind == "enumeration"
-                and current.get("type") == "picklist"
+                spec.kind in fields.OPTION_KINDS
+                and current.get("type") in ("picklist", "multipicklist")
                 and fields.missing_values(spec, current)
             ):
-                if self._add_picklist_values("Account", spec.name, fields.missing_values(spec, current)):
+                if self._add_picklist_values("Account", spec.name, fields.missing_values(spec, current), spec):
                     updated.append(spec.name)
                 else:
                     existing.append(spec.name)
             else:
                 existing.append(spec.name)
+                check = fields.check_field(spec, current)
+                if check.warning:
+                    messages.append(f"{spec.name} stays as it is: {check.detail}; to change it, {check.fix}")
         keys = [("Task", self.task_key_field, "healthloop key", "One task per healthloop intervention or note")]
         if mapping.match_by == "account_id":
             keys.insert(0, ("Account", mapping.match_field, "healthloop account id", "The product account id"))
@@ -76,7 +80,7 @@ class SalesforceSchema:
             made = self._create_field(object_name, name, fields.key_field_metadata(label, description))
             (created if made else existing).append(shown)
         self._describes.clear()
-        return ProvisionResult(False, tuple(created), tuple(updated), tuple(existing))
+        return ProvisionResult(False, tuple(created), tuple(updated), tuple(existing), messages=tuple(messages))
 
     def _create_field(self, object_name: str, name: str, metadata: dict[str, Any]) -> bool:
         """POST tooling/sobjects/CustomField. True if created, False if it existed already."""
@@ -94,7 +98,7 @@ class SalesforceSchema:
             ) from None
         return True
 
-    def _add_picklist_values(self, object_name: str, name: str, values: list[str]) -> bool:
+    def _add_picklist_values(self, object_name: str, name: str, values: list[str], spec: FieldSpec) -> bool:
         """Append values to a custom picklist (Tooling: read its Metadata, PATCH it back with the additions)."""
         if not fields.is_custom(name):
             return False  # a standard picklist: `check` reports the missing values and the fix
@@ -107,7 +111,7 @@ class SalesforceSchema:
             return False
         # Metadata is read per record: a Tooling query may select it only when it returns one row.
         current = self.calls.tooling("customfield.read", f"sobjects/CustomField/{rows[0]['Id']}")
-        metadata = fields.with_added_values((current or {}).get("Metadata") or {}, values)
+        metadata = fields.with_added_values((current or {}).get("Metadata") or {}, values, spec)
         try:
             self.calls.tooling(
                 "customfield.update", f"sobjects/CustomField/{rows[0]['Id']}", method="PATCH",

@@ -27,6 +27,7 @@ from crm_adapters.base import (
 )
 from crm_adapters.errors import CrmAuthError
 from crm_adapters.hubspot import HubSpotAdapter, HubSpotCredentials, HubSpotOptions
+from crm_adapters.rich_text import RichText
 from crm_adapters.salesforce import SalesforceAdapter, SalesforceCredentials, SalesforceOptions
 from crm_adapters.sandbox import RateLimitConfig, SalesforceSettings, SandboxServer
 
@@ -371,7 +372,9 @@ def test_refused_credentials_raise_an_auth_error_naming_the_variable_not_the_tok
 
 def test_a_task_key_creates_one_task_however_often_it_is_asked(crm: CrmHarness, provisioned: CrmAdapter):
     [(_, record_id)] = crm.seed_accounts(1)
-    task = TaskSpec("iv-dup", record_id, "Re-engage", "Score dropped", datetime(2026, 12, 1, tzinfo=UTC), "HIGH")
+    task = TaskSpec(
+        "iv-dup", record_id, "Re-engage", RichText.of("Score dropped"), datetime(2026, 12, 1, tzinfo=UTC), "HIGH"
+    )
     first = provisioned.upsert_tasks([task, task])
     again = provisioned.upsert_tasks([task])
     assert [o.ok for o in first + again] == [True, True, True]

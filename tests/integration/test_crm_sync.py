@@ -220,8 +220,10 @@ def test_a_tier_change_adds_a_note_that_tells_the_story(client, auth_headers, ru
     notes = [n for n in sandbox.state.dump("notes")["notes"] if not n["archived"]]
     assert len(notes) == 1
     body = notes[0]["properties"]["hs_note_body"]
-    assert "Healthy →" in body and "score 88 →" in body and "Activity 90 →" in body
-    assert "10 of 10 seats idle 14 days" in body
+    assert "moved from Healthy to" in body and "score 88 →" in body and "<li>Activity 90 → 0</li>" in body
+    assert "10 of 10 seats idle for 14 days" in body
+    assert "<strong>Why:</strong> Activity 0/100" in body, "a tier note always says why"
+    assert "Most seats idle" in body and "seats_inactive" not in body, "problems in words"
 
 
 def test_monitor_and_sequence_channels_enroll_the_companys_contact(client, auth_headers, runtime, env, sandbox):

@@ -206,7 +206,8 @@ def test_a_tier_change_is_a_completed_task_that_tells_the_story(client, auth_hea
     report = CrmSync(runtime.sessions, runtime.crm_adapter(), runtime.config.crm).sync(["acct_slide"])
     assert report.notes == 1
     notes = [t for t in _tasks(sandbox) if t["IsClosed"]]
-    assert len(notes) == 1 and "Healthy →" in notes[0]["Description"]
+    assert len(notes) == 1 and "moved from Healthy to" in notes[0]["Description"]
+    assert "\nWhy: Activity 0/100" in notes[0]["Description"] and "<" not in notes[0]["Description"], "plain text"
 
 
 def test_a_deleted_account_is_reported_and_looked_up_again(client, auth_headers, runtime, env, sandbox):

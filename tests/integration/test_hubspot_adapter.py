@@ -26,6 +26,7 @@ from crm_adapters.base import (
 )
 from crm_adapters.errors import CrmAuthError, CrmRetryableError
 from crm_adapters.hubspot import HubSpotAdapter, HubSpotCredentials, HubSpotOptions
+from crm_adapters.rich_text import Bullets, Paragraph, RichText
 from crm_adapters.sandbox import RateLimitConfig, SandboxServer
 
 pytestmark = pytest.mark.integration
@@ -219,7 +220,12 @@ def test_rate_limit_headers_are_counted_into_usage(adapter):
 
 
 def task(key: str, record_id: str, **changes: Any) -> TaskSpec:
-    values = {"subject": "Re-engage Acme", "body": "Score dropped 18 points", "due_at": DUE, "priority": "HIGH"}
+    values = {
+        "subject": "Re-engage Acme",
+        "body": RichText.of("Score dropped 18 points"),
+        "due_at": DUE,
+        "priority": "HIGH",
+    }
     return TaskSpec(key, record_id, **(values | changes))
 
 
@@ -295,13 +301,13 @@ def test_a_task_on_a_missing_company_fails_alone(sandbox, adapter):
 def test_updating_a_task_appends_the_note_once_and_completes_it(sandbox, adapter):
     [record_id] = seed(sandbox, {"companies": [{"name": "Acme"}]})["companies"]
     [created] = adapter.upsert_tasks([task("iv-u", record_id)])
-    update = TaskUpdate(created.remote_id, "Update 2026-11-30: the trigger cleared", complete=True)
+    update = TaskUpdate(created.remote_id, RichText.of("Update 2026-11-30: the trigger cleared"), complete=True)
     assert adapter.update_tasks([update])[0].ok
     writes = calls_to(sandbox, "POST /crm/v3/objects/tasks/batch/update")
     assert adapter.update_tasks([update])[0].ok  # a re-run after a crash changes nothing
     assert calls_to(sandbox, "POST /crm/v3/objects/tasks/batch/update") == writes
     props = sandbox.state.get("tasks", created.remote_id).properties
-    assert props["hs_task_body"] == "Score dropped 18 points\n\nUpdate 2026-11-30: the trigger cleared"
+    assert props["hs_task_body"] == "<p>Score dropped 18 points</p><p>Update 2026-11-30: the trigger cleared</p>"
     assert props["hs_task_status"] == "COMPLETED"
     status = adapter.read_tasks([created.remote_id, "31337"])
     assert list(status) == [created.remote_id] and status[created.remote_id].completed
@@ -312,17 +318,20 @@ def test_updating_a_deleted_task_reports_it_gone(sandbox, adapter):
     [record_id] = seed(sandbox, {"companies": [{"name": "Acme"}]})["companies"]
     [created] = adapter.upsert_tasks([task("iv-del", record_id)])
     sandbox.state.archive("tasks", created.remote_id)
-    [outcome] = adapter.update_tasks([TaskUpdate(created.remote_id, "cleared")])
+    [outcome] = adapter.update_tasks([TaskUpdate(created.remote_id, RichText.of("cleared"))])
     assert (outcome.ok, outcome.retryable, outcome.not_found) == (False, False, True)
 
 
 def test_a_note_is_added_once_per_key_on_its_company(sandbox, adapter):
     [record_id] = seed(sandbox, {"companies": [{"name": "Acme"}]})["companies"]
-    note = NoteSpec("acct:tier:2026-11-30:healthy>at_risk", record_id, "Tier fell to At Risk", DUE)
+    body = RichText((Paragraph("Tier fell to At Risk & <why>", lead="Acme."), Bullets(("Activity 90 → 40",))))
+    note = NoteSpec("acct:tier:2026-11-30:healthy>at_risk", record_id, body, DUE)
     first, again = adapter.add_notes([note]), adapter.add_notes([note])
     assert first[0].ok and again[0].remote_id == first[0].remote_id
     assert len(sandbox.state.live_records("notes")) == 1
-    assert sandbox.state.get("notes", first[0].remote_id).properties["hs_note_body"] == "Tier fell to At Risk"
+    assert sandbox.state.get("notes", first[0].remote_id).properties["hs_note_body"] == (
+        "<p><strong>Acme.</strong> Tier fell to At Risk &amp; &lt;why&gt;</p><ul><li>Activity 90 → 40</li></ul>"
+    ), "rich text, escaped"
     assert record_id in sandbox.state.associated("notes", first[0].remote_id, "companies")
 
 

@@ -138,7 +138,7 @@ def test_the_report_counts_a_save_a_non_save_and_the_control_group(runtime, data
     assert (control["saves"]["successes"], control["saves"]["n"]) == (0, 1)
     assert everything["uplift"]["difference"] == 1.0 and everything["uplift"]["small_sample"]
     table = CliRunner().invoke(cli, ["report", "--by", "trigger"], env={"HEALTHLOOP_DATABASE_URL": database_url})
-    assert table.exit_code == 0 and "low_score" in table.output and "small sample" in table.output, table.output
+    assert table.exit_code == 0 and "Low health score" in table.output and "small sample" in table.output, table.output
 
 
 def test_config_diff_replays_history_under_the_proposed_rules(client, auth_headers, runtime, database_url, tmp_path):

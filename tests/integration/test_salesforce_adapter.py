@@ -28,6 +28,7 @@ from crm_adapters.base import (
     TaskUpdate,
 )
 from crm_adapters.errors import CrmAuthError, CrmRetryableError
+from crm_adapters.rich_text import RichText
 from crm_adapters.salesforce import SalesforceAdapter, SalesforceCredentials, SalesforceOptions
 from crm_adapters.sandbox import SalesforceSettings, SandboxServer
 
@@ -303,7 +304,7 @@ def test_the_adapter_stops_at_its_share_of_the_daily_allocation(make_adapter, sa
 
 
 def task(key: str, record_id: str, **changes: Any) -> TaskSpec:
-    return TaskSpec(key, record_id, "Re-engage Acme", "Score dropped 18 points", DUE, "HIGH", **changes)
+    return TaskSpec(key, record_id, "Re-engage Acme", RichText.of("Score dropped 18 points"), DUE, "HIGH", **changes)
 
 
 def tasks_with_key(sandbox: SandboxServer, key: str) -> list[dict[str, Any]]:
@@ -385,10 +386,10 @@ def test_update_tasks_appends_notes_completes_and_leaves_closed_tasks_alone(adap
     )
     sandbox.salesforce.update(sandbox.salesforce.get("Task", closed), {"Status": "Completed"})
     outcomes = adapter.update_tasks([
-        TaskUpdate(noted, "Trigger cleared: activity is back"),
-        TaskUpdate(completed, "Score recovered", complete=True),
-        TaskUpdate(closed, "Score recovered", complete=True),
-        TaskUpdate("00T000000000000AAA", "gone"),
+        TaskUpdate(noted, RichText.of("Trigger cleared: activity is back")),
+        TaskUpdate(completed, RichText.of("Score recovered"), complete=True),
+        TaskUpdate(closed, RichText.of("Score recovered"), complete=True),
+        TaskUpdate("00T000000000000AAA", RichText.of("gone")),
     ])  # fmt: skip
     assert [(o.ok, o.reason) for o in outcomes[:3]] == [(True, ""), (True, ""), (True, "already completed")]
     assert (outcomes[3].ok, outcomes[3].not_found) == (False, True)
@@ -396,14 +397,16 @@ def test_update_tasks_appends_notes_completes_and_leaves_closed_tasks_alone(adap
     assert values_of(sandbox, noted)["IsClosed"] is False
     assert values_of(sandbox, completed)["IsClosed"] is True
     assert values_of(sandbox, closed)["Description"] == "Score dropped 18 points"
-    assert adapter.update_tasks([TaskUpdate(noted, "Trigger cleared: activity is back")])[0].reason == (
+    assert adapter.update_tasks([TaskUpdate(noted, RichText.of("Trigger cleared: activity is back"))])[0].reason == (
         "already up to date"
     )
 
 
 def test_notes_become_completed_tasks_once_per_key(adapter: SalesforceAdapter, sandbox: SandboxServer):
     [(_, record_id)] = seed_accounts(sandbox, 1)
-    note = NoteSpec("note-1", record_id, "Monitor -> At Risk\nlogins down 40%", datetime(2026, 5, 2, tzinfo=UTC))
+    note = NoteSpec(
+        "note-1", record_id, RichText.of("Monitor -> At Risk", "logins down 40%"), datetime(2026, 5, 2, tzinfo=UTC)
+    )
     first, again = adapter.add_notes([note]), adapter.add_notes([note])
     assert first[0].ok and again[0].remote_id == first[0].remote_id
     [stored] = tasks_with_key(sandbox, "note-1")

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from crm_adapters.base import FieldMapping, FieldSpec, TaskSpec
-from crm_adapters.hubspot import fields, records
+from crm_adapters.hubspot import fields, html_body, records
+from crm_adapters.rich_text import Bullets, Link, Paragraph, RichText
 
 SCORE = FieldSpec("score", "healthloop_score", "Health score", "number")
 TIER = FieldSpec("tier", "healthloop_tier", "Health tier", "enumeration", ("healthy", "monitor", "at_risk"))
@@ -130,12 +131,12 @@ def test_domains_are_normalized_like_hubspot_stores_them(raw, normalized):
 
 def test_task_properties_carry_due_time_in_utc_and_the_key():
     due = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=1)))
-    task = TaskSpec("iv-1", "9001", "Re-engage Acme", "Score dropped", due, "HIGH", "CALL", owner_id="42")
+    task = TaskSpec("iv-1", "9001", "Re-engage Acme", RichText.of("Score dropped"), due, "HIGH", "CALL", owner_id="42")
     props = records.task_properties(task, "healthloop_intervention_key")
     assert props == {
         "hs_timestamp": "2026-11-30T08:00:00.000Z",
         "hs_task_subject": "Re-engage Acme",
-        "hs_task_body": "Score dropped",
+        "hs_task_body": "<p>Score dropped</p>",
         "hs_task_status": "NOT_STARTED",
         "hs_task_priority": "HIGH",
         "hs_task_type": "CALL",
@@ -145,10 +146,28 @@ def test_task_properties_carry_due_time_in_utc_and_the_key():
 
 
 def test_appending_a_note_twice_changes_nothing_the_second_time():
-    once = records.append_note("Score dropped", "Update: cleared")
-    assert once == "Score dropped\n\nUpdate: cleared"
-    assert records.append_note(once, "Update: cleared") is None
-    assert records.append_note("", "Update: cleared") == "Update: cleared"
+    update = RichText((Paragraph("Most seats idle cleared.", lead="Update 2026-12-07:"),))
+    once = records.append_note("<p>Score dropped</p>", update)
+    assert once == "<p>Score dropped</p><p><strong>Update 2026-12-07:</strong> Most seats idle cleared.</p>"
+    assert records.append_note(once, update) is None
+    assert records.append_note("", RichText.of("cleared")) == "<p>cleared</p>"
+
+
+def test_a_body_is_rich_text_with_everything_escaped_and_only_http_links():
+    body = RichText(
+        (
+            Paragraph("Acme's <script> & co\nnext line", lead="Low health score."),
+            Bullets(("4 of 5 seats idle", "1 < 2")),
+            Link("Open Acme in healthloop", "https://hl.example.com/console/accounts/acct%201"),
+            Link("not a link", "javascript:alert(1)"),
+        )
+    )
+    assert html_body.html(body) == (
+        "<p><strong>Low health score.</strong> Acme&#x27;s &lt;script&gt; &amp; co<br>next line</p>"
+        "<ul><li>4 of 5 seats idle</li><li>1 &lt; 2</li></ul>"
+        '<p><a href="https://hl.example.com/console/accounts/acct%201">Open Acme in healthloop</a></p>'
+        "<p>not a link: javascript:alert(1)</p>"
+    )
 
 
 def test_a_207_names_the_records_that_failed():

@@ -8,6 +8,7 @@ import pytest
 
 from crm_adapters.base import FieldMapping, FieldSpec, NoteSpec, TaskSpec
 from crm_adapters.errors import CrmConfigError
+from crm_adapters.rich_text import Bullets, Link, Paragraph, RichText
 from crm_adapters.salesforce import fields, records
 from crm_adapters.salesforce.calls import first_error
 
@@ -156,12 +157,15 @@ def test_values_a_field_cannot_take_are_refused(kind, value):
 
 def test_a_task_record_carries_every_task_field():
     due = datetime(2026, 6, 1, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
-    task = TaskSpec("iv-1", "001000000000001AAA", "Call Acme", "Score 41", due, "MEDIUM", "CALL", "005000000000001AAA")
+    task = body = RichText(
+        (Paragraph("Score 41", lead="Low health score."), Bullets(("a", "b")), Link("Open", "https://x.io"))
+    )
+    task = TaskSpec("iv-1", "001000000000001AAA", "Call Acme", body, due, "MEDIUM", "CALL", "005000000000001AAA")
     record = records.task_record(task, status="Not Started", key_field="Healthloop_Key__c")
     assert record == {
         "attributes": {"type": "Task"},
         "Subject": "Call Acme",
-        "Description": "Score 41",
+        "Description": "Low health score. Score 41\n\n- a\n- b\n\nOpen: https://x.io",
         "ActivityDate": "2026-06-02",
         "Priority": "Normal",
         "Status": "Not Started",
@@ -174,7 +178,10 @@ def test_a_task_record_carries_every_task_field():
 
 def test_a_note_becomes_a_completed_task_named_by_its_first_line():
     note = NoteSpec(
-        "note-1", "001000000000001AAA", "\nAt Risk -> Critical\nseats idle", datetime(2026, 6, 1, tzinfo=UTC)
+        "note-1",
+        "001000000000001AAA",
+        RichText.of("At Risk -> Critical", "seats idle"),
+        datetime(2026, 6, 1, tzinfo=UTC),
     )
     record = records.note_record(note, status="Completed", key_field="Healthloop_Key__c")
     assert (record["Subject"], record["Status"], record["ActivityDate"]) == (

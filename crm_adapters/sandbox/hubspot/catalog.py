@@ -74,7 +74,7 @@ _SPECS: dict[str, tuple[_Spec, ...]] = {
     "tasks": (
         ("hs_timestamp", "Due date", "datetime", "date", False, ()),
         ("hs_task_subject", "Task title", "string", "text", False, ()),
-        ("hs_task_body", "Notes", "string", "textarea", False, ()),
+        ("hs_task_body", "Notes", "string", "html", False, ()),
         (
             "hs_task_status",
             "Task status",

@@ -15,6 +15,7 @@ _METADATA_TYPES = {
     "Currency": "currency",
     "Percent": "percent",
     "Picklist": "picklist",
+    "MultiselectPicklist": "multipicklist",
     "DateTime": "datetime",
     "Date": "date",
     "Text": "string",
@@ -76,6 +77,12 @@ def field_from_metadata(name: str, metadata: Any) -> dict[str, Any]:
         options["default_value"] = default in (True, "true")
     elif kind == "picklist":
         options |= _picklist_options(name, metadata)
+    elif kind == "multipicklist":
+        lines = metadata.get("visibleLines")
+        if not isinstance(lines, int) or not 3 <= lines <= 10:
+            raise _metadata_error(f"Must specify 'visibleLines' between 3 and 10 for MultiselectPicklist field {name}")
+        # A multi-select value holds every chosen API name, `;`-joined: up to 4,099 characters.
+        options |= _picklist_options(name, metadata) | {"length": 4099}
     entries = options.pop("entries", [])
     described = field_def(name, kind, label.strip(), **options)
     for value, entry in zip(described["picklistValues"], entries, strict=True):

@@ -55,6 +55,8 @@ def stored_value(definition: dict[str, Any], raw: Any, find: Callable[[str], SfR
         raise SalesforceApiError(
             400, "INVALID_EMAIL_ADDRESS", f"{definition['label']}: invalid email address: {text}", [name]
         )
+    if kind == "multipicklist":
+        return _multi_select(definition, text)
     if kind == "picklist" and definition["restrictedPicklist"]:
         active = {v["value"] for v in definition["picklistValues"] if v["active"]}
         if text not in active:
@@ -65,6 +67,21 @@ def stored_value(definition: dict[str, Any], raw: Any, find: Callable[[str], SfR
                 [name],
             )
     return text
+
+
+def _multi_select(definition: dict[str, Any], text: str) -> str | None:
+    """`a;b` as stored: each chosen value once, each one an active value when the picklist is restricted."""
+    chosen = list(dict.fromkeys(item.strip() for item in text.split(";") if item.strip()))
+    active = {v["value"] for v in definition["picklistValues"] if v["active"]}
+    for item in chosen:
+        if definition["restrictedPicklist"] and item not in active:
+            raise SalesforceApiError(
+                400,
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{definition['label']}: bad value for restricted picklist field: {item}",
+                [definition["name"]],
+            )
+    return ";".join(chosen) or None
 
 
 def _reference(definition: dict[str, Any], text: str, find: Callable[[str], SfRecord | None]) -> str:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from scoring.model import PriorState, Trend, TriggerHit
-from scoring.playbook import entered_worse_tier, plan, readable, row_for, signed, silence_horizon, why_no_work
+from scoring.playbook import (
+    entered_worse_tier,
+    plan,
+    readable,
+    row_for,
+    signed,
+    silence_horizon,
+    tier_play_due,
+    why_no_work,
+)
 from scoring.rules import Playbook, PlaybookRow, ScoringRules
-from tests.unit.scoring.timelines import DECIDED_AT, RULES, WORK, healthy, scored, steady, timeline
+from tests.unit.scoring.timelines import AS_OF, DECIDED_AT, RULES, WORK, day, healthy, scored, steady, timeline
 
 MINUS = "\u2212"
 
@@ -16,12 +26,26 @@ def hit(trigger_id: str, **evidence: object) -> TriggerHit:
     return TriggerHit(trigger_id, evidence or {"days_inactive": 21}, f"Acme: {trigger_id} story.")
 
 
-def decide(tier: str, fired=(), hits=None, previous: str | None = None, delta: int | None = -18, rules=RULES, value=55):
+STAY = "same"
+"""`previous` default: the account stays in the tier it had (an episode of unknown start: no tier play)."""
+
+
+def decide(
+    tier: str,
+    fired=(),
+    hits=None,
+    previous: str | None = STAY,
+    delta: int | None = -18,
+    rules=RULES,
+    value=55,
+    prior: PriorState | None = None,
+    account=None,
+):
     score = scored(value, value, None, value)
     trend = Trend(delta, None if delta is None else "declining")
-    prior = PriorState(previous_tier=previous)
+    prior = prior or PriorState(previous_tier=tier if previous == STAY else previous)
     hits = list(fired) if hits is None else hits
-    return plan(healthy(), score, tier, trend, hits, list(fired), prior, rules, DECIDED_AT)
+    return plan(account or healthy(), score, tier, trend, hits, list(fired), prior, rules, DECIDED_AT)
 
 
 def test_a_trigger_with_its_own_row_gets_that_row():
@@ -69,7 +93,8 @@ def test_one_intervention_per_assessment_however_many_triggers_fire():
     [intervention] = decide("at_risk", [hit("low_score"), hit("inactive")])
     assert intervention.key == "2025-03-31:low_score+inactive"
     assert intervention.trigger_ids == ("low_score", "inactive")
-    assert "- Acme: low_score story." in intervention.body and "- Acme: inactive story." in intervention.body
+    assert "Low health score: Acme: low_score story." in intervention.body
+    assert "No recent activity: Acme: inactive story." in intervention.body
     [again] = decide("at_risk", [hit("low_score"), hit("inactive")])
     assert again.key == intervention.key, "a retry decides the same key, so the store ignores it"
     [later] = decide("at_risk", [hit("login_decline")])
@@ -92,12 +117,37 @@ def test_entering_a_worse_tier_opens_an_intervention_with_the_tier_row():
     assert both.action == "human CSM outreach" and both.owner == "escalation", "critical's row is more urgent"
 
 
-def test_no_tier_intervention_on_a_first_score_an_improvement_or_staying_put():
-    assert decide("critical", previous=None) == ()
-    assert decide("monitor", previous="at_risk") == ()
-    assert decide("healthy", previous="monitor") == ()
-    assert decide("at_risk", previous="at_risk") == ()
+def test_a_first_score_opens_the_current_tiers_play():
+    [first] = decide("monitor", previous=None)
+    assert first.tier_play and first.key == "2025-03-31:tier-monitor" and first.action.startswith("educate")
+    assert first.story is not None and (first.story.opening or "").startswith(
+        "Acme is in Monitor (healthloop scored it for the first time). What weighs most on its score: Activity 55"
+    )
+
+
+def test_an_improvement_opens_the_new_tiers_play():
+    [better] = decide("monitor", previous="at_risk")
+    assert better.tier_play and better.body.startswith("Acme moved from At Risk to Monitor.")
+
+
+def test_the_tier_play_comes_once_per_tier_episode():
+    since = day(20)
+    never_played = PriorState(previous_tier="monitor", tier_since=since)
+    [late] = decide("monitor", prior=never_played)
+    assert late.tier_play and "has been in Monitor since 2025-03-11" in late.body
+    played = replace(never_played, tier_plays={"monitor": day(10)})
+    assert decide("monitor", prior=played) == (), "already played in this episode"
+    before = replace(never_played, tier_plays={"monitor": day(30)})
+    assert decide("monitor", prior=before)[0].tier_play, "the last play was in an earlier episode"
+    assert decide("at_risk", previous="at_risk") == (), "an episode of unknown start gets no play by staying put"
     assert not entered_worse_tier("at_risk", "unknown")
+
+
+def test_a_tier_flapping_back_gets_no_second_play_within_the_cool_down():
+    flapped = PriorState(previous_tier="at_risk", tier_plays={"monitor": day(3)})
+    assert not tier_play_due(healthy(), "monitor", flapped, RULES)
+    later = PriorState(previous_tier="at_risk", tier_plays={"monitor": day(RULES.triggers.cooldown_days)})
+    assert tier_play_due(healthy(), "monitor", later, RULES)
 
 
 def test_no_tier_intervention_while_a_new_account_is_in_its_grace_days():
@@ -111,34 +161,65 @@ def test_no_tier_intervention_while_a_new_account_is_in_its_grace_days():
     )
 
 
-def test_the_subject_names_the_account_tier_score_trend_action_and_triggers():
+def test_the_subject_names_the_account_tier_score_trend_action_and_triggers_in_words():
     [entry] = decide("at_risk", [], previous="monitor")
     assert entry.subject == f"Acme: At Risk (55, {MINUS}18 in 7 days) — personalized re-engagement"
     [trigger] = decide("at_risk", [hit("inactivity_winback")])
-    assert trigger.subject == f"Acme: At Risk (55, {MINUS}18 in 7 days) — win-back outreach (inactivity win-back)"
-    [unknown_trend] = decide("at_risk", [hit("low_score")], delta=None)
-    assert unknown_trend.subject == "Acme: At Risk (55) — personalized re-engagement (low score)"
+    assert trigger.subject == f"Acme: At Risk (55, {MINUS}18 in 7 days) — win-back outreach (Gone quiet (win-back))"
+    [unknown_trend] = decide("at_risk", [hit("low_score", score=55, below=60)], delta=None)
+    assert unknown_trend.subject == "Acme: At Risk (55) — personalized re-engagement (Low health score)"
     assert (signed(5), signed(0)) == ("+5", "±0")
 
 
-def test_the_body_tells_the_story_with_readable_evidence_and_the_ask():
-    [intervention] = decide("at_risk", [hit("inactive", days_inactive=21, last_active_on="2025-03-10")])
+def test_the_body_tells_the_story_with_evidence_in_numbers_and_the_ask_without_ids_or_channels():
+    [intervention] = decide("at_risk", [hit("inactive", days_inactive=21, last_active_on="2025-03-10", threshold=14)])
     assert intervention.body.startswith(
-        "- Acme: inactive story.\nEvidence: days inactive 21; last active on 2025-03-10."
+        "No recent activity: Acme: inactive story.\n"
+        "- 21 days without meaningful activity (the alert is at 14)\n"
+        "- Last meaningful activity on 2025-03-10"
     )
-    assert (
-        "Health 55/100 (At Risk), \u221218 in 7 days. Signals: Activity 55, Engagement 55, Milestones n/a"
-        in intervention.body
-    )
-    assert "Playbook: personalized re-engagement via email, slack; owner csm; high priority, due within 24 hours." in (
-        intervention.body
-    )
+    assert f"Health now: 55 of 100 (At Risk), {MINUS}18 in 7 days.\n- Activity 55 of 100:" in intervention.body
+    assert "What to do: Personalized re-engagement — an email, within 24 hours (high priority)." in intervention.body
+    assert "slack" not in intervention.body.lower() and "2025-03-31:" not in intervention.body
+    assert intervention.story is not None and intervention.story.channels == ("email", "slack")
 
 
-def test_nested_evidence_reads_as_text():
-    evidence = {"issues": [{"issue": "export", "ticket_ids": ["1", "2"]}], "window_days": 30, "pct": 30.0}
-    assert readable(evidence) == "issues (issue export; ticket ids 1, 2); window days 30; pct 30"
-    assert readable({"missing": [], "last": None}) == "missing none; last none"
+def test_still_open_triggers_are_named_in_words():
+    [intervention] = decide("at_risk", [hit("login_decline")], hits=[hit("login_decline"), hit("seats_inactive")])
+    assert intervention.story is not None and intervention.story.also_open == ("Most seats idle",)
+    assert "Also open: Most seats idle." in intervention.body
+
+
+def test_a_near_renewal_at_risk_or_worse_goes_to_the_escalation_owner_at_high_priority():
+    renewing = replace(healthy(), renewal_on=AS_OF + timedelta(days=80), mrr=4500.0)
+    [play] = decide("at_risk", [hit("login_decline")], account=renewing)
+    assert (play.owner, play.priority) == ("escalation", "high")
+    assert play.story is not None and play.story.stakes == (
+        "Renewal on 2025-06-19, in 80 days.",
+        "MRR 4,500 (ARR 54,000).",
+        "Escalated: At Risk with a renewal 80 days away goes to the escalation owner.",
+    )
+    far = replace(renewing, renewal_on=AS_OF + timedelta(days=200))
+    [calm] = decide("at_risk", [hit("login_decline")], account=far)
+    assert (calm.owner, calm.priority) == ("csm", "medium")
+
+
+def test_a_near_renewal_in_a_better_tier_raises_the_priority_one_step():
+    renewing = replace(healthy(), renewal_on=AS_OF + timedelta(days=30))
+    [monitor] = decide("monitor", previous=None, account=renewing)
+    assert (monitor.owner, monitor.priority) == ("csm", "high")
+    assert "Priority raised to high: the renewal is 30 days away." in monitor.body
+    [healthy_play] = decide("healthy", previous=None, account=renewing)
+    assert healthy_play.priority == "low", "a healthy account's renewal is no reason to hurry"
+
+
+def test_revenue_raises_the_priority_only_when_configured():
+    rich = replace(healthy(), mrr=20_000.0)
+    [plain] = decide("monitor", previous=None, account=rich)
+    assert plain.priority == "medium"
+    rules = ScoringRules.model_validate({"playbook": {"stakes": {"high_value_mrr": 10_000}}})
+    [raised] = decide("monitor", previous=None, account=rich, rules=rules)
+    assert raised.priority == "high" and "MRR of 10,000 or more" in raised.body
 
 
 def test_the_control_group_is_a_stable_per_trigger_share_of_interventions():
@@ -182,3 +263,9 @@ def test_no_work_once_the_latest_renewal_closed_lost_or_churned():
     assert why_no_work(healthy(), RULES, "churned") == "its latest renewal closed churned"
     assert why_no_work(healthy(), RULES, "lost") == "its latest renewal closed lost"
     assert why_no_work(healthy(), RULES, "won") is None and why_no_work(healthy(), RULES, "open") is None
+
+
+def test_nested_evidence_reads_as_text():
+    evidence = {"issues": [{"issue": "export", "ticket_ids": ["1", "2"]}], "window_days": 30, "pct": 30.0}
+    assert readable(evidence) == "issues (issue export; ticket ids 1, 2); window days 30; pct 30"
+    assert readable({"missing": [], "last": None}) == "missing none; last none"

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from scoring.labels import TRIGGER_LABELS
 from scoring.model import PriorState
 from scoring.rules import TRIGGER_IDS, EventRules, ScoringRules, TriggerRules
 from scoring.triggers import (
-    TRIGGER_TITLES,
     TRIGGERS,
     core_feature_unused,
     evaluate,
@@ -45,7 +45,7 @@ def quiet_for(days: int, **overrides: object):
 
 
 def test_there_is_one_trigger_function_per_id_in_order():
-    assert tuple(TRIGGERS) == TRIGGER_IDS and set(TRIGGER_TITLES) == set(TRIGGER_IDS)
+    assert tuple(TRIGGERS) == TRIGGER_IDS and set(TRIGGER_LABELS) == set(TRIGGER_IDS)
 
 
 def test_low_score_fires_below_sixty_and_names_the_weakest_signal():

@@ -1,7 +1,7 @@
 """learned churn probability: fitted models with their evaluation, and each day's probability
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
