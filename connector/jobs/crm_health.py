@@ -129,7 +129,9 @@ def record_failure(rt, adapter: CrmAdapter, error: CrmError) -> None:  # type: i
         _quota(rt, adapter)
         | {"last_run_at": now, "last_error": str(error), "last_error_fix": fix, "last_error_at": now},
     )
-    digest = hashlib.sha256(f"{type(error).__name__}:{error}".encode()).hexdigest()[:16]
+    # By the kind and its fix, not the message: a vendor's error text carries request ids that differ
+    # from one attempt to the next, which would log "once an hour" at every attempt.
+    digest = hashlib.sha256(f"{type(error).__name__}:{fix}".encode()).hexdigest()[:16]
     redis = _redis(rt)
     first = True
     if redis is not None:
