@@ -147,7 +147,7 @@ def test_a_second_sync_with_nothing_changed_makes_no_write_call(client, auth_hea
         send(client, auth_headers, history_batch(f"acct_{n}", seats=5, active_days=range(n, 40)))
     drain(runtime)
     first = sync_json(env, "--all")
-    assert first["written"] == 0 and first["unchanged"] == 5, "the jobs already wrote everything"
+    assert first["written"] == 0 and first["unchanged"] == 5, ("the jobs already wrote everything", first)
     assert first["api"]["write_calls"] == 0
     dry = CliRunner().invoke(cli, ["sync", "--all", "--dry-run"], env=env)
     assert dry.exit_code == 0 and "0 record(s) would change" in dry.output
