@@ -168,3 +168,4 @@ def test_the_cards_view_model_shows_every_section_without_undefined_or_nan(tmp_p
         assert view["usage"]["featuresAdopted"].startswith("3 of 5") and view["usage"]["lastActivity"] != "—"
         assert view["renewal"]["date"] == "Feb 25, 2027" and view["renewal"]["mrr"] == "4,500"
         assert view["accountUrl"] == "https://hl.example.com/console/accounts/acct_globex"
+        assert view["churnRisk"] == "Churn risk (30 d): 12%"
