@@ -115,3 +115,9 @@ def predict(model: ChurnModel, features: Mapping[str, float | None]) -> ChurnEst
     probability = 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
     contributions = {name: round(value, 4) for name, value in terms.items()}
     return ChurnEstimate(round(probability, 6), model.horizon_days, contributions, model.version)
+
+
+def drivers_in_words(drivers: Mapping[str, float]) -> str:
+    """`days since the last meaningful action +0.8, seats +0.3`: what raises the risk, largest first, with
+    each input's push on the log-odds ("" when nothing raises it above the average account)."""
+    return ", ".join(f"{FEATURE_LABELS.get(name, name)} +{push:.1f}" for name, push in drivers.items())

@@ -18,6 +18,7 @@ from connector.health.revenue import by_revenue_at_risk
 from connector.health.score_history import COLUMNS, score_history
 from connector.jobs.runtime import open_database
 from connector.store.models import Account
+from scoring.churn import drivers_in_words
 from scoring.labels import trigger_label
 from scoring.rules import SIGNALS, TIER_LABELS
 
@@ -36,7 +37,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row("why", summary["reason"] or "")
         churn = summary.get("churn")
         if churn:
-            raised = ", ".join(f"{d['label']} +{d['push']:.1f}" for d in churn["drivers"]) or "nothing above average"
+            raised = drivers_in_words({d["input"]: d["push"] for d in churn["drivers"]}) or "nothing above average"
             table.add_row(
                 "churn risk",
                 f"{churn['probability']:.0%} within {churn['horizon_days']} days "

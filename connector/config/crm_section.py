@@ -20,7 +20,7 @@ HealthValue = Literal[
     "score", "tier", "trend", "trend_delta", "activity", "engagement", "milestones", "recency", "scored_at",
     "open_triggers", "reason", "score_history", "signal_notes", "last_activity_at", "active_users", "seats",
     "features_adopted", "open_tickets", "next_action", "next_action_owner", "next_action_due", "renewal_date",
-    "mrr", "account_url",
+    "mrr", "churn_probability", "churn_drivers", "account_url",
 ]  # fmt: skip
 
 # value -> (label, kind, options, description); docs/crm-cards.md is the contract the CRM cards read.
@@ -48,6 +48,19 @@ VALUE_TYPES: dict[str, tuple[str, FieldKind, tuple[str, ...], str]] = {
     "next_action_due": ("Health: next action due", "datetime", (), "When the next action's task is due"),
     "renewal_date": ("Health: renewal date", "date", (), "The next renewal (trait or open renewal)"),
     "mrr": ("Health: MRR", "number", (), "Monthly recurring revenue"),
+    "churn_probability": (
+        "Health: churn probability (30 d)",
+        "number",
+        (),
+        "Learned chance of churning within the model's horizon (30 days unless fitted with another), in percent; "
+        "empty unless a learned model beat the health score on held-out accounts",
+    ),
+    "churn_drivers": (
+        "Health: churn drivers",
+        "text",
+        (),
+        "What raises the learned churn probability most, e.g. days since the last meaningful action +0.8",
+    ),
     "account_url": ("Health: healthloop page", "text", (), "This account in healthloop's console"),
 }
 OPTION_LABELS: dict[str, dict[str, str]] = {"open_triggers": TRIGGER_LABELS, "tier": TIER_LABELS}

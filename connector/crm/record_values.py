@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from connector.crm.account_facts import HISTORY_DAYS, AccountFacts
 from crm_adapters.base import FieldMapping
+from scoring.churn import drivers_in_words
 
 SIGNALS = ("activity", "engagement", "milestones", "recency")
 ALWAYS_WITH_CHANGES = {"scored_at", "score_history"}
@@ -38,6 +39,14 @@ def _money(value: float | None) -> str | None:
     if value is None:
         return None
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def _percent(probability: float | None) -> str | None:
+    """A probability as a percentage with one decimal (`0.1234` -> `12.3`, `0.5` -> `50`)."""
+    if probability is None:
+        return None
+    percent = round(float(probability) * 100, 1)
+    return str(int(percent)) if percent.is_integer() else f"{percent:.1f}"
 
 
 def iso_time(moment: datetime) -> str:
@@ -88,9 +97,12 @@ def health_values(
     facts: AccountFacts | None = None,
     action: NextAction | None = None,
     console_url: str | None = None,
+    churn_model_in_use: bool = False,
 ) -> dict[str, str | None]:
-    """Our values for one account's latest score row, as strings (None clears the field)."""
+    """Our values for one account's latest score row, as strings (None clears the field). The row's churn
+    probability is written only while a learned model is in use, so a retired model's numbers are cleared."""
     signals = row.signals or {}
+    churn = row.churn_probability if churn_model_in_use else None
     triggers = sorted(set(open_triggers))
     facts = facts or AccountFacts()
     values: dict[str, str | None] = {
@@ -113,6 +125,8 @@ def health_values(
         "next_action_due": iso_time(action.due_at) if action and action.due_at else None,
         "renewal_date": facts.renewal_on.isoformat() if facts.renewal_on else None,
         "mrr": _money(facts.mrr),
+        "churn_probability": _percent(churn),
+        "churn_drivers": one_line(drivers_in_words(row.churn_drivers or {})) if churn is not None else None,
         "account_url": account_url(console_url, row.account_id),
     }
     for name in SIGNALS:

@@ -30,6 +30,7 @@ from connector.crm.sync_report import Failure, SyncReport, WorkItem, used_since
 from connector.crm.task_content import tier_note
 from connector.crm.work import WorkContext, count_planned, plan_work
 from connector.crm.work_done import do_work
+from connector.health.churn_model import current_model
 from connector.health.scores import latest_scores
 from connector.store.bulk import update_many
 from connector.store.models import Account, AccountScore, Alert, CrmRecord
@@ -84,6 +85,8 @@ class CrmSync:
         )
         self._buffer: list[_Write] = []
         self._task_records: set[str] = set()
+        self._churn_in_use = False
+        """A learned churn model is in use (read at the start of each run): only then is a probability written."""
 
     # --- entry points ---------------------------------------------------------------------
     def sync(
@@ -95,8 +98,9 @@ class CrmSync:
     ) -> SyncReport:
         """Sync these accounts (every scored account when None), in batches; a dry run plans everything,
         reads what it must, and writes nothing."""
-        if account_ids is None:
-            with self.sessions() as session:
+        with self.sessions() as session:
+            self._churn_in_use = current_model(session) is not None
+            if account_ids is None:
                 account_ids = list(session.scalars(select(AccountScore.account_id).distinct()))
         report = SyncReport(dry_run=dry_run)
         before = replace(self.adapter.usage, by_kind=dict(self.adapter.usage.by_kind))
@@ -210,7 +214,9 @@ class CrmSync:
             same_record = record is not None and record.record_id == record_id
             synced = dict(record.synced_values) if same_record and record is not None else {}
             open_triggers = triggers.get(account_id, ())
-            values = health_values(row, open_triggers, facts.get(account_id), actions.get(account_id), self.console_url)
+            values = health_values(
+                row, open_triggers, facts.get(account_id), actions.get(account_id), self.console_url, self._churn_in_use
+            )
             changed = diff(self.mapping, values, synced, self.skip)
             if not changed:
                 unchanged.append(account_id)

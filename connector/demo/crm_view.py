@@ -24,6 +24,7 @@ SHOWN_ACCOUNT = "Globex"
 CARD_VALUES = (
     "score_history", "signal_notes", "last_activity_at", "active_users", "seats", "features_adopted",
     "open_tickets", "next_action", "next_action_owner", "next_action_due", "renewal_date", "mrr", "account_url",
+    "churn_probability",
 )  # fmt: skip
 """The values the health cards read beyond score, tier, trend and signals (docs/crm-cards.md)."""
 

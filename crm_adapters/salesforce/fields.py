@@ -39,6 +39,7 @@ NUMBER_SIZES: dict[str, tuple[int, int]] = {
     "seats": (9, 0),
     "open_tickets": (9, 0),
     "mrr": (16, 2),
+    "churn_probability": (4, 1),
 }
 NUMBER_DEFAULT = (10, 2)
 

@@ -17,9 +17,11 @@ from connector.config.crm_section import CrmConfig, CrmTasks, SequenceTarget
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
 from connector.crm.sync import CrmSync
+from connector.jobs.tasks import rescore_all
 from connector.store.models import Alert, CrmRecord, Intervention
 from crm_adapters.sandbox import SandboxServer
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
+from tests.integration.churn_models import store_model
 from tests.integration.crm_cli import provision, sync_json
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
 
@@ -168,6 +170,29 @@ def test_dry_run_prints_the_changes_and_writes_nothing(client, auth_headers, run
     report = sync_json(env, "acct_dry")
     assert report["written"] == 1 and report["tasks_created"] >= 1
     assert report["api"]["write_calls"] >= 1
+
+
+def test_the_jobs_write_the_learned_churn_probability_and_the_daily_rescore_clears_a_retired_models(
+    client, auth_headers, runtime, env, sandbox
+):
+    provision(env)
+    _seed_companies(sandbox, ["acct_quiet", "acct_busy"])
+    store_model(runtime.sessions, in_use=True)
+    send(client, auth_headers, history_batch("acct_quiet", seats=5, active_days=range(20, 60)))
+    send(client, auth_headers, history_batch("acct_busy", seats=5, active_days=range(0, 60)))
+    drain(runtime)  # rescore jobs store each probability; the sync job writes it
+    shown = orjson.loads(CliRunner().invoke(cli, ["accounts", "show", "acct_quiet", "--json"], env=env).output)
+    quiet, busy = (_companies(sandbox)[a]["properties"] for a in ("acct_quiet", "acct_busy"))
+    assert quiet["healthloop_churn_probability"] == f"{shown['churn']['probability'] * 100:.1f}"
+    assert float(quiet["healthloop_churn_probability"]) > float(busy["healthloop_churn_probability"])
+    assert quiet["healthloop_churn_drivers"] == "days since the last meaningful action +1.0"
+    store_model(runtime.sessions, in_use=False)  # the latest fit no longer beats the score
+    rescore_all()
+    drain(runtime)
+    for account, company in _companies(sandbox).items():
+        assert not company["properties"].get("healthloop_churn_probability"), account
+        assert not company["properties"].get("healthloop_churn_drivers"), account
+        assert company["properties"]["healthloop_score"], "the score stays"
 
 
 def test_one_task_per_intervention_even_when_recording_it_was_lost(client, auth_headers, runtime, env, sandbox):

@@ -26,13 +26,14 @@ from connector.config.crm_section import CrmConfig
 from connector.config.settings import Settings
 from connector.config.yaml_config import Config
 from connector.crm.wiring import build_adapter
-from connector.store.models import Intervention
+from connector.store.models import AccountScore, Intervention
 from crm_adapters.base import RecordUpdate
 from crm_adapters.sandbox import SandboxServer
 from crm_adapters.sandbox.salesforce.custom_fields import create_custom_field
 from scoring.labels import TRIGGER_LABELS
 from scoring.rules import TRIGGER_IDS, ScoringRules
 from tests.conftest import NO_CONTROL, SECRETS, WRITE_KEY
+from tests.integration.churn_models import store_model
 from tests.integration.crm_cli import provision, sync_json
 from tests.integration.segment_calls import drain, history_batch, send
 
@@ -72,13 +73,17 @@ class WorkHarness:
     other_owner: str
     """Another valid owner, used as the configured default."""
     tasks: Callable[[], list[TaskView]]
-    open_triggers: Callable[[str], str | None]
-    """record id -> the open-triggers value as stored."""
+    field_value: Callable[[str, str], Any]
+    """(record id, field name) -> the value as stored (None or "" when empty)."""
     open_triggers_field: Callable[[], tuple[str, list[tuple[str, str]]]]
     """(field type, [(option value, label)]) of the open-triggers field."""
     make_text_open_triggers: Callable[[], None]
     sequence: dict[str, str]
     """A sequence (cadence) the sandbox has, as `crm.sequences` names it."""
+
+    def open_triggers(self, record_id: str) -> str | None:
+        """The open-triggers value as stored."""
+        return self.field_value(record_id, CrmConfig().field_names(self.name)["open_triggers"] or "")
 
 
 def hubspot(sandbox: SandboxServer) -> WorkHarness:
@@ -133,7 +138,7 @@ def hubspot(sandbox: SandboxServer) -> WorkHarness:
         record_owner=owners[0],
         other_owner=owners[1],
         tasks=tasks,
-        open_triggers=lambda record_id: state.get("companies", record_id).properties.get("healthloop_open_triggers"),
+        field_value=lambda record_id, name: state.get("companies", record_id).properties.get(name),
         open_triggers_field=field,
         make_text_open_triggers=make_text,
         sequence=_hubspot_sequence(sandbox),
@@ -200,9 +205,7 @@ def salesforce(sandbox: SandboxServer) -> WorkHarness:
         record_owner=users["Ben"],
         other_owner=users["Ana"],
         tasks=tasks,
-        open_triggers=lambda record_id: (org.find(record_id) or org.get("Account", record_id)).values.get(
-            "Healthloop_Open_Triggers__c"
-        ),
+        field_value=lambda record_id, name: (org.find(record_id) or org.get("Account", record_id)).values.get(name),
         open_triggers_field=field,
         make_text_open_triggers=make_text,
         sequence={"sequence_id": sandbox.salesforce_state("ActionCadence")["ActionCadence"][0]["Id"],
@@ -414,3 +417,44 @@ def test_the_crm_refuses_a_multi_select_value_that_is_not_one_of_its_options(set
     assert not refused.ok and not refused.retryable and "no_such_trigger" in refused.reason
     assert crm.open_triggers(ids["acct_owned"]) == "low_score;seats_inactive", "the good value stays"
     adapter.close()  # type: ignore[attr-defined]
+
+
+def test_the_learned_churn_probability_is_written_while_a_model_is_in_use_and_cleared_once_it_is_retired(
+    client, auth_headers, runtime, settings, env, crm
+):
+    provision(env)
+    ids = crm.seed(["acct_a", "acct_b"], [])
+    store_model(runtime.sessions, in_use=True)
+    score_quietly(client, auth_headers, runtime, settings, ["acct_a", "acct_b"])
+    with runtime.sessions() as session:
+        stored = dict(session.execute(select(AccountScore.account_id, AccountScore.churn_probability)).all())
+    assert set(stored) == {"acct_a", "acct_b"} and all(0 < p < 1 for p in stored.values()), stored
+    names = CrmConfig().field_names(crm.name)
+    probability, drivers = names["churn_probability"] or "", names["churn_drivers"] or ""
+    assert sync_json(env, "--all")["failures"] == []
+    for account, record_id in ids.items():
+        assert float(crm.field_value(record_id, probability)) == round(stored[account] * 100, 1), account
+        assert crm.field_value(record_id, drivers) == "days since the last meaningful action +1.0", "20 days quiet"
+    store_model(runtime.sessions, in_use=False)  # a later fit that did not beat the score: the model is retired
+    dry = sync_json(env, "--all", "--dry-run")
+    for change in dry["changes"]:
+        assert change["fields"][probability]["new"] is None and change["fields"][drivers]["new"] is None
+        assert float(change["fields"][probability]["old"]) == round(stored[change["account_id"]] * 100, 1)
+    assert sorted(c["account_id"] for c in dry["changes"]) == ["acct_a", "acct_b"]
+    assert sync_json(env, "--all")["written"] == 2, "cleared before any rescore: the stored numbers are stale"
+    for record_id in ids.values():
+        assert crm.field_value(record_id, probability) in (None, "")
+        assert crm.field_value(record_id, drivers) in (None, "")
+
+
+def test_without_a_model_in_use_the_churn_fields_stay_empty(client, auth_headers, runtime, settings, env, crm):
+    provision(env)
+    ids = crm.seed(["acct_a"], [])
+    store_model(runtime.sessions, in_use=False)  # fitted, evaluated, not better than the score
+    score_quietly(client, auth_headers, runtime, settings, ["acct_a"])
+    report = sync_json(env, "--all")
+    assert report["failures"] == [] and report["written"] == 1
+    names = CrmConfig().field_names(crm.name)
+    for value in ("churn_probability", "churn_drivers"):
+        assert crm.field_value(ids["acct_a"], names[value] or "") in (None, ""), value
+    assert crm.field_value(ids["acct_a"], names["score"] or "") not in (None, ""), "the rest was written"

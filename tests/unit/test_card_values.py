@@ -23,7 +23,10 @@ from scoring.labels import TRIGGER_LABELS
 ROOT = Path(__file__).resolve().parents[2]
 CARD = ROOT / "crm_cards" / "hubspot" / "src" / "app" / "cards"
 CONTRACT = (ROOT / "docs" / "crm-cards.md").read_text()
-Row = namedtuple("Row", "account_id day score tier trend_direction trend_delta scored_at reason signals")
+Row = namedtuple(
+    "Row",
+    "account_id day score tier trend_direction trend_delta scored_at reason signals churn_probability churn_drivers",
+)
 DAY = date(2026, 12, 7)
 SIGNALS = {
     "activity": {"value": 34.2, "explanation": "399 meaningful actions in 14 days vs 1400 expected for 50 seats"},
@@ -33,9 +36,13 @@ SIGNALS = {
 }
 
 
-def sample() -> dict[str, str | None]:
+DRIVERS = {"days_silent": 0.8123, "seats": 0.31}
+
+
+def sample(churn_model_in_use: bool = True, probability: float | None = 0.12345) -> dict[str, str | None]:
     row = Row("acct_globex", DAY, 62, "monitor", "declining", -4, datetime(2026, 12, 7, 0, 15, tzinfo=UTC),
-              "Activity 34/100: 399 meaningful actions in 14 days\nsecond line", SIGNALS)  # fmt: skip
+              "Activity 34/100: 399 meaningful actions in 14 days\nsecond line", SIGNALS, probability,
+              None if probability is None else DRIVERS)  # fmt: skip
     scores = {DAY - timedelta(days=n): 66 - n // 7 for n in range(1, 20) if n != 5}
     facts = AccountFacts(
         scores=scores,
@@ -49,7 +56,9 @@ def sample() -> dict[str, str | None]:
         mrr=4500.0,
     )
     action = NextAction("Educate: feature adoption nudges", "Ben Okafor", datetime(2026, 12, 10, 0, 15, tzinfo=UTC))
-    return health_values(row, ["seats_inactive", "low_score"], facts, action, "https://hl.example.com/")
+    return health_values(
+        row, ["seats_inactive", "low_score"], facts, action, "https://hl.example.com/", churn_model_in_use
+    )
 
 
 def test_every_value_the_contract_lists_is_written_under_its_field_names():
@@ -80,6 +89,22 @@ def test_the_values_have_the_formats_the_cards_read():
     assert (values["active_users"], values["seats"], values["open_tickets"]) == ("30", "50", "1")
     assert values["account_url"] == "https://hl.example.com/console/accounts/acct_globex"
     assert values["reason"] == "Activity 34/100: 399 meaningful actions in 14 days", "one line"
+    assert values["churn_probability"] == "12.3", "percent, one decimal"
+    assert values["churn_drivers"] == "days since the last meaningful action +0.8, seats +0.3"
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"), [(0.5, "50"), (0.0004, "0"), (0.99951, "100"), (0.0, "0"), (1.0, "100")]
+)
+def test_the_churn_probability_is_a_percentage_with_at_most_one_decimal(probability, shown):
+    assert sample(probability=probability)["churn_probability"] == shown
+
+
+def test_no_churn_probability_without_a_model_in_use_or_without_a_stored_one():
+    retired = sample(churn_model_in_use=False)
+    assert (retired["churn_probability"], retired["churn_drivers"]) == (None, None), "a retired model's number clears"
+    unscored = sample(probability=None)
+    assert (unscored["churn_probability"], unscored["churn_drivers"]) == (None, None)
 
 
 def test_the_multi_select_options_carry_the_cards_words():
@@ -143,3 +168,4 @@ def test_the_cards_view_model_shows_every_section_without_undefined_or_nan(tmp_p
         assert view["usage"]["featuresAdopted"].startswith("3 of 5") and view["usage"]["lastActivity"] != "—"
         assert view["renewal"]["date"] == "Feb 25, 2027" and view["renewal"]["mrr"] == "4,500"
         assert view["accountUrl"] == "https://hl.example.com/console/accounts/acct_globex"
+        assert view["churnRisk"] == "Churn risk (30 d): 12%"

@@ -75,7 +75,13 @@ export function HealthCard() {
 
   return (
     <Flex direction="column" gap="medium">
-      <ScoreHeader score={view.scoreText} tier={view.tier} trend={view.trend} reason={view.reason} />
+      <ScoreHeader
+        score={view.scoreText}
+        tier={view.tier}
+        trend={view.trend}
+        reason={view.reason}
+        churnRisk={view.churnRisk}
+      />
       <ScoreHistory history={view.history} />
       <Divider />
       <SignalList signals={view.signals} />

@@ -25,7 +25,7 @@ import {
 
 /** The field contract's value keys, in the order the card shows them. */
 export const VALUE_KEYS = [
-    'score', 'tier', 'trend', 'trend_delta', 'reason', 'score_history',
+    'score', 'tier', 'trend', 'trend_delta', 'reason', 'churn_probability', 'score_history',
     'activity', 'engagement', 'milestones', 'recency', 'signal_notes',
     'open_triggers', 'next_action', 'next_action_owner', 'next_action_due',
     'last_activity_at', 'active_users', 'seats', 'features_adopted', 'open_tickets',
@@ -184,6 +184,20 @@ function renewalView(values, now, format) {
     };
 }
 
+/**
+ * "Churn risk (30 d): 12%" from the learned probability (percent, 0-100), or null when healthloop left the
+ * field empty (no learned model in use). A risk that rounds to 0 but is not 0 reads "<1%".
+ */
+function churnRiskView(raw, format) {
+    const percent = parseNumber(raw);
+    if (percent === null) {
+        return null;
+    }
+    const rounded = Math.round(percent);
+    const text = rounded === 0 && percent > 0 ? '<1%' : `${format.number(rounded)}%`;
+    return `Churn risk (30 d): ${text}`;
+}
+
 /** The healthloop console link, only for an http(s) URL. */
 function accountUrl(raw) {
     const text = parseText(raw);
@@ -217,6 +231,7 @@ export function buildHealthView(values, options = {}) {
         scoreText: `${format.number(rounded)} / 100`,
         tier: tierView(record.tier),
         reason: parseText(record.reason),
+        churnRisk: churnRiskView(record.churn_probability, format),
         trend: trendView(record, format),
         history: historyView(record.score_history),
         signals: signalsView(record, format),

@@ -29,6 +29,7 @@ const FULL = {
   healthloop_trend: 'declining',
   healthloop_trend_delta: '-6',
   healthloop_reason: 'Activity fell to a third of its baseline.',
+  healthloop_churn_probability: '12.3',
   healthloop_score_history: '2026-11-07:61,62,,64,60,58,55',
   healthloop_activity: '12',
   healthloop_engagement: '70',
@@ -104,7 +105,7 @@ afterEach(() => {
 describe('HealthCard data', () => {
   it('reads every healthloop property of the company once through useCrmProperties', () => {
     const renderer = renderCard(FULL);
-    expect(PROPERTY_NAMES).toHaveLength(24);
+    expect(PROPERTY_NAMES).toHaveLength(25);
     expect(PROPERTY_NAMES).toContain('healthloop_open_triggers');
     expect(renderer.mocks.useCrmProperties.calls[0][0]).toEqual(PROPERTY_NAMES);
   });
@@ -169,6 +170,7 @@ describe('HealthCard full record', () => {
 
     expect(textOf(renderer, 'trend')).toBe('↓ Declining, −6 pts in 7 days');
     expect(textOf(renderer, 'reason')).toBe('Activity fell to a third of its baseline.');
+    expect(textOf(renderer, 'churn-risk')).toBe('Churn risk (30 d): 12%');
 
     const chart = renderer.findByTestId(LineChart, 'history-chart');
     expect(chart.props.data).toEqual([
@@ -248,6 +250,7 @@ describe('HealthCard empty states', () => {
     expect(renderer.findByTestId(Tag, 'tier').text).toBe('42 / 100');
     expect(renderer.maybeFindByTestId(Text, 'trend')).toBeNull();
     expect(renderer.maybeFindByTestId(Text, 'reason')).toBeNull();
+    expect(renderer.maybeFindByTestId(Text, 'churn-risk')).toBeNull();
     for (const key of ['activity', 'engagement', 'milestones', 'recency']) {
       expect(renderer.findByTestId(Text, `signal-${key}`).text).toMatch(/: no data$/);
       expect(renderer.maybeFindByTestId(Text, `signal-${key}-note`)).toBeNull();
@@ -288,6 +291,19 @@ describe('HealthCard empty states', () => {
   it('shows an unknown trigger id humanised', () => {
     const renderer = renderCard({ ...FULL, healthloop_open_triggers: 'renewal_at_risk' });
     expect(renderer.findByTestId(Text, 'trigger-renewal_at_risk').text).toBe('Renewal at risk');
+  });
+});
+
+describe('HealthCard churn risk', () => {
+  it('shows the learned churn risk only when healthloop wrote one', () => {
+    expect(textOf(renderCard({ ...FULL, healthloop_churn_probability: '0.2' }), 'churn-risk')).toBe(
+      'Churn risk (30 d): <1%'
+    );
+    for (const value of ['', null]) {
+      const renderer = renderCard({ ...FULL, healthloop_churn_probability: value });
+      expect(renderer.maybeFindByTestId(Text, 'churn-risk')).toBeNull();
+      expect(readableText(renderer.root)).not.toMatch(/Churn risk/);
+    }
   });
 });
 

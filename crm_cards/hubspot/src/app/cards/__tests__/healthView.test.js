@@ -14,6 +14,7 @@ const HUBSPOT_RECORD = {
     trend: 'declining',
     trend_delta: '-6',
     reason: 'Activity fell to a third of its baseline.',
+    churn_probability: '12.3',
     score_history: '2026-11-07:61,62,,64',
     activity: '12.6',
     engagement: '70',
@@ -50,6 +51,7 @@ const SALESFORCE_RECORD = {
     seats: 5,
     open_tickets: 2,
     mrr: 4500,
+    churn_probability: 12.3,
     scored_at: '2026-12-06T09:05:00.000+0000'
 };
 
@@ -253,6 +255,25 @@ describe('usage and renewal', () => {
     });
 });
 
+describe('churn risk', () => {
+    it('shows the learned probability as a whole percentage', () => {
+        expect(buildHealthView(HUBSPOT_RECORD, OPTIONS).churnRisk).toBe('Churn risk (30 d): 12%');
+        expect(buildHealthView(SALESFORCE_RECORD, OPTIONS).churnRisk).toBe('Churn risk (30 d): 12%');
+        expect(buildHealthView({ score: '1', churn_probability: '99.5' }, OPTIONS).churnRisk).toBe('Churn risk (30 d): 100%');
+        expect(buildHealthView({ score: '1', churn_probability: 0 }, OPTIONS).churnRisk).toBe('Churn risk (30 d): 0%');
+    });
+
+    it('says "<1%" for a small risk rather than 0%', () => {
+        expect(buildHealthView({ score: '1', churn_probability: '0.4' }, OPTIONS).churnRisk).toBe('Churn risk (30 d): <1%');
+    });
+
+    it('is absent when no learned model is in use (the field is empty)', () => {
+        [undefined, null, '', ' '].forEach((value) => {
+            expect(buildHealthView({ score: '1', churn_probability: value }, OPTIONS).churnRisk).toBeNull();
+        });
+    });
+});
+
 describe('the whole view', () => {
     it('is the same for HubSpot strings and Salesforce typed values', () => {
         expect(buildHealthView(SALESFORCE_RECORD, OPTIONS)).toEqual(buildHealthView(HUBSPOT_RECORD, OPTIONS));
@@ -292,6 +313,7 @@ describe('the whole view', () => {
         expect(view.tier).toBeNull();
         expect(view.trend).toBeNull();
         expect(view.action).toBeNull();
+        expect(view.churnRisk).toBeNull();
         expect(view.accountUrl).toBeNull();
         expect(view.scoredAt).toBeNull();
     });

@@ -1,4 +1,5 @@
-// Score and tier in the tier's colour, the 7-day trend, and the one-line reason.
+// Score and tier in the tier's colour, the 7-day trend, the one-line reason, and the learned churn risk
+// when healthloop writes one.
 import React from 'react';
 import { Flex, Icon, Tag, Text } from '@hubspot/ui-extensions';
 
@@ -14,7 +15,7 @@ export const TAG_VARIANTS = {
 
 const TREND_ARROWS = { improving: '↑', stable: '→', declining: '↓' };
 
-export function ScoreHeader({ score, tier, trend, reason }) {
+export function ScoreHeader({ score, tier, trend, reason, churnRisk }) {
   const variant = TAG_VARIANTS[tier ? tier.tone : 'default'];
   return (
     <Flex direction="column" gap="extra-small">
@@ -32,6 +33,7 @@ export function ScoreHeader({ score, tier, trend, reason }) {
         ) : null}
       </Flex>
       {reason ? <Text testId="reason">{reason}</Text> : null}
+      {churnRisk ? <Text testId="churn-risk">{churnRisk}</Text> : null}
     </Flex>
   );
 }

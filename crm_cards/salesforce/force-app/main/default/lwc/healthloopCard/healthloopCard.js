@@ -12,6 +12,7 @@ import TIER_FIELD from '@salesforce/schema/Account.Healthloop_Tier__c';
 import TREND_FIELD from '@salesforce/schema/Account.Healthloop_Trend__c';
 import TREND_DELTA_FIELD from '@salesforce/schema/Account.Healthloop_Trend_Delta__c';
 import REASON_FIELD from '@salesforce/schema/Account.Healthloop_Reason__c';
+import CHURN_PROBABILITY_FIELD from '@salesforce/schema/Account.Healthloop_Churn_Probability__c';
 import SCORE_HISTORY_FIELD from '@salesforce/schema/Account.Healthloop_Score_History__c';
 import ACTIVITY_FIELD from '@salesforce/schema/Account.Healthloop_Activity__c';
 import ENGAGEMENT_FIELD from '@salesforce/schema/Account.Healthloop_Engagement__c';
@@ -42,6 +43,7 @@ const FIELDS = {
     trend: TREND_FIELD,
     trend_delta: TREND_DELTA_FIELD,
     reason: REASON_FIELD,
+    churn_probability: CHURN_PROBABILITY_FIELD,
     score_history: SCORE_HISTORY_FIELD,
     activity: ACTIVITY_FIELD,
     engagement: ENGAGEMENT_FIELD,

@@ -154,6 +154,7 @@ describe('c-healthloop-card', () => {
             expect(textOf(element, 'trend')).toBe('Declining, −6 pts in 7 days');
             expect($(element, 'trend-icon').iconName).toBe('utility:arrowdown');
             expect(textOf(element, 'reason')).toBe('Activity fell to a third of its baseline.');
+            expect(textOf(element, 'churn-risk')).toBe('Churn risk (30 d): 12%');
 
             const svg = $(element, 'sparkline');
             expect(svg.getAttribute('aria-label')).toBe(
@@ -212,6 +213,7 @@ describe('c-healthloop-card', () => {
             expect($(element, 'tier').label).toBe('42 / 100');
             expect($(element, 'trend')).toBeNull();
             expect($(element, 'reason')).toBeNull();
+            expect($(element, 'churn-risk')).toBeNull();
             ['activity', 'engagement', 'milestones', 'recency'].forEach((key) => {
                 expect(textOf(element, `signal-${key}`)).toMatch(/: no data$/);
                 expect($(element, `signal-${key}-bar`)).toBeNull();
@@ -270,6 +272,18 @@ describe('c-healthloop-card', () => {
             expect(textOf(element, 'action-owner')).toBe('—');
             expect(textOf(element, 'action-due')).toBe('—');
             expect($(element, 'overdue')).toBeNull();
+        });
+    });
+
+    describe('churn risk', () => {
+        it('shows the learned churn risk only when healthloop wrote one', async () => {
+            const small = await renderAccount(accountWith({ churn_probability: 0.2 }));
+            expect(textOf(small, 'churn-risk')).toBe('Churn risk (30 d): <1%');
+            for (const value of [null, undefined]) {
+                const element = await renderAccount(accountWith({ churn_probability: value }));
+                expect($(element, 'churn-risk')).toBeNull();
+                expect(element.shadowRoot.textContent).not.toMatch(/Churn risk/);
+            }
         });
     });
 
