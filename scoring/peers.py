@@ -1,13 +1,14 @@
 """Peers (pure): Activity's and Engagement's yardsticks across accounts.
 
-An account's activity level is its meaningful actions per active user per day over the activity
-window (`activity_rate`). Ranking that rate among comparable accounts (`peer_group`: the same size
-band, the same plan, or everyone) keeps Activity informative when every account clears a fixed
-floor, and it needs no guess of what "enough" use is for a product healthloop has never seen.
-Engagement's depth (actions per active user per day) and breadth (different meaningful actions used)
-are ranked the same way over its own window, so they cannot saturate either. The connector
-summarises each peer group's measures of the days before into `PeerNorms` (quantiles, `build_norms`)
-and hands them to scoring in a `Population`; `rank` places one account among them.
+An account's activity level is its meaningful actions per day over the activity window
+(`activity_rate`): how much it does. Ranking that rate among comparable accounts (`peer_group`:
+everyone by default, or the same size band, or the same plan) keeps Activity informative when every
+account clears a fixed floor, and it needs no guess of what "enough" use is for a product healthloop
+has never seen. Engagement's depth (actions per active user per day) and breadth (different
+meaningful actions used) are ranked the same way over its own window, so they cannot saturate
+either; how many of its seats an account uses is Engagement's too. The connector summarises each
+peer group's measures of the days before into `PeerNorms` (quantiles, `build_norms`) and hands them
+to scoring in a `Population`; `rank` places one account among them.
 """
 
 from __future__ import annotations
@@ -34,34 +35,30 @@ class ActivityRate:
     """One account's activity level over the activity window."""
 
     rate: float
-    """Meaningful actions per seat per day (0 without any)."""
+    """Meaningful actions per day (0 without any)."""
     actions: int
-    seats: int
-    """Licensed seats, else the users active over Engagement's window (at least 1)."""
-    seats_known: bool
     window_days: int
 
 
 def activity_rate(
     timeline: AccountTimeline, rules: ScoringRules, daily: Daily, start: date | None = None
 ) -> ActivityRate | None:
-    """Meaningful actions per seat per day over the activity window of complete days before `as_of`
-    (days 1..W before it): the same measure for the account scored live, mid-day, and for the peers it
-    is ranked against. None when the account has no such day since its start.
+    """Meaningful actions per day over the activity window of complete days before `as_of` (days 1..W
+    before it): the same measure for the account scored live, mid-day, and for the peers it is ranked
+    against. None when the account has no such day since its start.
 
-    Seats: the licensed seats; unknown, the users active over Engagement's window of complete days
-    (at least 1). How much an account uses what it has; how deeply its active users use it is
-    Engagement's depth. `start`: the account's start when known from elsewhere (the peers' side reads
-    it from SQL), else the one the timeline shows.
+    How much the account does, whatever its size: a team that uses the product more ranks higher
+    (larger, busier accounts renew more often). How intensely its active users use it is Engagement's
+    depth, how many of its seats are used Engagement's utilization; dividing by seats here would
+    count that intensity twice and the account's volume never. `start`: the account's start when
+    known from elsewhere (the peers' side reads it from SQL), else the one the timeline shows.
     """
     length = rules.signals.activity_window_days
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
     actions = sum(n for _, n in daily.window(length, offset=1))
-    licensed = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
-    seats = licensed or max(1, len(daily.active_users(rules.signals.engagement_window_days, offset=1)))
-    return ActivityRate(actions / (days * seats), actions, seats, licensed is not None, days)
+    return ActivityRate(actions / days, actions, days)
 
 
 @dataclass(frozen=True, slots=True)

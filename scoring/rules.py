@@ -140,9 +140,10 @@ class SignalRules(_Rules):
     activity_window_days: int = Field(14, ge=1, le=90)
     baseline_window_days: int = Field(56, ge=7, le=365)
     """Activity compares the recent window with the account's own average over this longer window."""
-    activity_peers: Literal["size", "plan", "all"] = "size"
-    """Who an account's activity is ranked against: accounts of the same size band (licensed seats, else
-    known users: 1, 2-5, 6-20, 21-100, 101+), of the same plan, or all accounts."""
+    activity_peers: Literal["all", "size", "plan"] = "all"
+    """Who an account's activity (and Engagement's depth and breadth) is ranked against: all accounts
+    (default: a bigger, busier account ranks higher, as it is likelier to stay), accounts of the same
+    size band (licensed seats, else known users: 1, 2-5, 6-20, 21-100, 101+), or of the same plan."""
     min_peer_accounts: int = Field(30, ge=5, le=100_000)
     """A peer group smaller than this falls back to all accounts; fewer accounts than this in all, and
     Activity judges each account on its own yardsticks (seats, own baseline) instead of ranking it."""

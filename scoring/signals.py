@@ -19,6 +19,8 @@ MIN_ACTIONS_PER_DAY = 1.0
 """The least any account is expected to do: Activity's floor yardstick (see `activity`)."""
 MIN_BASELINE_DAYS = 7
 """An account needs this many days of history before the recent window to have a baseline."""
+MIN_TEAM_SEATS = 2
+"""Licensed seats from which Engagement judges utilization (how many of a team's seats are used)."""
 
 
 def _value(fraction: float) -> float:
@@ -35,10 +37,9 @@ def activity(
 
     With peers (`population` holds norms for its group or for everyone, see `scoring.peers`):
       level = the share of peer accounts whose activity rate is below the account's (ties half),
-              rate = R / (W' x seats), R the meaningful actions of the W = `activity_window_days`
-              complete days before `as_of`, W' >= 1 those of them on or after the account's start
-              (peers are measured over the same days), seats the licensed seats, else the users
-              active over Engagement's window; 0 without meaningful activity;
+              rate = R / W', R the meaningful actions of the W = `activity_window_days` complete
+              days before `as_of`, W' >= 1 those of them on or after the account's start (peers are
+              measured over the same days); 0 without meaningful activity;
       trend = min(1, (R / W') / (A_b / B')), A_b the actions in the B = `baseline_window_days`
               before them, B' >= MIN_BASELINE_DAYS its days since the start; only when the account has
               such a baseline with activity in it;
@@ -67,10 +68,9 @@ def activity(
         own = (measured.actions / measured.window_days) / (base_actions / b_days)
     share = s.activity_trend_share if own is not None else 0.0
     value = _value((1 - share) * level + share * min(1.0, own or 0.0))
-    seats = f"{measured.seats} seat{'s' * (measured.seats != 1)}" + ("" if measured.seats_known else " (active users)")
     text = (
-        f"{measured.actions} meaningful actions in the {measured.window_days} days before {timeline.as_of} for "
-        f"{seats} ({measured.rate:.1f} per seat per day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
+        f"{measured.actions} meaningful actions in the {measured.window_days} days before {timeline.as_of} "
+        f"({measured.rate:.1f} a day): more than {level:.0%} of {norms.accounts} {group_label(key)}"
     )
     if key == ALL and peer_group(timeline, rules) != ALL:
         text += f" (too few {group_label(peer_group(timeline, rules))} to compare with alone)"
@@ -82,7 +82,6 @@ def activity(
         inputs={
             "recent_actions": measured.actions,
             "window_days": measured.window_days,
-            "seats": measured.seats,
             "rate": round(measured.rate, 4),
             "peer_group": key,
             "peers": norms.accounts,
@@ -164,7 +163,9 @@ def engagement(
                 over the E complete days before `as_of`; without: min(1, that rate over the window /
                 target per user-day); 0 when there was no activity at all; left out when activity
                 had no user ids
-      seats   = min(1, active users / licensed seats)   (when the seat count is known)
+      seats   = min(1, active users / licensed seats)   (when the account has a team: at least
+                MIN_TEAM_SEATS licensed seats; for one seat it would only repeat whether its user
+                is active, which Activity and Recency measure, and lift every single-seat account)
     E' = the days of the window on or after the account's start (at least 1). Engagement =
     100 * mean(components); None only when no component exists. Bounded 0-100; non-decreasing in
     features used and in actions (more active users raise `seats` and may lower `depth`). Ranks do
@@ -222,9 +223,11 @@ def engagement(
         notes.append("no active users")
     else:
         notes.append("activity without user ids, depth left out")
-    if seats:
+    if seats and seats >= MIN_TEAM_SEATS:
         parts["seats"] = min(1.0, len(users) / seats)
         notes.append(f"{len(users)} of {seats} seats active")
+    elif seats:
+        notes.append("one seat, utilization left out (whether its user is active is Activity's and Recency's)")
     else:
         notes.append("no seat count, utilization left out")
     inputs = {"key_features_used": used, "active_users": len(users), "actions": actions, "window_days": e_days}

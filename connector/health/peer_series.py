@@ -49,7 +49,6 @@ def peer_series(
         rules,
     )
     window, wide = rules.signals.activity_window_days, rules.signals.engagement_window_days
-    licensed = history.licensed_seats if history.licensed_seats and history.licensed_seats > 0 else None
     if start is None:
         return
     for day in days:
@@ -64,7 +63,7 @@ def peer_series(
         low = bisect_left(keys, day - timedelta(days=window))
         wide_low = bisect_left(keys, day - timedelta(days=wide))
         wide_users = len(frozenset().union(*users[wide_low:high])) if high > wide_low else 0
-        rate = (prefix[high] - prefix[low]) / (min(window, covered) * (licensed or max(1, wide_users)))
+        rate = (prefix[high] - prefix[low]) / min(window, covered)
         wide_days = min(wide, (through - max(day - timedelta(days=wide), start)).days + 1)
         actions = prefix[high] - prefix[wide_low]
         depth = actions / (wide_days * wide_users) if wide_users else (0.0 if actions == 0 else None)

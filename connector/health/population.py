@@ -32,6 +32,7 @@ def rules_key(rules: ScoringRules) -> str:
     s = rules.signals
     relevant = {
         "measures": MEASURES,
+        "definitions": MEASURE_DEFINITIONS,
         "meaningful": rules.events.meaningful,
         "ignored": rules.events.ignored,
         "window": s.activity_window_days,
@@ -158,6 +159,9 @@ def stored_populations(session: Session, days: Sequence[date], rules: ScoringRul
 
 MEASURES = ("activity", "depth", "breadth")
 """The measures ranked among peers, as stored (each a `Population` field `<measure>_norms`)."""
+MEASURE_DEFINITIONS = 2
+"""Bumped when what a measure means changes (2: activity is actions per day, no longer per seat), so
+norms stored under the old meaning are never read again."""
 
 
 def _to_json(population: Population) -> dict[str, object]:

@@ -15,7 +15,9 @@ from scoring.rules import EventRules, ScoringRules, SignalRules
 
 FIRST = date(2025, 1, 1)
 RULES = ScoringRules(signals=SignalRules(activity_window_days=5, baseline_window_days=10))
-NAMED = ScoringRules(events=EventRules(meaningful=["Report Created"], signups=["Signed Up"]))
+NAMED = ScoringRules(
+    events=EventRules(meaningful=["Report Created"], signups=["Signed Up"]), signals=SignalRules(activity_peers="size")
+)
 
 days_st = st.dictionaries(
     st.integers(0, 60),
@@ -82,4 +84,4 @@ def test_a_steady_account_is_a_peer_on_every_day_after_its_first():
     series = list(peer_series(history, days, NAMED, FIRST, _seen(history)))
     assert [day for day, _ in series] == days
     last = series[-1][1]
-    assert (last.group, last.activity, last.depth, last.breadth) == ("size:2-5", 2 / 3, 2.0, 1)  # 3 seats
+    assert (last.group, last.activity, last.depth, last.breadth) == ("size:2-5", 2.0, 2.0, 1)  # 3 seats, 1 used

@@ -15,6 +15,8 @@ from scoring.rules import EventRules, ScoringRules, SignalRules
 from scoring.signals import activity, engagement, milestones
 from tests.unit.scoring.timelines import DECIDED_AT, RULES, TEAM, day, steady, timeline, users_each_day
 
+BY_SIZE = ScoringRules(signals=SignalRules(activity_peers="size"))
+
 
 def norms(*rates: float) -> PeerNorms:
     return build_norms([("all", rate) for rate in rates], min_accounts=1)["all"]
@@ -48,24 +50,27 @@ def test_groups_smaller_than_the_minimum_get_no_norms_of_their_own():
     assert built["all"].accounts == 50
 
 
-def test_the_rate_is_meaningful_actions_per_seat_per_day():
+def test_the_rate_is_meaningful_actions_per_day_whatever_the_seats():
     # The window is the 14 complete days before as_of (days 1..14 ago); today's 6 do not count yet.
     account = timeline(days=steady(15, {"Report Created": 6}), users_by_day=users_each_day(15, TEAM[:2]))
     measured = activity_rate(account, RULES, read_daily(account, RULES))
-    assert (measured.actions, measured.seats, measured.seats_known, measured.window_days) == (84, 5, True, 14)
-    assert measured.rate == 84 / (14 * 5)
+    assert (measured.actions, measured.window_days, measured.rate) == (84, 14, 6.0)
+    bigger = timeline(seats=50, days=steady(15, {"Report Created": 6}), users_by_day=users_each_day(15, TEAM[:2]))
+    assert activity_rate(bigger, RULES, read_daily(bigger, RULES)).rate == 6.0  # per seat is Engagement's
 
 
-def test_without_a_seat_count_the_users_active_over_engagements_window_stand_for_seats():
-    account = timeline(seats=None, days=steady(29, {"Report Created": 6}), users_by_day=users_each_day(29, TEAM[:3]))
+def test_a_new_account_is_measured_over_the_days_since_its_start():
+    account = timeline(signed_up=4, days=steady(5, {"Report Created": 6}), users_by_day=users_each_day(5, TEAM[:1]))
     measured = activity_rate(account, RULES, read_daily(account, RULES))
-    assert (measured.seats, measured.seats_known, measured.rate) == (3, False, 2.0)
+    assert (measured.actions, measured.window_days, measured.rate) == (24, 4, 6.0)
 
 
-def test_peer_groups_follow_seats_then_known_users_or_the_plan():
-    assert peer_group(timeline(seats=1), RULES) == "size:1"
-    assert peer_group(timeline(seats=12), RULES) == "size:6-20"
-    assert peer_group(timeline(seats=None), RULES) == "size:unknown"
+def test_peer_groups_are_everyone_by_default_or_follow_seats_then_known_users_or_the_plan():
+    assert peer_group(timeline(seats=12), RULES) == "all"
+    by_size = ScoringRules(signals=SignalRules(activity_peers="size"))
+    assert peer_group(timeline(seats=1), by_size) == "size:1"
+    assert peer_group(timeline(seats=12), by_size) == "size:6-20"
+    assert peer_group(timeline(seats=None), by_size) == "size:unknown"
     by_plan = ScoringRules(signals=SignalRules(activity_peers="plan"))
     assert peer_group(timeline(), by_plan) == "plan:unknown"
     assert group_label("size:2-5") == "accounts with 2-5 seats"
@@ -76,23 +81,23 @@ def test_activity_ranks_an_account_among_its_peers_blended_with_its_own_trend():
     # its own 56-day baseline (trend 1.0).
     account = timeline(seats=1, days=steady(71, {"Report Created": 6}), users_by_day=users_each_day(71, TEAM[:1]))
     population = Population({"size:1": norms(*range(8))})
-    signal = activity(account, RULES, population=population)
+    signal = activity(account, BY_SIZE, population=population)
     assert signal.inputs["rank"] == round(6 / 7, 4) and signal.inputs["versus_baseline"] == 1.0
     assert signal.value == round(100 * (0.7 * 6 / 7 + 0.3 * 1.0), 1)
-    assert "more than 86% of 8 accounts with 1 seat" in signal.explanation
+    assert "(6.0 a day): more than 86% of 8 accounts with 1 seat" in signal.explanation
 
 
 def test_activity_does_not_saturate_when_every_account_clears_the_old_floor():
     busy = timeline(days=steady(70, {"Report Created": 40}), users_by_day=users_each_day(70, TEAM[:1]))
     busier = timeline(days=steady(70, {"Report Created": 80}), users_by_day=users_each_day(70, TEAM[:1]))
-    population = Population({"all": norms(*range(2, 40))})  # per seat per day: busy 8, busier 16
+    population = Population({"all": norms(*range(2, 90))})  # per day: busy 40, busier 80
     assert activity(busy, RULES).value == activity(busier, RULES).value == 100  # no peers: both at the ceiling
     assert activity(busy, RULES, population=population).value < activity(busier, RULES, population=population).value
 
 
 def test_activity_falls_back_to_everyone_when_its_own_group_is_too_small():
     account = timeline(days=steady(14, {"Report Created": 3}), users_by_day=users_each_day(14, TEAM[:1]))
-    signal = activity(account, RULES, population=Population({"all": norms(1, 2, 4, 5)}))
+    signal = activity(account, BY_SIZE, population=Population({"all": norms(1, 2, 4, 5)}))
     assert signal.inputs["peer_group"] == "all"
     assert "too few accounts with 2-5 seats to compare with alone" in signal.explanation
 
@@ -116,7 +121,7 @@ def test_peer_rates_rank_the_current_accounts_of_one_day():
     busy = [timeline(account_id=f"b{i}", days=steady(14, {"Report Created": 10}), users_by_day=team) for i in range(20)]
     quiet = [timeline(account_id=f"q{i}", days=steady(14, {"Report Created": 1}), users_by_day=team) for i in range(20)]
     gone = [timeline(account_id=f"g{i}", signed_up=400) for i in range(20)]
-    rules = ScoringRules(signals=SignalRules(min_peer_accounts=30))
+    rules = ScoringRules(signals=SignalRules(min_peer_accounts=30, activity_peers="size"))
     samples = [peer_sample(t, day(400), t.as_of, rules) for t in busy + quiet]
     samples += [peer_sample(t, day(400), None, rules) for t in gone]
     built = population_of([s for s in samples if s is not None], None, rules)
@@ -172,3 +177,14 @@ def test_without_a_key_feature_anyone_uses_breadth_ranks_the_different_actions_u
     wide, thin = engagement(varied, RULES, population=peers), engagement(narrow, RULES, population=peers)
     assert wide.inputs["breadth"] > thin.inputs["breadth"]
     assert "3 different actions used" in wide.explanation and "no configured key feature" in wide.explanation
+
+
+def test_engagement_judges_seat_utilization_only_for_a_team():
+    one = engagement(
+        timeline(seats=1, days=steady(28, {"Report Created": 3}), users_by_day=users_each_day(28, TEAM[:1])), RULES
+    )
+    assert "seats" not in one.inputs and "one seat, utilization left out" in one.explanation
+    team = engagement(
+        timeline(seats=4, days=steady(28, {"Report Created": 3}), users_by_day=users_each_day(28, TEAM[:1])), RULES
+    )
+    assert team.inputs["seats"] == 0.25 and "1 of 4 seats active" in team.explanation
