@@ -6,7 +6,10 @@ account whose history begins mid-life has no "first days" to read.
 
 - **Milestones**: use events other than logins and sign-ups that more than half the retained accounts
   first did within their first 30 days, leaving out those >= 90% of new accounts fire on their first
-  day (part of arriving, so the same for everyone); at most 8, the most widely done; ordered by median
+  day (part of arriving, so the same for everyone). With at least `MIN_ACCOUNTS` accounts that were not
+  retained, a milestone must tell the two apart: retained accounts did it early more often than the
+  others, and the ones with the widest gap come first (a step everybody takes, stayers and leavers
+  alike, says nothing about health); with fewer, the most widely done. At most 8; ordered by median
   day; `due_days` = the 80th percentile (nearest rank) of the day the retained accounts did it, at least 1.
 - **Journey**: started by a sign-up event (by name), else by the event nearly every account fires on
   its first day, through the suggested milestones; `stuck_after_days` = one more than the 80th
@@ -62,8 +65,9 @@ def milestones(
         why = (f"only {len(retained)} retained accounts signed up inside the stored history and are at least "
                f"{SETTLE_DAYS} days old (need {MIN_ACCOUNTS}); the others' first days are not stored")  # fmt: skip
         return Suggested("milestones", None, why, notes), []
-    picks, arrival, close = [], [], []
+    picks, arrival, close, level = [], [], [], []
     newcomers = retained + others
+    contrast = len(others) >= MIN_ACCOUNTS
     for event in classes.use:
         if classes.roles[event] in (NameRole.LOGIN, NameRole.SIGNUP):
             continue
@@ -85,9 +89,14 @@ def milestones(
         numbers = {"retained_done": len(days), "retained": len(retained), "not_retained_done": len(other_days),
                    "not_retained": len(others), "median_day": statistics.median(days),
                    f"p{DUE_PERCENTILE}_day": percentile(days, DUE_PERCENTILE)}  # fmt: skip
-        picks.append((len(days), statistics.median(days), event, evidence, numbers, percentile(days, DUE_PERCENTILE)))
-    picks.sort(key=lambda p: (-p[0], p[2]))
-    dropped = [f"{p[2]} ({p[0] / len(retained):.0%})" for p in picks[MAX_MILESTONES:]]
+        gap = len(days) / len(retained) - (len(other_days) / len(others) if others else 0.0)
+        if contrast and gap <= 0:
+            level.append(f"{event} ({len(days) / len(retained):.0%} vs {len(other_days) / len(others):.0%})")
+            continue
+        order = -gap if contrast else -len(days) / len(retained)
+        picks.append((order, statistics.median(days), event, evidence, numbers, percentile(days, DUE_PERCENTILE)))
+    picks.sort(key=lambda p: (p[0], p[2]))
+    dropped = [f"{p[2]} ({p[4]['retained_done'] / len(retained):.0%})" for p in picks[MAX_MILESTONES:]]
     chosen = sorted(picks[:MAX_MILESTONES], key=lambda p: (p[1], p[2]))
     names: set[str] = set()
     result = []
@@ -100,8 +109,12 @@ def milestones(
         notes.append(f"fired on their first day by >= {ARRIVAL_SHARE:.0%} of new accounts (arriving, not a "
                      f"milestone): {', '.join(arrival)}")  # fmt: skip
     if dropped:
-        notes.append(f"also done early by most retained accounts, left out (at most {MAX_MILESTONES}): "
-                     + ", ".join(dropped))  # fmt: skip
+        widest = "the widest gaps between retained and other accounts" if contrast else "the most widely done"
+        notes.append(f"also done early by most retained accounts, left out (at most {MAX_MILESTONES}, {widest} "
+                     "kept): " + ", ".join(dropped))  # fmt: skip
+    if level:
+        notes.append("done early as often by accounts that were not retained (telling nobody apart): "
+                     + ", ".join(level))  # fmt: skip
     if close:
         notes.append("done early by a third to a half of retained accounts: " + ", ".join(close))
     reason = "" if result else f"no event is done in the first {SETTLE_DAYS} days by most retained accounts"
