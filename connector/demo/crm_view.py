@@ -131,9 +131,7 @@ def task_checks(tasks: Sequence[tuple[str | None, datetime | date | None, dateti
 
     owned = sum(1 for owner, _, _, _ in tasks if owner)
     later = sum(1 for _, created, due, _ in tasks if in_order(created, due))
-    clean = sum(
-        1 for *_, body in tasks if not re.search(r"acct_|healthloop intervention|\b\d{4}-\d\d-\d\d:", _visible(body))
-    )
+    clean = sum(1 for *_, body in tasks if not INTERNAL_IDS.search(_visible(body)))
     n = len(tasks)
     return (
         f"of {n} open tasks: {owned} have an owner, {later} are due after they were created, {clean} have a body "

@@ -30,6 +30,7 @@ from connector.demo.data import ACCOUNTS, NAMED_ACCOUNTS, demo_calls
 from connector.health.accounts import account_summary
 from connector.jobs.runtime import Runtime, build_runtime, install
 from connector.jobs.work_queue import InProcessWorkQueue
+from connector.measure.suggest import suggest_config
 from connector.store.db import upgrade
 from connector.store.status import storage_status
 from scoring.labels import trigger_label
@@ -38,6 +39,8 @@ from webhooks.app import create_app
 from webhooks.registry import SOURCES
 from webhooks.sources import load_fixture
 
+SHOWN_SUGGESTIONS = ("meaningful", "key_features", "core_feature", "setup_completed", "milestones")
+"""The keys of the proposal the demo prints (the file holds them all)."""
 DEMO_WRITE_KEY = "demo-write-key"
 DEMO_CONSOLE_URL = "http://127.0.0.1:8000"
 """Where `healthloop demo --serve` (and `healthloop serve`) put the console: the CRM's links point there."""
@@ -217,6 +220,26 @@ def _print_health(rt: Runtime, console: Console) -> None:
             console.print(f"  - {trigger['explanation']}")
 
 
+def _print_suggestion(rt: Runtime, console: Console) -> None:
+    """What `healthloop config suggest` reads from the demo's own events (its file is for an admin to edit)."""
+    with rt.sessions() as session:
+        proposal = suggest_config(session, rt.config.scoring)
+    console.print("[bold]`healthloop config suggest` on this data[/bold] (the live config is unchanged):")
+    for line in proposal.summary:
+        console.print(f"  {line}")
+    for suggested in (*proposal.events, proposal.milestones):
+        if suggested.key not in SHOWN_SUGGESTIONS:
+            continue
+        if suggested.picks is None:
+            console.print(f"  {suggested.key}: the default stays ({suggested.reason})")
+            continue
+        names = [getattr(pick, "event", None) or pick.value for pick in suggested.picks]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        console.print(f"  {suggested.key}: {shown or 'none'}" + (f" ({suggested.reason})" if not names else ""))
+        if suggested.picks:
+            console.print(f"    e.g. {suggested.picks[0].evidence}")
+
+
 def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
     """Run the loop end to end on local defaults (SQLite, in-process queue without Redis, CRM sandbox)."""
 
@@ -248,6 +271,8 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
             "(owners Ana and Ben)"
         )
     calls = list(demo_calls(now))
+    if isinstance(rt.queue, InProcessWorkQueue):
+        rt.queue.hold()  # like the Redis path: the worker runs once the history has arrived
     with serve_in_thread(rt) as base_url:
         console.print(f"serving on {base_url}; sending {len(calls):,} calls through segment-analytics-python...")
         started = time.perf_counter()
@@ -279,9 +304,10 @@ def run_demo(database_url: str | None, keep: bool, crm: str) -> None:
         f"{status['tickets']} tickets ({status['unmatched_tickets']} unmatched, kept for later matching); "
         f"waiting work: {status['outbox']['account_days']} account-days"
     )
+    _print_suggestion(rt, console)
     console.print(f"next: HEALTHLOOP_DATABASE_URL={database_url} healthloop accounts show acct_globex")
-    suggest = f"HEALTHLOOP_DATABASE_URL={database_url} healthloop config suggest"
-    console.print(f"      {suggest}   # a config drawn from this data")
+    suggest = f"HEALTHLOOP_DATABASE_URL={database_url} healthloop config suggest --out suggested.yaml"
+    console.print(f"      {suggest}   # the proposal above, commented, for you to edit")
     console.print("console: healthloop demo --serve   # this demo, then the web console on its data until Ctrl-C")
     serve = f"HEALTHLOOP_DATABASE_URL={database_url} HEALTHLOOP_ADMIN_TOKEN=choose-a-token healthloop serve"
     console.print(f"      {serve}")

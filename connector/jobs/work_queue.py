@@ -236,6 +236,8 @@ class InProcessWorkQueue:
         self._pending: set[str] = set()
         self._sync: set[str] = set()
         self._lock = threading.Lock()
+        self._running = threading.Event()
+        self._running.set()
         self._thread = threading.Thread(target=self._loop, name="healthloop-inprocess-queue", daemon=True)
         self._thread.start()
 
@@ -279,10 +281,18 @@ class InProcessWorkQueue:
 
     def join(self) -> None:
         """Block until every queued rescore has run (the demo and tests use this)."""
+        self._running.set()
         self._queue.join()
+
+    def hold(self) -> None:
+        """Queue jobs without running them until `join` (the demo streams a history first, as a worker started
+        after the upload would see it: scoring a half-sent history as of today would make work for gaps that
+        are only the part not sent yet)."""
+        self._running.clear()
 
     def _loop(self) -> None:
         while True:
+            self._running.wait()
             work = self._queue.get()
             try:
                 work()
