@@ -1,11 +1,13 @@
 """Learn a churn probability from stored history and outcomes, and keep it only if it earns its place.
 
 Samples: every `OBSERVE_EVERY_DAYS` days of the stored score history (leaving the last horizon out,
-whose outcomes are not in yet), every account with an outcome on record (a renewal won, lost or
-churned: an account whose fate is unknown could be a loss nobody recorded) that is at least
-`MIN_TENURE_DAYS` old, not lost by then and has a stored score the day before; label: a lost or
-churned renewal within the next `horizon` days. Inputs: the four stored signals of the day before
-plus behaviour counts from the stored history (`scoring.churn.churn_features`).
+whose outcomes are not in yet), every account whose outcomes were tracked by then (an outcome on
+record — a renewal won, lost or churned — dated before the observation day: an account with none
+could be a loss nobody recorded; whether it has one *later* must not decide, since a churn always
+leaves one) that is at least `MIN_TENURE_DAYS` old, not lost by then and has a stored score the day
+before; label: a lost or churned renewal within the next `horizon` days. Inputs: the four stored
+signals of the day before plus behaviour counts from the stored history
+(`scoring.churn.churn_features`).
 
 Fit: logistic regression (scikit-learn, the `learn` extra) on standardised inputs, evaluated on
 accounts it did not see: 5-fold cross-validation grouped by account and stratified by outcome, then
@@ -87,13 +89,13 @@ def load_samples(session: Session, rules: ScoringRules, today: date, horizon: in
         return []
     starts = account_starts(session)
     losses: dict[str, list[date]] = defaultdict(list)
-    known: set[str] = set()
+    tracked_from: dict[str, date] = {}
     for account_id, close_date, status in session.execute(
         select(Renewal.account_id, Renewal.close_date, Renewal.status).where(
             Renewal.status.in_(("won", "lost", "churned"))
         )
     ):
-        known.add(account_id)
+        tracked_from[account_id] = min(close_date, tracked_from.get(account_id, close_date))
         if status != "won":
             losses[account_id].append(close_date)
     stored: dict[date, dict[str, tuple[int, dict[str, Any]]]] = defaultdict(dict)
@@ -106,8 +108,13 @@ def load_samples(session: Session, rules: ScoringRules, today: date, horizon: in
     wanted: dict[str, list[date]] = defaultdict(list)
     for day in days:
         for account_id in stored[day]:
-            if account_id not in known:
-                continue  # no outcome on record: a silent loss would read as a stayer
+            tracked = tracked_from.get(account_id)
+            if tracked is None or tracked >= day:
+                # Outcomes not tracked yet: a silent loss would read as a stayer. Judged by what was on record
+                # *before* the day, never by the outcome ahead: keeping only the young accounts that went on
+                # to churn (they alone have a record) taught a model that youth is churn and made it look
+                # better on held-out folds than on accounts it had never seen.
+                continue
             start = starts.get(account_id)
             lost = sorted(losses.get(account_id, ()))
             if start is None or (day - start).days < MIN_TENURE_DAYS or bisect_right(lost, day):

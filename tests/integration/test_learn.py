@@ -46,6 +46,9 @@ def _book(engine, *, accounts: int, predictable: bool, churn_share: float, seed:
                 rollups.append((account, day, events, 0, 1, counts, {"u1": events}, 0, now))
             signals = {name: {"value": rng.uniform(0, 100), "explanation": ""} for name in ("activity", "recency")}
             scores.append((account, day, rng.randint(0, 100), "monitor", signals, {}, "noise", "test", now))
+        # Every account renewed before the history began: its outcomes are tracked from then on.
+        tracked = TODAY - timedelta(days=DAYS + 30)
+        renewals.append(("import", f"{account}:{tracked}", account, tracked, "won", now))
         if churn_on is not None:
             renewals.append(("import", f"{account}:{churn_on}", account, churn_on, "churned", now))
         else:  # the stayers' renewals are on record too (learn judges only accounts whose fate is known)
@@ -130,3 +133,20 @@ def test_observations_never_include_an_account_after_it_was_lost(engine):  # typ
     assert samples
     assert all(s.day <= lost[s.account_id] for s in samples if s.account_id in lost)
     assert all(date.fromisoformat(str(s.day)) <= TODAY - timedelta(days=30) for s in samples)
+
+
+def test_an_account_is_observed_only_once_its_outcomes_were_tracked_whatever_its_fate(engine):  # type: ignore[no-untyped-def]
+    # A churn always leaves a record; a stayer whose first renewal is still ahead has none. Choosing accounts
+    # by a record dated after the observation would keep the churners among them and drop the stayers.
+    _book(engine, accounts=60, predictable=True, churn_share=0.4)
+    with make_sessionmaker(engine).begin() as session:
+        first = session.scalars(select(Renewal).where(Renewal.status == "churned")).first()
+        assert first is not None
+        untracked = first.account_id
+        session.execute(
+            Renewal.__table__.delete().where(Renewal.account_id == untracked, Renewal.status == "won")
+        )  # its only record is now the churn
+    with make_sessionmaker(engine)() as session:
+        samples = load_samples(session, Config().scoring, TODAY)
+    assert samples
+    assert not any(s.account_id == untracked for s in samples), "nothing after the loss, nothing before tracking"
