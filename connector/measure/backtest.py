@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session
 
 from connector.health.account_start import account_starts
 from connector.health.history import AccountHistory, load_histories, lookback_days
+from connector.health.population import population_series, seen_days, stored_populations
 from connector.measure.indicator_data import indicator_json
 from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
 from connector.store.models import Account
 from scoring.assess import assess
 from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
-from scoring.model import OpenAlert, PriorState
+from scoring.model import UNKNOWN_POPULATION, OpenAlert, Population, PriorState
 from scoring.outcomes import RenewalFact, ScorePoint
+from scoring.peers import peer_horizon
 from scoring.rules import TIERS, TRIGGER_IDS, ScoringRules
 
 LEAD_HORIZON_DAYS = 180
@@ -41,8 +44,31 @@ class Replay:
     scores: dict[date, int] = field(default_factory=dict)
 
 
-def replay(history: AccountHistory, days: list[date], rules: ScoringRules, start: date | None) -> Replay:
-    """Score every day in order, feeding each day's score and alerts into the next, as the job would.
+def replay_populations(
+    session: Session, histories: Mapping[str, AccountHistory], days: Sequence[date], rules: ScoringRules,
+    starts: Mapping[str, date],
+) -> dict[date, Population]:  # fmt: skip
+    """Each replayed day's population as scoring saw it (peers, event catalogue): the stored one for these
+    rules, else computed from the loaded histories. Nothing is written. Without it a replay would rank no
+    account among peers and count never-fired events as "not done": another score than the stored one."""
+    populations = stored_populations(session, days, rules)
+    missing = [day for day in days if day not in populations]
+    if missing:
+        horizon = timedelta(days=peer_horizon(rules) + 1)
+        seen = seen_days(session, list(histories), missing[0] - horizon, missing[-1])
+        populations |= population_series(histories.values(), missing, rules, starts, seen)
+    return populations
+
+
+def replay(
+    history: AccountHistory,
+    days: list[date],
+    rules: ScoringRules,
+    start: date | None,
+    populations: Mapping[date, Population] | None = None,
+) -> Replay:
+    """Score every day in order, feeding each day's score and alerts into the next, as the job would,
+    with each day's population (`replay_populations`).
 
     Days before the account's `start` (`account_starts`) are not judged at all: no score, tier or
     trigger, so nothing is counted for them; an account with no known start is not judged on any day.
@@ -59,7 +85,9 @@ def replay(history: AccountHistory, days: list[date], rules: ScoringRules, start
     for day in days:
         earlier = {n: scores[day - timedelta(days=n)] for n in windows if day - timedelta(days=n) in scores}
         prior = PriorState(earlier, previous_tier, dict(open_alerts), dict(last_cleared))
-        assessment = assess(history.timeline(day, rules), rules, prior, datetime.combine(day, time.max, tzinfo=UTC))
+        population = (populations or {}).get(day, UNKNOWN_POPULATION)
+        decided_at = datetime.combine(day, time.max, tzinfo=UTC)
+        assessment = assess(history.timeline(day, rules), rules, prior, decided_at, population)
         scores[day] = result.scores[day] = assessment.score.value
         previous_tier = result.tiers[day] = assessment.tier
         for hit in assessment.fired:
@@ -135,7 +163,11 @@ def run_backtest(
     starts = account_starts(session, accounts)
     stored = known_losses(session)
     renewals = stored_renewals(session)
-    replays = {account: replay(history, days, rules, starts.get(account)) for account, history in histories.items()}
+    populations = replay_populations(session, histories, days, rules, starts)
+    replays = {
+        account: replay(history, days, rules, starts.get(account), populations)
+        for account, history in histories.items()
+    }
     report = summarize(replays, stored | (read_outcomes(outcomes) if outcomes else {}))
     if outcomes:
         renewals += [RenewalFact(r.account_id, r.day, r.outcome == "won") for r in read_outcome_csv(outcomes)]

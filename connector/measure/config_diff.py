@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from connector.config.yaml_config import Config
 from connector.health.account_start import account_starts
 from connector.health.history import load_histories, lookback_days
-from connector.measure.backtest import Replay, indicators, replay
+from connector.measure.backtest import Replay, indicators, replay, replay_populations
 from connector.measure.renewals import stored_renewals
 from connector.store.models import Account
 from scoring.indicators import score_at
@@ -74,8 +74,12 @@ def diff_configs(session: Session, live: Config, new: Config, days: int, last: d
     histories = load_histories(session, accounts, first - timedelta(days=lookback), last)
     starts = account_starts(session, accounts)
     renewals = stored_renewals(session)
-    old_replays = {a: replay(h, dates, live.scoring, starts.get(a)) for a, h in histories.items()}
-    new_replays = {a: replay(h, dates, new.scoring, starts.get(a)) for a, h in histories.items()}
+    populations = {
+        "old": replay_populations(session, histories, dates, live.scoring, starts),
+        "new": replay_populations(session, histories, dates, new.scoring, starts),
+    }
+    old_replays = {a: replay(h, dates, live.scoring, starts.get(a), populations["old"]) for a, h in histories.items()}
+    new_replays = {a: replay(h, dates, new.scoring, starts.get(a), populations["new"]) for a, h in histories.items()}
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),

@@ -8,8 +8,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from connector.health import alert_history, range_replay
+from connector.health.account_start import account_starts
 from connector.health.backfill import score_range
+from connector.health.history import load_histories, lookback_days
 from connector.health.scores import score_accounts
+from connector.measure.backtest import replay, replay_populations
 from connector.store.models import AccountScore, Alert, PeerNorms
 from scoring.rules import ScoringRules, SignalRules
 from tests.integration.segment_calls import TODAY, drain, history_batch, send
@@ -84,3 +87,25 @@ def test_the_replay_stores_what_day_by_day_scoring_stores(client, auth_headers, 
     assert replayed[1] == one_by_one[1], "the same alerts"
     assert one_by_one[1], "triggers fired in the range (the comparison means something)"
     assert done.scored_days == len(one_by_one[0])
+
+
+@pytest.mark.parametrize("stored_populations", [True, False])
+def test_the_backtests_replay_scores_every_day_as_it_was_stored(client, auth_headers, runtime, stored_populations):  # type: ignore[no-untyped-def]
+    accounts = _book(client, auth_headers, runtime)
+    today = TODAY.date()
+    days = [today - timedelta(days=n) for n in range(40, 0, -1)]
+    score_range(runtime.sessions, runtime.readers, RULES, accounts, days, datetime.now(UTC), processes=1)
+    stored = {(account, day): score for account, day, score, *_ in _stored(runtime)[0] if day in days}
+    if not stored_populations:  # computed from the histories instead, as for a config never replayed
+        with runtime.sessions.begin() as session:
+            session.execute(delete(PeerNorms))
+    with runtime.readers() as session:
+        histories = load_histories(session, accounts, days[0] - timedelta(days=lookback_days(RULES)), days[-1])
+        starts = account_starts(session, accounts)
+        populations = replay_populations(session, histories, days, RULES, starts)
+    replayed = {
+        (account, day): score
+        for account, history in histories.items()
+        for day, score in replay(history, days, RULES, starts.get(account), populations).scores.items()
+    }
+    assert replayed == stored, "backtest, config diff and calibrate judge the score the product stored"
