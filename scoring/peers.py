@@ -58,7 +58,7 @@ def activity_rate(
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
-    actions = sum(n for _, n in daily.window(length, offset=1))
+    actions = daily.actions(length, offset=1)
     licensed = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
     seats = licensed or max(1, len(daily.active_users(rules.signals.engagement_window_days, offset=1)))
     return ActivityRate(actions / (days * seats), actions, seats, licensed is not None, days)
@@ -84,7 +84,7 @@ def engagement_measures(
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
-    actions = sum(n for _, n in daily.window(length, offset=1))
+    actions = daily.actions(length, offset=1)
     users = len(daily.active_users(length, offset=1))
     depth = actions / (days * users) if users else (0.0 if actions == 0 else None)
     return EngagementMeasures(depth, len(daily.event_types(length, 1, rules)), days)

@@ -154,15 +154,7 @@ def login_decline(ctx: TriggerContext) -> TriggerHit | None:
     """Logins in the last L days fell >= login_decline_pct % vs the L days before (which had >= MIN_EARLIER_LOGINS)."""
     rules, logins = ctx.rules.triggers, tuple(dict.fromkeys(ctx.rules.events.logins))
     length = rules.login_decline_window_days
-    recent = earlier = 0
-    for days_ago, day, _ in ctx.daily.rows:
-        if days_ago >= 2 * length:
-            break
-        count = max(0, sum([day.event_counts[name] for name in logins if name in day.event_counts]))
-        if days_ago < length:
-            recent += count
-        else:
-            earlier += count
+    recent, earlier = ctx.daily.event_total(logins, length), ctx.daily.event_total(logins, length, offset=length)
     if earlier < MIN_EARLIER_LOGINS or (earlier - recent) * 100 < rules.login_decline_pct * earlier:
         return None
     pct = round(100 * (earlier - recent) / earlier, 1)
