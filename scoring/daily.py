@@ -153,6 +153,14 @@ class Daily:
         sets = [memo.active_users(day) for day, _ in self.window(length, offset)]
         return frozenset().union(*sets) if sets else frozenset()
 
+    def active_user_count(self, length: int, offset: int = 0) -> int:
+        """How many users were active on any day of the window."""
+        return len(self.active_users(length, offset))
+
+    def event_type_count(self, length: int, offset: int, rules: ScoringRules) -> int:
+        """How many different meaningful track events were seen over the window."""
+        return len(self.event_types(length, offset, rules))
+
 
 def read_daily(timeline: AccountTimeline, rules: ScoringRules, memo: DayMemo | None = None) -> Daily:
     """Count each day's meaningful actions once and find the account's start and last active day.

@@ -2,10 +2,9 @@
 for each day's timeline, without reading the timeline's days again.
 
 Each stored day is read once (meaningful actions, active users, meaningful event types); window sums
-come from prefix sums over the calendar, the latest active day from a running index, and the users
-or event types of a window from a union slid along with the days (each member counted by the days of
-the window it is in), so one assessment costs the same whatever the windows' lengths. A test holds
-every answer equal to `read_daily`'s on the same timeline.
+come from prefix sums over the calendar, the latest active day from a running index, and how many
+users or event types a window holds from one bit per user (or event) OR-ed over the window's days.
+A test holds every answer equal to `read_daily`'s on the same timeline.
 """
 
 from __future__ import annotations
@@ -13,29 +12,40 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from scoring.daily import Daily, DayMemo, meaningful_counter, meaningful_types, start_of
 from scoring.model import AccountTimeline, DayActivity
 from scoring.rules import ScoringRules
 
 EMPTY: frozenset[str] = frozenset()
-RECENT_UNIONS = 4
-"""Unions of recent windows each slider keeps (a day asks for yesterday's window and today's)."""
+RECENT = 8
+"""Window answers remembered (one day asks some windows twice, and its windows of one day ago are the
+previous day's of today)."""
 
 
 class DaySeries:
-    """An account's stored days, for timelines cut from them as `(as_of - lookback, as_of]`, the way
-    `connector.health.history` cuts them; `daily(timeline)` is `read_daily(timeline, rules)`."""
+    """An account's stored days by index (0 = the first stored day); every question about the days
+    `lo..hi` clips them to the stored ones. `daily(timeline, lookback)` is `read_daily(timeline, rules)`
+    for a timeline cut from them as `(as_of - lookback, as_of]`, the way `connector.health.history`
+    cuts them."""
 
-    def __init__(self, rollups: Iterable[DayActivity], rules: ScoringRules, lookback: int) -> None:
+    def __init__(self, rollups: Iterable[DayActivity], rules: ScoringRules) -> None:
         stored = sorted(rollups, key=lambda a: a.day)
-        self.rules, self.lookback = rules, lookback
+        self.rules = rules
         self.base = stored[0].day.toordinal() if stored else 0
-        size = stored[-1].day.toordinal() - self.base + 1 if stored else 0
+        self.size = size = stored[-1].day.toordinal() - self.base + 1 if stored else 0
         self.rollups: list[DayActivity | None] = [None] * size
         self.counts = [0] * size
+        """Meaningful actions of each day."""
         self.users: list[frozenset[str]] = [EMPTY] * size
         self.types: list[frozenset[str]] = [EMPTY] * size
+        """The meaningful track events of each day."""
+        self.masks: dict[str, list[int]] = {"users": [0] * size, "types": [0] * size}
+        """The `users` and `types` of each day as bits (see `bits`)."""
+        self.bits: dict[str, int] = {}
+        """User id or event name -> its bit in `masks`."""
         self.active: list[int] = []
         """Indices of the days with any activity (see `scoring.daily.account_start`)."""
         count = meaningful_counter(rules)
@@ -44,6 +54,7 @@ class DaySeries:
             self.rollups[i], self.counts[i] = a, count(a)
             self.users[i] = frozenset(user for user, n in a.user_counts.items() if n > 0)
             self.types[i] = meaningful_types(a, rules)
+            self.masks["users"][i], self.masks["types"][i] = self._mask(self.users[i]), self._mask(self.types[i])
             if a.events or a.page_views or a.event_counts or a.user_counts:
                 self.active.append(i)
         self.prefix = [0] * (size + 1)
@@ -56,23 +67,62 @@ class DaySeries:
                 last = i
             self.last_meaningful[i] = last
         self.memo = DayMemo()
-        self._unions: dict[tuple[str, int], _WindowUnion] = {}
+        self._recent: dict[tuple[str, int, int], frozenset[str] | int] = {}
         self._event_days: dict[str, list[int]] = {}
         self._event_prefix: dict[tuple[str, ...], list[int]] = {}
 
-    def daily(self, timeline: AccountTimeline) -> Daily:
+    def index(self, day: date) -> int:
+        """`day`'s index (outside `0..size-1` when it is not among the stored days)."""
+        return day.toordinal() - self.base
+
+    def daily(self, timeline: AccountTimeline, lookback: int) -> Daily:
         """What `read_daily(timeline, rules)` gives, for a timeline holding this series' days of
         `(as_of - lookback, as_of]`."""
-        return SeriesDaily(self, timeline)
+        return SeriesDaily(self, timeline, lookback)
+
+    def actions(self, lo: int, hi: int) -> int:
+        """Meaningful actions on the days `lo..hi`."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        return self.prefix[hi + 1] - self.prefix[lo] if lo <= hi else 0
 
     def union(self, kind: str, lo: int, hi: int) -> frozenset[str]:
-        """The `users` or `types` of the days `lo..hi` (indices)."""
+        """The `users` or `types` of the days `lo..hi`."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
         if lo > hi:
             return EMPTY
-        slider = self._unions.get((kind, hi - lo))
-        if slider is None:
-            slider = self._unions[(kind, hi - lo)] = _WindowUnion(self.users if kind == "users" else self.types)
-        return slider.between(lo, hi)
+        key = (kind, lo, hi)
+        found = self._recent.get(key)
+        if found is None:
+            sets = self.users if kind == "users" else self.types
+            found = self._remember(key, EMPTY.union(*sets[lo : hi + 1]))
+        return found  # type: ignore[return-value]
+
+    def count(self, kind: str, lo: int, hi: int) -> int:
+        """How many `users` or `types` the days `lo..hi` hold: `len(union(kind, lo, hi))`."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        if lo > hi:
+            return 0
+        key = (f"{kind}#", lo, hi)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._remember(key, reduce(or_, self.masks[kind][lo : hi + 1]).bit_count())
+        return found  # type: ignore[return-value]
+
+    def _mask(self, members: frozenset[str]) -> int:
+        bits, mask = self.bits, 0
+        for member in members:
+            bit = bits.get(member)
+            if bit is None:
+                bit = bits[member] = 1 << len(bits)
+            mask |= bit
+        return mask
+
+    def _remember(self, key: tuple[str, int, int], value: frozenset[str] | int) -> frozenset[str] | int:
+        recent = self._recent
+        recent[key] = value
+        if len(recent) > RECENT:
+            del recent[next(iter(recent))]
+        return value
 
     def used(self, name: str, lo: int, hi: int) -> bool:
         """Whether `name` was counted (above 0) on some day `lo..hi`."""
@@ -81,7 +131,7 @@ class DaySeries:
             days = self._event_days[name] = [
                 i for i, a in enumerate(self.rollups) if a is not None and a.event_counts.get(name, 0) > 0
             ]
-        k = bisect_left(days, lo)
+        k = bisect_left(days, max(lo, 0))
         return k < len(days) and days[k] <= hi
 
     def total(self, names: tuple[str, ...], lo: int, hi: int) -> int:
@@ -92,6 +142,7 @@ class DaySeries:
             for a in self.rollups:
                 counts = a.event_counts if a is not None else {}
                 prefix.append(prefix[-1] + max(0, sum([counts[name] for name in names if name in counts])))
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
         return prefix[hi + 1] - prefix[lo] if lo <= hi else 0
 
 
@@ -100,30 +151,28 @@ class SeriesDaily(Daily):
 
     __slots__ = ("at", "floor", "series")
 
-    def __init__(self, series: DaySeries, timeline: AccountTimeline) -> None:
+    def __init__(self, series: DaySeries, timeline: AccountTimeline, lookback: int) -> None:
         self.series, self.memo = series, series.memo
-        self.at = timeline.as_of.toordinal() - series.base
-        """`as_of`'s index (it may lie outside the stored days)."""
-        self.floor = max(0, self.at - series.lookback + 1)
-        """The timeline's first stored day's index."""
-        top = min(self.at, len(series.counts) - 1)
-        last = series.last_meaningful[top] if top >= self.floor else -1
-        self.last_active = date.fromordinal(series.base + last) if last >= self.floor else None
-        k = bisect_left(series.active, self.floor)
+        self.at = series.index(timeline.as_of)
+        self.floor = self.at - lookback + 1
+        """The timeline's first day's index."""
+        lo, top = max(self.floor, 0), min(self.at, series.size - 1)
+        last = series.last_meaningful[top] if top >= lo else -1
+        self.last_active = date.fromordinal(series.base + last) if last >= lo else None
+        k = bisect_left(series.active, lo)
         first = series.active[k] if k < len(series.active) and series.active[k] <= top else None
         self.start = start_of(timeline, [] if first is None else [date.fromordinal(series.base + first)])
         self._rows = None  # type: ignore[assignment]
         self._ages = ()
 
     def _bounds(self, length: int, offset: int) -> tuple[int, int]:
-        hi = min(self.at - offset, len(self.series.counts) - 1)
-        return max(self.at - offset - length + 1, self.floor), hi
+        return max(self.at - offset - length + 1, self.floor), self.at - offset
 
     @property
     def rows(self) -> tuple[tuple[int, DayActivity, int], ...]:
         if self._rows is None:
             series, at = self.series, self.at
-            lo, hi = self._bounds(series.lookback, 0)
+            lo, hi = max(self.floor, 0), min(at, series.size - 1)
             self._rows = tuple(
                 (at - i, a, series.counts[i]) for i in range(hi, lo - 1, -1) if (a := series.rollups[i]) is not None
             )
@@ -137,12 +186,11 @@ class SeriesDaily(Daily):
         return self._ages
 
     def actions(self, length: int, offset: int = 0) -> int:
-        lo, hi = self._bounds(length, offset)
-        return self.series.prefix[hi + 1] - self.series.prefix[lo] if lo <= hi else 0
+        return self.series.actions(*self._bounds(length, offset))
 
     def events_used(self, names: Iterable[str], length: int, offset: int = 0) -> frozenset[str]:
         lo, hi = self._bounds(length, offset)
-        return frozenset(name for name in set(names) if self.series.used(name, lo, hi)) if lo <= hi else EMPTY
+        return frozenset(name for name in set(names) if self.series.used(name, lo, hi))
 
     def event_total(self, names: tuple[str, ...], length: int, offset: int = 0) -> int:
         return self.series.total(names, *self._bounds(length, offset))
@@ -153,44 +201,8 @@ class SeriesDaily(Daily):
     def active_users(self, length: int, offset: int = 0) -> frozenset[str]:
         return self.series.union("users", *self._bounds(length, offset))
 
+    def active_user_count(self, length: int, offset: int = 0) -> int:
+        return self.series.count("users", *self._bounds(length, offset))
 
-class _WindowUnion:
-    """The union of per-day sets over a window of days that moves a little at a time: each member
-    counted by the window's days that hold it, so a move adds and drops only the days that changed."""
-
-    __slots__ = ("hi", "lo", "members", "recent", "sets")
-
-    def __init__(self, sets: list[frozenset[str]]) -> None:
-        self.sets, self.lo, self.hi = sets, 0, -1
-        self.members: dict[str, int] = {}
-        self.recent: dict[tuple[int, int], frozenset[str]] = {}
-
-    def between(self, lo: int, hi: int) -> frozenset[str]:
-        found = self.recent.get((lo, hi))
-        if found is not None:
-            return found
-        members, sets = self.members, self.sets
-        if hi < self.lo or lo > self.hi or abs(lo - self.lo) + abs(hi - self.hi) > hi - lo + 1:
-            members.clear()
-            self._add(range(lo, hi + 1))
-        else:
-            self._add(range(lo, self.lo))
-            self._add(range(self.hi + 1, hi + 1))
-            for i in [*range(self.lo, lo), *range(hi + 1, self.hi + 1)]:
-                for member in sets[i]:
-                    left = members[member] - 1
-                    if left:
-                        members[member] = left
-                    else:
-                        del members[member]
-        self.lo, self.hi = lo, hi
-        found = self.recent[(lo, hi)] = frozenset(members)
-        if len(self.recent) > RECENT_UNIONS:
-            del self.recent[next(iter(self.recent))]
-        return found
-
-    def _add(self, days: range) -> None:
-        members, sets = self.members, self.sets
-        for i in days:
-            for member in sets[i]:
-                members[member] = members.get(member, 0) + 1
+    def event_type_count(self, length: int, offset: int, rules: ScoringRules) -> int:
+        return self.series.count("types", *self._bounds(length, offset))

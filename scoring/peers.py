@@ -60,7 +60,7 @@ def activity_rate(
         return None
     actions = daily.actions(length, offset=1)
     licensed = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
-    seats = licensed or max(1, len(daily.active_users(rules.signals.engagement_window_days, offset=1)))
+    seats = licensed or max(1, daily.active_user_count(rules.signals.engagement_window_days, offset=1))
     return ActivityRate(actions / (days * seats), actions, seats, licensed is not None, days)
 
 
@@ -85,9 +85,9 @@ def engagement_measures(
     if days <= 0:
         return None
     actions = daily.actions(length, offset=1)
-    users = len(daily.active_users(length, offset=1))
+    users = daily.active_user_count(length, offset=1)
     depth = actions / (days * users) if users else (0.0 if actions == 0 else None)
-    return EngagementMeasures(depth, len(daily.event_types(length, 1, rules)), days)
+    return EngagementMeasures(depth, daily.event_type_count(length, 1, rules), days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,15 +194,15 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
     seats, length = timeline.licensed_seats, rules.seats_idle_days
     if not seats or seats <= 0 or covered_days(timeline, length, 0, ctx.daily.start) < length:
         return None
-    users = ctx.daily.active_users(length)
-    idle = max(0, seats - len(users))
+    users = ctx.daily.active_user_count(length)
+    idle = max(0, seats - users)
     if idle < rules.seats_inactive_share * seats - 1e-9:
         return None
     text = (
         f"{idle} of {ctx.who}'s {seats} licensed seats have been idle for the last {length} days: "
-        f"{len(users)} active user{'' if len(users) == 1 else 's'} (threshold: {rules.seats_inactive_share:.0%} idle)."
+        f"{users} active user{'' if users == 1 else 's'} (threshold: {rules.seats_inactive_share:.0%} idle)."
     )
-    evidence = {"seats": seats, "active_users": len(users), "idle_seats": idle, "window_days": length}
+    evidence = {"seats": seats, "active_users": users, "idle_seats": idle, "window_days": length}
     return TriggerHit("seats_inactive", evidence, text)
 
 

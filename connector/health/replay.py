@@ -75,7 +75,7 @@ def replay_account(
     if start is None:
         return
     state = state if state is not None else ReplayState()
-    series = DaySeries(history.days.values(), rules, lookback_days(rules))
+    series, lookback = DaySeries(history.days.values(), rules), lookback_days(rules)
     windows = sorted(earlier_windows(rules))
     for day in days:
         if day < start:
@@ -96,7 +96,7 @@ def replay_account(
                         PriorState(),
                         end_of(then),
                         population,
-                        daily=series.daily(past),
+                        daily=series.daily(past, lookback),
                         interventions=False,
                     )
                     earlier[n] = recomputed.score.value
@@ -108,7 +108,7 @@ def replay_account(
             prior,
             end_of(day),
             population,
-            daily=series.daily(timeline),
+            daily=series.daily(timeline, lookback),
             interventions=False,
             churn_model=churn_model,
         )

@@ -31,6 +31,7 @@ SHORT = ScoringRules(
 WINDOWS = [(length, offset) for length in (1, 4, 28, 56) for offset in (0, 1, 15)]
 NORMS = {"all": PeerNorms(tuple(i / 20 for i in range(201)), 40, 0.1)}
 PEERS = Population(NORMS, frozenset(EVENTS), NORMS, NORMS)
+LOOKBACK = 90
 
 days_st = st.dictionaries(
     st.integers(0, 80),
@@ -81,6 +82,8 @@ def _answers(daily, rules: ScoringRules) -> list[object]:  # type: ignore[no-unt
             daily.event_total(("Signed In", "Signed Out"), length, offset),
             daily.event_types(length, offset, rules),
             daily.active_users(length, offset),
+            daily.active_user_count(length, offset),
+            daily.event_type_count(length, offset, rules),
         ]
     return found
 
@@ -98,12 +101,12 @@ def test_every_answer_of_a_series_equals_read_daily_of_the_days_timeline(rows, s
     began = None if signed_up is None else FIRST + timedelta(days=signed_up)
     tickets = [TicketFact(f"t{n}", FIRST + timedelta(days=d), category) for n, (d, category) in enumerate(opened)]
     for rules in (ScoringRules(), SHORT):
-        series = DaySeries(rollups.values(), rules, lookback)
+        series = DaySeries(rollups.values(), rules)
         # Days in order as a replay walks them (the windows slide), then a few out of order.
         for n in [*range(-3, 95), 40, 7, 88, 2]:
             as_of = FIRST + timedelta(days=n)
             timeline = _timeline(rollups, as_of, lookback, began, seats, tickets)
-            plain, fast = read_daily(timeline, rules), series.daily(timeline)
+            plain, fast = read_daily(timeline, rules), series.daily(timeline, lookback)
             assert _answers(fast, rules) == _answers(plain, rules), as_of
 
 
@@ -117,23 +120,29 @@ def test_an_assessment_read_off_a_series_is_the_one_read_off_the_timeline(rows, 
         TicketFact("t2", FIRST + timedelta(days=33), "login"),
     ]
     for rules in (ScoringRules(), SHORT):
-        series = DaySeries(rollups.values(), rules, 90)
+        series = DaySeries(rollups.values(), rules)
         for n in range(0, 95, 3):
             as_of = FIRST + timedelta(days=n)
-            timeline = _timeline(rollups, as_of, 90, began, seats, tickets)
+            timeline = _timeline(rollups, as_of, LOOKBACK, began, seats, tickets)
             decided = datetime.combine(as_of, time.max, tzinfo=UTC)
             prior = PriorState({7: 80})
             for population in (UNKNOWN_POPULATION, PEERS):
                 plain = assess(timeline, rules, prior, decided, population, interventions=False)
                 fast = assess(
-                    timeline, rules, prior, decided, population, daily=series.daily(timeline), interventions=False
+                    timeline,
+                    rules,
+                    prior,
+                    decided,
+                    population,
+                    daily=series.daily(timeline, LOOKBACK),
+                    interventions=False,
                 )
                 assert fast == plain, as_of
 
 
 def test_a_series_without_any_stored_day_answers_as_an_empty_timeline():
-    series = DaySeries([], ScoringRules(), 90)
+    series = DaySeries([], ScoringRules())
     timeline = AccountTimeline("acct", FIRST, {}, signed_up_on=FIRST - timedelta(days=3))
-    assert _answers(series.daily(timeline), ScoringRules()) == _answers(
+    assert _answers(series.daily(timeline, LOOKBACK), ScoringRules()) == _answers(
         read_daily(timeline, ScoringRules()), ScoringRules()
     )
