@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from scoring.model import AccountTimeline, DayActivity
 from scoring.rules import ScoringRules
@@ -232,9 +232,9 @@ def covered_days(timeline: AccountTimeline, length: int, offset: int, start: dat
     """Days of the window `[as_of-offset-length+1, as_of-offset]` on or after `start` (all when unknown)."""
     if start is None:
         return length
-    last = timeline.as_of - timedelta(days=offset)
-    first = max(last - timedelta(days=length - 1), start)
-    return max(0, min(length, (last - first).days + 1))
+    last = timeline.as_of.toordinal() - offset
+    first = max(last - length + 1, start.toordinal())
+    return max(0, min(length, last - first + 1))
 
 
 def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:

@@ -20,9 +20,6 @@ from scoring.model import AccountTimeline, DayActivity
 from scoring.rules import ScoringRules
 
 EMPTY: frozenset[str] = frozenset()
-RECENT = 8
-"""Window answers remembered (one day asks some windows twice, and its windows of one day ago are the
-previous day's of today)."""
 
 
 class DaySeries:
@@ -39,22 +36,12 @@ class DaySeries:
         self.rollups: list[DayActivity | None] = [None] * size
         self.counts = [0] * size
         """Meaningful actions of each day."""
-        self.users: list[frozenset[str]] = [EMPTY] * size
-        self.types: list[frozenset[str]] = [EMPTY] * size
-        """The meaningful track events of each day."""
-        self.masks: dict[str, list[int]] = {"users": [0] * size, "types": [0] * size}
-        """The `users` and `types` of each day as bits (see `bits`)."""
-        self.bits: dict[str, int] = {}
-        """User id or event name -> its bit in `masks`."""
         self.active: list[int] = []
         """Indices of the days with any activity (see `scoring.daily.account_start`)."""
         count = meaningful_counter(rules)
         for a in stored:
             i = a.day.toordinal() - self.base
             self.rollups[i], self.counts[i] = a, count(a)
-            self.users[i] = frozenset(user for user, n in a.user_counts.items() if n > 0)
-            self.types[i] = meaningful_types(a, rules)
-            self.masks["users"][i], self.masks["types"][i] = self._mask(self.users[i]), self._mask(self.types[i])
             if a.events or a.page_views or a.event_counts or a.user_counts:
                 self.active.append(i)
         self.prefix = [0] * (size + 1)
@@ -67,8 +54,10 @@ class DaySeries:
                 last = i
             self.last_meaningful[i] = last
         self.memo = DayMemo()
-        self._recent: dict[tuple[str, int, int], frozenset[str] | int] = {}
-        self._event_days: dict[str, list[int]] = {}
+        self._sets: dict[str, list[frozenset[str]]] = {}
+        self._masks: dict[str, list[int]] = {}
+        self._last_used: dict[str, list[int]] = {}
+        """Event name -> the latest day on or before each one that counted it (-1: none)."""
         self._event_prefix: dict[tuple[str, ...], list[int]] = {}
 
     def index(self, day: date) -> int:
@@ -86,53 +75,55 @@ class DaySeries:
         return self.prefix[hi + 1] - self.prefix[lo] if lo <= hi else 0
 
     def union(self, kind: str, lo: int, hi: int) -> frozenset[str]:
-        """The `users` or `types` of the days `lo..hi`."""
+        """The `users` (active that day) or `types` (meaningful track events) of the days `lo..hi`."""
         lo, hi = max(lo, 0), min(hi, self.size - 1)
-        if lo > hi:
-            return EMPTY
-        key = (kind, lo, hi)
-        found = self._recent.get(key)
-        if found is None:
-            sets = self.users if kind == "users" else self.types
-            found = self._remember(key, EMPTY.union(*sets[lo : hi + 1]))
-        return found  # type: ignore[return-value]
+        return EMPTY.union(*self.day_sets(kind)[lo : hi + 1]) if lo <= hi else EMPTY
 
     def count(self, kind: str, lo: int, hi: int) -> int:
-        """How many `users` or `types` the days `lo..hi` hold: `len(union(kind, lo, hi))`."""
+        """`len(union(kind, lo, hi))`, from one bit per member OR-ed over the days."""
         lo, hi = max(lo, 0), min(hi, self.size - 1)
-        if lo > hi:
-            return 0
-        key = (f"{kind}#", lo, hi)
-        found = self._recent.get(key)
+        return reduce(or_, self.day_masks(kind)[lo : hi + 1]).bit_count() if lo <= hi else 0
+
+    def day_sets(self, kind: str) -> list[frozenset[str]]:
+        """Each day's `users` or `types` (read once, when first asked for)."""
+        found = self._sets.get(kind)
         if found is None:
-            found = self._remember(key, reduce(or_, self.masks[kind][lo : hi + 1]).bit_count())
-        return found  # type: ignore[return-value]
+            rules = self.rules
+            found = self._sets[kind] = [
+                EMPTY
+                if a is None
+                else frozenset(user for user, n in a.user_counts.items() if n > 0)
+                if kind == "users"
+                else meaningful_types(a, rules)
+                for a in self.rollups
+            ]
+        return found
 
-    def _mask(self, members: frozenset[str]) -> int:
-        bits, mask = self.bits, 0
-        for member in members:
-            bit = bits.get(member)
-            if bit is None:
-                bit = bits[member] = 1 << len(bits)
-            mask |= bit
-        return mask
-
-    def _remember(self, key: tuple[str, int, int], value: frozenset[str] | int) -> frozenset[str] | int:
-        recent = self._recent
-        recent[key] = value
-        if len(recent) > RECENT:
-            del recent[next(iter(recent))]
-        return value
+    def day_masks(self, kind: str) -> list[int]:
+        """Each day's `users` or `types` as one bit per member (bits given in order of appearance)."""
+        found = self._masks.get(kind)
+        if found is None:
+            bits: dict[str, int] = {}
+            found = self._masks[kind] = []
+            for members in self.day_sets(kind):
+                if not bits.keys() >= members:
+                    for member in members:
+                        bits.setdefault(member, 1 << len(bits))
+                found.append(sum(map(bits.__getitem__, members)))
+        return found
 
     def used(self, name: str, lo: int, hi: int) -> bool:
         """Whether `name` was counted (above 0) on some day `lo..hi`."""
-        days = self._event_days.get(name)
-        if days is None:
-            days = self._event_days[name] = [
-                i for i, a in enumerate(self.rollups) if a is not None and a.event_counts.get(name, 0) > 0
-            ]
-        k = bisect_left(days, max(lo, 0))
-        return k < len(days) and days[k] <= hi
+        last = self._last_used.get(name)
+        if last is None:
+            last = self._last_used[name] = []
+            latest = -1
+            for i, a in enumerate(self.rollups):
+                if a is not None and a.event_counts.get(name, 0) > 0:
+                    latest = i
+                last.append(latest)
+        hi = min(hi, self.size - 1)
+        return hi >= 0 and last[hi] >= max(lo, 0)
 
     def total(self, names: tuple[str, ...], lo: int, hi: int) -> int:
         """`Daily.event_total` of the days `lo..hi`."""
@@ -190,7 +181,7 @@ class SeriesDaily(Daily):
 
     def events_used(self, names: Iterable[str], length: int, offset: int = 0) -> frozenset[str]:
         lo, hi = self._bounds(length, offset)
-        return frozenset(name for name in set(names) if self.series.used(name, lo, hi))
+        return frozenset([name for name in names if self.series.used(name, lo, hi)])
 
     def event_total(self, names: tuple[str, ...], length: int, offset: int = 0) -> int:
         return self.series.total(names, *self._bounds(length, offset))
