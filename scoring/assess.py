@@ -6,7 +6,7 @@ from datetime import datetime
 
 from scoring.alerts import reconcile
 from scoring.churn import churn_features, predict
-from scoring.daily import DayMemo, read_daily
+from scoring.daily import Daily, DayMemo, read_daily
 from scoring.model import (
     UNKNOWN_POPULATION,
     AccountTimeline,
@@ -71,6 +71,7 @@ def assess(
     population: Population = UNKNOWN_POPULATION,
     *,
     memo: DayMemo | None = None,
+    daily: Daily | None = None,
     interventions: bool = True,
     churn_model: ChurnModel | None = None,
 ) -> Assessment:
@@ -79,12 +80,13 @@ def assess(
     The trend compares with `prior.score_days_ago[rules.trend.window_days]`; `decided_at` only sets
     the interventions' due times; `population` (peers' activity, the events that exist) is what the
     connector knew of every account the day before. Deterministic: the same inputs give the same assessment.
-    `memo` carries what each stored day says between the days of a replay (see `read_daily`);
+    `memo` carries what each stored day says between the days of a replay (see `read_daily`), or
+    `daily` is the timeline's days already read (a replay's `scoring.day_series.DaySeries.daily`);
     `interventions=False` skips the playbook for replays that never act (no intervention is decided).
     With a `churn_model` (one the Learn step found better than the score), the assessment carries its
     churn probability and each input's contribution.
     """
-    daily = read_daily(timeline, rules, memo)
+    daily = daily if daily is not None else read_daily(timeline, rules, memo)
     signals = compute_signals(timeline, rules, daily, population)
     score = health_score(signals, rules.weights)
     tier = tier_for(score.value, rules.tiers)

@@ -4,9 +4,8 @@ last active day, and the small date helpers every signal and trigger shares."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 
 from scoring.model import AccountTimeline, DayActivity
 from scoring.rules import ScoringRules
@@ -85,19 +84,36 @@ class DayMemo:
         return found
 
 
-@dataclass(frozen=True, slots=True)
 class Daily:
-    """A timeline's rollups read once, for every signal and trigger of one assessment."""
+    """A timeline's rollups read once, for every signal and trigger of one assessment (see `read_daily`).
 
-    rows: tuple[tuple[int, DayActivity, int], ...]
-    """(days before `as_of`, rollup, meaningful actions), newest first; nothing after `as_of`."""
-    start: date | None
-    """See `account_start`."""
-    last_active: date | None
-    """The latest day with meaningful activity."""
-    ages: tuple[int, ...] = ()
-    """`rows`' days before `as_of`, ascending (for slicing a window without scanning every row)."""
-    memo: DayMemo = field(default_factory=DayMemo)
+    Every question is about a window of days before `as_of`: `offset <= days ago < offset + length`.
+    `start`: see `account_start`; `last_active`: the latest day with meaningful activity. A replay
+    reads the same answers off an account's `scoring.day_series.DaySeries` instead.
+    """
+
+    __slots__ = ("_ages", "_rows", "last_active", "memo", "start")
+
+    def __init__(
+        self,
+        rows: tuple[tuple[int, DayActivity, int], ...],
+        start: date | None,
+        last_active: date | None,
+        ages: tuple[int, ...] = (),
+        memo: DayMemo | None = None,
+    ) -> None:
+        self._rows, self.start, self.last_active, self._ages = rows, start, last_active, ages
+        self.memo = memo if memo is not None else DayMemo()
+
+    @property
+    def rows(self) -> tuple[tuple[int, DayActivity, int], ...]:
+        """(days before `as_of`, rollup, meaningful actions), newest first; nothing after `as_of`."""
+        return self._rows
+
+    @property
+    def ages(self) -> tuple[int, ...]:
+        """`rows`' days before `as_of`, ascending (for slicing a window without scanning every row)."""
+        return self._ages
 
     def window(self, length: int, offset: int = 0) -> Iterator[tuple[DayActivity, int]]:
         """(rollup, meaningful actions) of the days `offset <= days ago < offset + length`."""
@@ -106,16 +122,44 @@ class Daily:
         end = offset + length
         return ((day, n) for days_ago, day, n in rows if offset <= days_ago < end)
 
+    def actions(self, length: int, offset: int = 0) -> int:
+        """Meaningful actions on the days of the window."""
+        return sum(n for _, n in self.window(length, offset))
+
+    def events_used(self, names: Iterable[str], length: int, offset: int = 0) -> frozenset[str]:
+        """Those of `names` counted (above 0) on some day of the window."""
+        wanted, seen = set(names), set()
+        for day, _ in self.window(length, offset):
+            counts = day.event_counts
+            seen.update([name for name in wanted.intersection(counts) if counts[name] > 0])
+        return frozenset(seen)
+
+    def event_total(self, names: tuple[str, ...], length: int, offset: int = 0) -> int:
+        """How many times `names` (distinct) were counted over the window (a day's total at least 0)."""
+        total = 0
+        for day, _ in self.window(length, offset):
+            counts = day.event_counts
+            total += max(0, sum([counts[name] for name in names if name in counts]))
+        return total
+
     def event_types(self, length: int, offset: int, rules: ScoringRules) -> frozenset[str]:
-        """The meaningful track events seen on any day `offset <= days ago < offset + length`."""
+        """The meaningful track events seen on any day of the window."""
         sets = [self.memo.event_types(day, rules) for day, _ in self.window(length, offset)]
         return frozenset().union(*sets) if sets else frozenset()
 
     def active_users(self, length: int, offset: int = 0) -> frozenset[str]:
-        """The users active on any day `offset <= days ago < offset + length`."""
+        """The users active on any day of the window."""
         memo = self.memo
         sets = [memo.active_users(day) for day, _ in self.window(length, offset)]
         return frozenset().union(*sets) if sets else frozenset()
+
+    def active_user_count(self, length: int, offset: int = 0) -> int:
+        """How many users were active on any day of the window."""
+        return len(self.active_users(length, offset))
+
+    def event_type_count(self, length: int, offset: int, rules: ScoringRules) -> int:
+        """How many different meaningful track events were seen over the window."""
+        return len(self.event_types(length, offset, rules))
 
 
 def read_daily(timeline: AccountTimeline, rules: ScoringRules, memo: DayMemo | None = None) -> Daily:
@@ -133,10 +177,11 @@ def read_daily(timeline: AccountTimeline, rules: ScoringRules, memo: DayMemo | N
     ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
     last_active = next((a.day for _, a, n in ordered if n > 0), None)
     active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
-    return Daily(ordered, _start(timeline, active), last_active, tuple(age for age, _, _ in ordered), memo)
+    return Daily(ordered, start_of(timeline, active), last_active, tuple(age for age, _, _ in ordered), memo)
 
 
-def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:
+def start_of(timeline: AccountTimeline, active_days: list[date]) -> date | None:
+    """`account_start` given the timeline's active days (any of them: only the earliest matters)."""
     candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of] + active_days
     if timeline.signed_up_on is not None:
         candidates.append(timeline.signed_up_on)
@@ -149,7 +194,7 @@ def account_start(timeline: AccountTimeline) -> date | None:
     (Activity before the recorded signup still shows the account existed.) None with no data at all.
     """
     active = [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
-    return _start(timeline, active)
+    return start_of(timeline, active)
 
 
 def last_meaningful_day(timeline: AccountTimeline, rules: ScoringRules) -> date | None:
@@ -187,9 +232,9 @@ def covered_days(timeline: AccountTimeline, length: int, offset: int, start: dat
     """Days of the window `[as_of-offset-length+1, as_of-offset]` on or after `start` (all when unknown)."""
     if start is None:
         return length
-    last = timeline.as_of - timedelta(days=offset)
-    first = max(last - timedelta(days=length - 1), start)
-    return max(0, min(length, (last - first).days + 1))
+    last = timeline.as_of.toordinal() - offset
+    first = max(last - length + 1, start.toordinal())
+    return max(0, min(length, last - first + 1))
 
 
 def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:

@@ -57,7 +57,7 @@ def activity_rate(
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
-    actions = sum(n for _, n in daily.window(length, offset=1))
+    actions = daily.actions(length, offset=1)
     return ActivityRate(actions / days, actions, days)
 
 
@@ -81,10 +81,10 @@ def engagement_measures(
     days = covered_days(timeline, length, 1, daily.start if start is None else start)
     if days <= 0:
         return None
-    actions = sum(n for _, n in daily.window(length, offset=1))
-    users = len(daily.active_users(length, offset=1))
+    actions = daily.actions(length, offset=1)
+    users = daily.active_user_count(length, offset=1)
     depth = actions / (days * users) if users else (0.0 if actions == 0 else None)
-    return EngagementMeasures(depth, len(daily.event_types(length, 1, rules)), days)
+    return EngagementMeasures(depth, daily.event_type_count(length, 1, rules), days)
 
 
 @dataclass(frozen=True, slots=True)

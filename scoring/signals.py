@@ -61,7 +61,7 @@ def activity(
     key, norms = found
     s = rules.signals
     level = rank(norms, measured.rate)
-    base_actions = sum(n for _, n in daily.window(s.baseline_window_days, offset=s.activity_window_days + 1))
+    base_actions = daily.actions(s.baseline_window_days, offset=s.activity_window_days + 1)
     b_days = covered_days(timeline, s.baseline_window_days, s.activity_window_days + 1, daily.start)
     own = None
     if b_days >= MIN_BASELINE_DAYS and base_actions > 0:
@@ -110,8 +110,8 @@ def activity_against_yardsticks(timeline: AccountTimeline, rules: ScoringRules, 
     """
     s = rules.signals
     window, base, start = s.activity_window_days, s.baseline_window_days, daily.start
-    recent = sum(n for _, n in daily.window(window))
-    base_actions = sum(n for _, n in daily.window(base, offset=window))
+    recent = daily.actions(window)
+    base_actions = daily.actions(base, offset=window)
     w_days = max(1, covered_days(timeline, window, 0, start))
     b_days = covered_days(timeline, base, window, start)
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
@@ -175,12 +175,7 @@ def engagement(
     length = s.engagement_window_days
     configured = list(dict.fromkeys(events.key_features))
     features = [feature for feature in configured if population.has_seen(feature)]
-    wanted, seen, actions = set(features), set(), 0
-    for day, n in daily.window(length):
-        actions += n
-        counts = day.event_counts
-        if wanted:
-            seen.update([name for name in wanted.intersection(counts) if counts[name] > 0])
+    actions, seen = daily.actions(length), daily.events_used(features, length)
     users = daily.active_users(length)
     used = [feature for feature in features if feature in seen]
     e_days = max(1, covered_days(timeline, length, 0, daily.start))

@@ -154,15 +154,7 @@ def login_decline(ctx: TriggerContext) -> TriggerHit | None:
     """Logins in the last L days fell >= login_decline_pct % vs the L days before (which had >= MIN_EARLIER_LOGINS)."""
     rules, logins = ctx.rules.triggers, tuple(dict.fromkeys(ctx.rules.events.logins))
     length = rules.login_decline_window_days
-    recent = earlier = 0
-    for days_ago, day, _ in ctx.daily.rows:
-        if days_ago >= 2 * length:
-            break
-        count = max(0, sum([day.event_counts[name] for name in logins if name in day.event_counts]))
-        if days_ago < length:
-            recent += count
-        else:
-            earlier += count
+    recent, earlier = ctx.daily.event_total(logins, length), ctx.daily.event_total(logins, length, offset=length)
     if earlier < MIN_EARLIER_LOGINS or (earlier - recent) * 100 < rules.login_decline_pct * earlier:
         return None
     pct = round(100 * (earlier - recent) / earlier, 1)
@@ -202,15 +194,15 @@ def seats_inactive(ctx: TriggerContext) -> TriggerHit | None:
     seats, length = timeline.licensed_seats, rules.seats_idle_days
     if not seats or seats <= 0 or covered_days(timeline, length, 0, ctx.daily.start) < length:
         return None
-    users = ctx.daily.active_users(length)
-    idle = max(0, seats - len(users))
+    users = ctx.daily.active_user_count(length)
+    idle = max(0, seats - users)
     if idle < rules.seats_inactive_share * seats - 1e-9:
         return None
     text = (
         f"{idle} of {ctx.who}'s {seats} licensed seats have been idle for the last {length} days: "
-        f"{len(users)} active user{'' if len(users) == 1 else 's'} (threshold: {rules.seats_inactive_share:.0%} idle)."
+        f"{users} active user{'' if users == 1 else 's'} (threshold: {rules.seats_inactive_share:.0%} idle)."
     )
-    evidence = {"seats": seats, "active_users": len(users), "idle_seats": idle, "window_days": length}
+    evidence = {"seats": seats, "active_users": users, "idle_seats": idle, "window_days": length}
     return TriggerHit("seats_inactive", evidence, text)
 
 

@@ -22,11 +22,18 @@ from scoring.model import AccountTimeline, DayActivity, TicketFact
 from scoring.playbook import silence_horizon
 from scoring.rules import ScoringRules
 
+_last_lookback: tuple[ScoringRules, int] | None = None
+
 
 def lookback_days(rules: ScoringRules) -> int:
-    """How many days of rollups every signal and trigger together need."""
+    """How many days of rollups every signal and trigger together need (remembered for the last rules
+    object seen: a replay cuts a timeline per account-day)."""
+    global _last_lookback
+    remembered = _last_lookback
+    if remembered is not None and remembered[0] is rules:
+        return remembered[1]
     s, t = rules.signals, rules.triggers
-    return 1 + max(
+    days = 1 + max(
         s.activity_window_days + s.baseline_window_days,
         s.engagement_window_days,
         s.recency_zero_after_days,
@@ -37,6 +44,8 @@ def lookback_days(rules: ScoringRules) -> int:
         rules.alerts.inactive_days,
         silence_horizon(rules),
     )
+    _last_lookback = (rules, days)
+    return days
 
 
 def users_lookback_days(rules: ScoringRules) -> int:

@@ -2,8 +2,9 @@
 from histories loaded once, with each day's score, tier and alerts fed into the next in memory.
 
 Decides exactly what scoring each day one by one decides (a test holds the two equal), an order of
-magnitude faster: no history re-read per day, no earlier score re-read or recomputed, meaningful
-counts carried from day to day, no playbook (a replay never acts). Backfills store what it decides
+magnitude faster: no history re-read per day, no earlier score re-read or recomputed, each account's
+days read once into a `scoring.day_series.DaySeries` (window sums and unions slid from day to day
+instead of recounted over every window), no playbook (a replay never acts). Backfills store what it decides
 (`connector/health/backfill.py`); backtest and config diff only look (`connector/measure/`).
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from connector.health.history import AccountHistory
+from connector.health.history import AccountHistory, lookback_days
 from scoring.assess import assess
-from scoring.daily import DayMemo, account_start
+from scoring.daily import account_start
+from scoring.day_series import DaySeries
 from scoring.model import Assessment, ChurnModel, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
 
@@ -73,7 +75,7 @@ def replay_account(
     if start is None:
         return
     state = state if state is not None else ReplayState()
-    memo = DayMemo()
+    series, lookback = DaySeries(history.days.values(), rules), lookback_days(rules)
     windows = sorted(earlier_windows(rules))
     for day in days:
         if day < start:
@@ -88,12 +90,27 @@ def replay_account(
                 past = history.timeline(then, rules)
                 began = account_start(past)
                 if began is not None and began <= then:
-                    recomputed = assess(past, rules, PriorState(), end_of(then), population, interventions=False)
+                    recomputed = assess(
+                        past,
+                        rules,
+                        PriorState(),
+                        end_of(then),
+                        population,
+                        daily=series.daily(past, lookback),
+                        interventions=False,
+                    )
                     earlier[n] = recomputed.score.value
         prior = PriorState(earlier, state.previous_tier, dict(state.open_alerts), dict(state.last_cleared))
         timeline = history.timeline(day, rules)
         assessment = assess(
-            timeline, rules, prior, end_of(day), population, memo=memo, interventions=False, churn_model=churn_model
+            timeline,
+            rules,
+            prior,
+            end_of(day),
+            population,
+            daily=series.daily(timeline, lookback),
+            interventions=False,
+            churn_model=churn_model,
         )
         state.scores[day] = assessment.score.value
         state.previous_tier = assessment.tier

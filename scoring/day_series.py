@@ -1,0 +1,199 @@
+"""One account's stored days read once for the many days a replay assesses: what `read_daily` answers
+for each day's timeline, without reading the timeline's days again.
+
+Each stored day is read once (meaningful actions, active users, meaningful event types); window sums
+come from prefix sums over the calendar, the latest active day from a running index, and how many
+users or event types a window holds from one bit per user (or event) OR-ed over the window's days.
+A test holds every answer equal to `read_daily`'s on the same timeline.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import date
+from functools import reduce
+from operator import or_
+
+from scoring.daily import Daily, DayMemo, meaningful_counter, meaningful_types, start_of
+from scoring.model import AccountTimeline, DayActivity
+from scoring.rules import ScoringRules
+
+EMPTY: frozenset[str] = frozenset()
+
+
+class DaySeries:
+    """An account's stored days by index (0 = the first stored day); every question about the days
+    `lo..hi` clips them to the stored ones. `daily(timeline, lookback)` is `read_daily(timeline, rules)`
+    for a timeline cut from them as `(as_of - lookback, as_of]`, the way `connector.health.history`
+    cuts them."""
+
+    def __init__(self, rollups: Iterable[DayActivity], rules: ScoringRules) -> None:
+        stored = sorted(rollups, key=lambda a: a.day)
+        self.rules = rules
+        self.base = stored[0].day.toordinal() if stored else 0
+        self.size = size = stored[-1].day.toordinal() - self.base + 1 if stored else 0
+        self.rollups: list[DayActivity | None] = [None] * size
+        self.counts = [0] * size
+        """Meaningful actions of each day."""
+        self.active: list[int] = []
+        """Indices of the days with any activity (see `scoring.daily.account_start`)."""
+        count = meaningful_counter(rules)
+        for a in stored:
+            i = a.day.toordinal() - self.base
+            self.rollups[i], self.counts[i] = a, count(a)
+            if a.events or a.page_views or a.event_counts or a.user_counts:
+                self.active.append(i)
+        self.prefix = [0] * (size + 1)
+        self.last_meaningful = [-1] * size
+        """Index of the latest day on or before each one with meaningful actions (-1: none)."""
+        last = -1
+        for i, n in enumerate(self.counts):
+            self.prefix[i + 1] = self.prefix[i] + n
+            if n > 0:
+                last = i
+            self.last_meaningful[i] = last
+        self.memo = DayMemo()
+        self._sets: dict[str, list[frozenset[str]]] = {}
+        self._masks: dict[str, list[int]] = {}
+        self._last_used: dict[str, list[int]] = {}
+        """Event name -> the latest day on or before each one that counted it (-1: none)."""
+        self._event_prefix: dict[tuple[str, ...], list[int]] = {}
+
+    def index(self, day: date) -> int:
+        """`day`'s index (outside `0..size-1` when it is not among the stored days)."""
+        return day.toordinal() - self.base
+
+    def daily(self, timeline: AccountTimeline, lookback: int) -> Daily:
+        """What `read_daily(timeline, rules)` gives, for a timeline holding this series' days of
+        `(as_of - lookback, as_of]`."""
+        return SeriesDaily(self, timeline, lookback)
+
+    def actions(self, lo: int, hi: int) -> int:
+        """Meaningful actions on the days `lo..hi`."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        return self.prefix[hi + 1] - self.prefix[lo] if lo <= hi else 0
+
+    def union(self, kind: str, lo: int, hi: int) -> frozenset[str]:
+        """The `users` (active that day) or `types` (meaningful track events) of the days `lo..hi`."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        return EMPTY.union(*self.day_sets(kind)[lo : hi + 1]) if lo <= hi else EMPTY
+
+    def count(self, kind: str, lo: int, hi: int) -> int:
+        """`len(union(kind, lo, hi))`, from one bit per member OR-ed over the days."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        return reduce(or_, self.day_masks(kind)[lo : hi + 1]).bit_count() if lo <= hi else 0
+
+    def day_sets(self, kind: str) -> list[frozenset[str]]:
+        """Each day's `users` or `types` (read once, when first asked for)."""
+        found = self._sets.get(kind)
+        if found is None:
+            rules = self.rules
+            found = self._sets[kind] = [
+                EMPTY
+                if a is None
+                else frozenset(user for user, n in a.user_counts.items() if n > 0)
+                if kind == "users"
+                else meaningful_types(a, rules)
+                for a in self.rollups
+            ]
+        return found
+
+    def day_masks(self, kind: str) -> list[int]:
+        """Each day's `users` or `types` as one bit per member (bits given in order of appearance)."""
+        found = self._masks.get(kind)
+        if found is None:
+            bits: dict[str, int] = {}
+            found = self._masks[kind] = []
+            for members in self.day_sets(kind):
+                if not bits.keys() >= members:
+                    for member in members:
+                        bits.setdefault(member, 1 << len(bits))
+                found.append(sum(map(bits.__getitem__, members)))
+        return found
+
+    def used(self, name: str, lo: int, hi: int) -> bool:
+        """Whether `name` was counted (above 0) on some day `lo..hi`."""
+        last = self._last_used.get(name)
+        if last is None:
+            last = self._last_used[name] = []
+            latest = -1
+            for i, a in enumerate(self.rollups):
+                if a is not None and a.event_counts.get(name, 0) > 0:
+                    latest = i
+                last.append(latest)
+        hi = min(hi, self.size - 1)
+        return hi >= 0 and last[hi] >= max(lo, 0)
+
+    def total(self, names: tuple[str, ...], lo: int, hi: int) -> int:
+        """`Daily.event_total` of the days `lo..hi`."""
+        prefix = self._event_prefix.get(names)
+        if prefix is None:
+            prefix = self._event_prefix[names] = [0]
+            for a in self.rollups:
+                counts = a.event_counts if a is not None else {}
+                prefix.append(prefix[-1] + max(0, sum([counts[name] for name in names if name in counts])))
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        return prefix[hi + 1] - prefix[lo] if lo <= hi else 0
+
+
+class SeriesDaily(Daily):
+    """`Daily` for one day, read off a `DaySeries` (rows built only when asked for)."""
+
+    __slots__ = ("at", "floor", "series")
+
+    def __init__(self, series: DaySeries, timeline: AccountTimeline, lookback: int) -> None:
+        self.series, self.memo = series, series.memo
+        self.at = series.index(timeline.as_of)
+        self.floor = self.at - lookback + 1
+        """The timeline's first day's index."""
+        lo, top = max(self.floor, 0), min(self.at, series.size - 1)
+        last = series.last_meaningful[top] if top >= lo else -1
+        self.last_active = date.fromordinal(series.base + last) if last >= lo else None
+        k = bisect_left(series.active, lo)
+        first = series.active[k] if k < len(series.active) and series.active[k] <= top else None
+        self.start = start_of(timeline, [] if first is None else [date.fromordinal(series.base + first)])
+        self._rows = None  # type: ignore[assignment]
+        self._ages = ()
+
+    def _bounds(self, length: int, offset: int) -> tuple[int, int]:
+        return max(self.at - offset - length + 1, self.floor), self.at - offset
+
+    @property
+    def rows(self) -> tuple[tuple[int, DayActivity, int], ...]:
+        if self._rows is None:
+            series, at = self.series, self.at
+            lo, hi = max(self.floor, 0), min(at, series.size - 1)
+            self._rows = tuple(
+                (at - i, a, series.counts[i]) for i in range(hi, lo - 1, -1) if (a := series.rollups[i]) is not None
+            )
+            self._ages = tuple(age for age, _, _ in self._rows)
+        return self._rows
+
+    @property
+    def ages(self) -> tuple[int, ...]:
+        if self._rows is None:
+            self.rows  # noqa: B018 (builds the ages with the rows)
+        return self._ages
+
+    def actions(self, length: int, offset: int = 0) -> int:
+        return self.series.actions(*self._bounds(length, offset))
+
+    def events_used(self, names: Iterable[str], length: int, offset: int = 0) -> frozenset[str]:
+        lo, hi = self._bounds(length, offset)
+        return frozenset([name for name in names if self.series.used(name, lo, hi)])
+
+    def event_total(self, names: tuple[str, ...], length: int, offset: int = 0) -> int:
+        return self.series.total(names, *self._bounds(length, offset))
+
+    def event_types(self, length: int, offset: int, rules: ScoringRules) -> frozenset[str]:
+        return self.series.union("types", *self._bounds(length, offset))
+
+    def active_users(self, length: int, offset: int = 0) -> frozenset[str]:
+        return self.series.union("users", *self._bounds(length, offset))
+
+    def active_user_count(self, length: int, offset: int = 0) -> int:
+        return self.series.count("users", *self._bounds(length, offset))
+
+    def event_type_count(self, length: int, offset: int, rules: ScoringRules) -> int:
+        return self.series.count("types", *self._bounds(length, offset))
