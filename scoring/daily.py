@@ -233,8 +233,10 @@ def covered_days(timeline: AccountTimeline, length: int, offset: int, start: dat
     if start is None:
         return length
     last = timeline.as_of.toordinal() - offset
-    first = max(last - length + 1, start.toordinal())
-    return max(0, min(length, last - first + 1))
+    first = last - length + 1
+    began = start.toordinal()
+    covered = last - (began if began > first else first) + 1
+    return covered if covered > 0 else 0
 
 
 def in_grace(timeline: AccountTimeline, rules: ScoringRules) -> bool:

@@ -56,6 +56,7 @@ class DaySeries:
         self.memo = DayMemo()
         self._sets: dict[str, list[frozenset[str]]] = {}
         self._masks: dict[str, list[int]] = {}
+        self._window_counts: dict[tuple[str, int], list[int]] = {}
         self._last_used: dict[str, list[int]] = {}
         """Event name -> the latest day on or before each one that counted it (-1: none)."""
         self._event_prefix: dict[tuple[str, ...], list[int]] = {}
@@ -83,6 +84,27 @@ class DaySeries:
         """`len(union(kind, lo, hi))`, from one bit per member OR-ed over the days."""
         lo, hi = max(lo, 0), min(hi, self.size - 1)
         return reduce(or_, self.day_masks(kind)[lo : hi + 1]).bit_count() if lo <= hi else 0
+
+    def window_count(self, kind: str, length: int, hi: int) -> int:
+        """`count(kind, hi - length + 1, hi)`, read off counts worked out once for every window of
+        `length` days: the windows are cut into blocks of `length` days, and a window's members are
+        the OR of a block's suffix and the next block's prefix (two ORs per window, not `length`)."""
+        counts = self._window_counts.get((kind, length))
+        if counts is None:
+            counts = self._window_counts[kind, length] = self._count_windows(kind, length)
+        return counts[hi] if 0 <= hi < len(counts) else 0
+
+    def _count_windows(self, kind: str, length: int) -> list[int]:
+        masks = self.day_masks(kind) + [0] * (length - 1)
+        n = len(masks)
+        prefix, suffix = masks[:], masks[:]
+        for i in range(1, n):
+            if i % length:
+                prefix[i] |= prefix[i - 1]
+        for i in range(n - 2, -1, -1):
+            if (i + 1) % length:
+                suffix[i] |= suffix[i + 1]
+        return [(prefix[hi] | (suffix[hi - length + 1] if hi >= length else 0)).bit_count() for hi in range(n)]
 
     def day_sets(self, kind: str) -> list[frozenset[str]]:
         """Each day's `users` or `types` (read once, when first asked for)."""
@@ -114,6 +136,11 @@ class DaySeries:
 
     def used(self, name: str, lo: int, hi: int) -> bool:
         """Whether `name` was counted (above 0) on some day `lo..hi`."""
+        hi = min(hi, self.size - 1)
+        return hi >= 0 and self.last_used(name)[hi] >= max(lo, 0)
+
+    def last_used(self, name: str) -> list[int]:
+        """For each day, the latest day on or before it that counted `name` (-1: none)."""
         last = self._last_used.get(name)
         if last is None:
             last = self._last_used[name] = []
@@ -122,8 +149,7 @@ class DaySeries:
                 if a is not None and a.event_counts.get(name, 0) > 0:
                     latest = i
                 last.append(latest)
-        hi = min(hi, self.size - 1)
-        return hi >= 0 and last[hi] >= max(lo, 0)
+        return last
 
     def total(self, names: tuple[str, ...], lo: int, hi: int) -> int:
         """`Daily.event_total` of the days `lo..hi`."""
@@ -140,14 +166,15 @@ class DaySeries:
 class SeriesDaily(Daily):
     """`Daily` for one day, read off a `DaySeries` (rows built only when asked for)."""
 
-    __slots__ = ("at", "floor", "series")
+    __slots__ = ("at", "floor", "high", "low", "series")
 
     def __init__(self, series: DaySeries, timeline: AccountTimeline, lookback: int) -> None:
         self.series, self.memo = series, series.memo
         self.at = series.index(timeline.as_of)
         self.floor = self.at - lookback + 1
         """The timeline's first day's index."""
-        lo, top = max(self.floor, 0), min(self.at, series.size - 1)
+        self.low, self.high = lo, top = max(self.floor, 0), min(self.at, series.size - 1)
+        """The stored days of the timeline: indices `low..high`."""
         last = series.last_meaningful[top] if top >= lo else -1
         self.last_active = date.fromordinal(series.base + last) if last >= lo else None
         k = bisect_left(series.active, lo)
@@ -157,7 +184,10 @@ class SeriesDaily(Daily):
         self._ages = ()
 
     def _bounds(self, length: int, offset: int) -> tuple[int, int]:
-        return max(self.at - offset - length + 1, self.floor), self.at - offset
+        """The stored days' indices `lo..hi` of the window (empty when lo > hi)."""
+        hi = self.at - offset
+        lo = hi - length + 1
+        return (lo if lo > self.low else self.low), (hi if hi < self.high else self.high)
 
     @property
     def rows(self) -> tuple[tuple[int, DayActivity, int], ...]:
@@ -177,11 +207,16 @@ class SeriesDaily(Daily):
         return self._ages
 
     def actions(self, length: int, offset: int = 0) -> int:
-        return self.series.actions(*self._bounds(length, offset))
+        lo, hi = self._bounds(length, offset)
+        prefix = self.series.prefix
+        return prefix[hi + 1] - prefix[lo] if lo <= hi else 0
 
     def events_used(self, names: Iterable[str], length: int, offset: int = 0) -> frozenset[str]:
         lo, hi = self._bounds(length, offset)
-        return frozenset([name for name in names if self.series.used(name, lo, hi)])
+        if lo > hi:
+            return EMPTY
+        last_used = self.series.last_used
+        return frozenset([name for name in names if last_used(name)[hi] >= lo])
 
     def event_total(self, names: tuple[str, ...], length: int, offset: int = 0) -> int:
         return self.series.total(names, *self._bounds(length, offset))
@@ -193,7 +228,12 @@ class SeriesDaily(Daily):
         return self.series.union("users", *self._bounds(length, offset))
 
     def active_user_count(self, length: int, offset: int = 0) -> int:
-        return self.series.count("users", *self._bounds(length, offset))
+        return self._count("users", length, offset)
 
     def event_type_count(self, length: int, offset: int, rules: ScoringRules) -> int:
-        return self.series.count("types", *self._bounds(length, offset))
+        return self._count("types", length, offset)
+
+    def _count(self, kind: str, length: int, offset: int) -> int:
+        if offset + length <= self.at - self.floor + 1:  # the window lies within the timeline's days
+            return self.series.window_count(kind, length, self.at - offset)
+        return self.series.count(kind, *self._bounds(length, offset))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from scoring.daily import Daily, covered_days, read_daily, seen_by
+from scoring.daily import Daily, covered_days, read_daily
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Population, SignalValue
 from scoring.peers import ALL, activity_rate, engagement_measures, group_label, norms_for, peer_group, rank
 from scoring.rules import ScoringRules
@@ -24,7 +24,7 @@ MIN_TEAM_SEATS = 2
 
 
 def _value(fraction: float) -> float:
-    return round(100 * min(1.0, max(0.0, fraction)), 1)
+    return round(100 * (fraction if 0.0 < fraction < 1.0 else 1.0 if fraction >= 1.0 else 0.0), 1)
 
 
 def activity(
@@ -176,7 +176,7 @@ def engagement(
     configured = list(dict.fromkeys(events.key_features))
     features = [feature for feature in configured if population.has_seen(feature)]
     actions, seen = daily.actions(length), daily.events_used(features, length)
-    users = daily.active_users(length)
+    users = daily.active_user_count(length)
     used = [feature for feature in features if feature in seen]
     e_days = max(1, covered_days(timeline, length, 0, daily.start))
     seats = timeline.licensed_seats if timeline.licensed_seats and timeline.licensed_seats > 0 else None
@@ -210,7 +210,7 @@ def engagement(
             f"{depth_peers[1].accounts} {group_label(depth_peers[0])}"
         )
     elif users:
-        per_user_day = actions / (len(users) * e_days)
+        per_user_day = actions / (users * e_days)
         parts["depth"] = min(1.0, per_user_day / s.target_actions_per_active_user_per_day)
         notes.append(f"{per_user_day:.1f} actions per active user per day")
     elif actions == 0:
@@ -219,13 +219,13 @@ def engagement(
     else:
         notes.append("activity without user ids, depth left out")
     if seats and seats >= MIN_TEAM_SEATS:
-        parts["seats"] = min(1.0, len(users) / seats)
-        notes.append(f"{len(users)} of {seats} seats active")
+        parts["seats"] = min(1.0, users / seats)
+        notes.append(f"{users} of {seats} seats active")
     elif seats:
         notes.append("one seat, utilization left out (whether its user is active is Activity's and Recency's)")
     else:
         notes.append("no seat count, utilization left out")
-    inputs = {"key_features_used": used, "active_users": len(users), "actions": actions, "window_days": e_days}
+    inputs = {"key_features_used": used, "active_users": users, "actions": actions, "window_days": e_days}
     inputs |= {name: round(part, 3) for name, part in parts.items()}
     if not parts:
         explanation = f"nothing to judge depth by in {e_days} days: {'; '.join(notes)}"
@@ -260,7 +260,8 @@ def milestones(
             "(check the milestones' event names, or run `healthloop config suggest`)",
         )
     start = (daily or read_daily(timeline, rules)).start
-    done = [m.name for m in configured if seen_by(timeline, m.event) is not None]
+    first_seen, as_of = timeline.first_seen, timeline.as_of
+    done = [m.name for m in configured if (seen := first_seen.get(m.event)) is not None and seen <= as_of]
     due = [m.name for m in configured if start is not None and start + timedelta(days=m.due_days) <= timeline.as_of]
     counted = list(dict.fromkeys(due + done))
     inputs = {"done": done, "due": due, "configured": len(configured), "start": start.isoformat() if start else None}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -53,6 +53,34 @@ def users_lookback_days(rules: ScoringRules) -> int:
     return 1 + max(rules.signals.engagement_window_days, rules.triggers.seats_idle_days)
 
 
+class _DaysSlice(Mapping[date, DayActivity]):
+    """Days `keys[low:high]` (ascending) and their rollups, as a read-only mapping built on first use."""
+
+    __slots__ = ("_built", "_high", "_keys", "_low", "_values")
+
+    def __init__(self, keys: list[date], values: list[DayActivity], low: int, high: int) -> None:
+        self._keys, self._values, self._low, self._high = keys, values, low, high
+        self._built: dict[date, DayActivity] | None = None
+
+    def _dict(self) -> dict[date, DayActivity]:
+        if self._built is None:
+            low, high = self._low, self._high
+            self._built = dict(zip(self._keys[low:high], self._values[low:high], strict=True))
+        return self._built
+
+    def __getitem__(self, day: date) -> DayActivity:
+        return self._dict()[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return max(0, self._high - self._low)
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+
 @dataclass
 class AccountHistory:
     """What is stored about one account between two days."""
@@ -68,14 +96,14 @@ class AccountHistory:
     tickets: list[TicketFact] = field(default_factory=list)
     _ordered: tuple[list[date], list[DayActivity]] | None = field(default=None, repr=False, compare=False)
 
-    def _days_between(self, after: date, end: date) -> dict[date, DayActivity]:
-        """The rollups of the days `after < day <= end`, by a slice of the days in order."""
+    def _days_between(self, after: date, end: date) -> Mapping[date, DayActivity]:
+        """The rollups of the days `after < day <= end`: a slice of the days in order, made a dict only
+        when read (a replay reads its days off a `DaySeries` instead)."""
         if self._ordered is None or len(self._ordered[0]) != len(self.days):
             keys = sorted(self.days)
             self._ordered = (keys, [self.days[day] for day in keys])
         keys, values = self._ordered
-        low, high = bisect_right(keys, after), bisect_right(keys, end)
-        return dict(zip(keys[low:high], values[low:high], strict=True))
+        return _DaysSlice(keys, values, bisect_right(keys, after), bisect_right(keys, end))
 
     def timeline(self, as_of: date, rules: ScoringRules, through: date | None = None) -> AccountTimeline:
         """The account as scoring sees it at the end of `as_of`: nothing later leaks in (nothing after

@@ -54,10 +54,10 @@ def peer_series(
         if not is_peer(start, seen[position - 1] if position else None, day, rules):
             continue
         at = series.index(day)
-        wide_users = series.count("users", at - wide, at - 1)
+        wide_users = series.window_count("users", wide, at - 1)
         rate = series.actions(at - window, at - 1) / min(window, covered)
         wide_days = min(wide, (through - max(day - timedelta(days=wide), start)).days + 1)
         actions = series.actions(at - wide, at - 1)
         depth = actions / (wide_days * wide_users) if wide_users else (0.0 if actions == 0 else None)
-        breadth = series.count("types", at - wide, at - 1)
+        breadth = series.window_count("types", wide, at - 1)
         yield day, PeerSample(group, rate, depth, breadth)
