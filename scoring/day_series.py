@@ -10,12 +10,12 @@ A test holds every answer equal to `read_daily`'s on the same timeline.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import reduce
 from operator import or_
 
-from scoring.daily import Daily, DayMemo, meaningful_counter, meaningful_types, start_of
+from scoring.daily import Daily, DayMemo, meaningful_counter, meaningful_types
 from scoring.model import AccountTimeline, DayActivity
 from scoring.rules import ScoringRules
 
@@ -57,6 +57,7 @@ class DaySeries:
         self._sets: dict[str, list[frozenset[str]]] = {}
         self._masks: dict[str, list[int]] = {}
         self._window_counts: dict[tuple[str, int], list[int]] = {}
+        self._earliest_first: tuple[Mapping[str, date], date | None] | None = None
         self._last_used: dict[str, list[int]] = {}
         """Event name -> the latest day on or before each one that counted it (-1: none)."""
         self._event_prefix: dict[tuple[str, ...], list[int]] = {}
@@ -179,7 +180,18 @@ class SeriesDaily(Daily):
         self.last_active = date.fromordinal(series.base + last) if last >= lo else None
         k = bisect_left(series.active, lo)
         first = series.active[k] if k < len(series.active) and series.active[k] <= top else None
-        self.start = start_of(timeline, [] if first is None else [date.fromordinal(series.base + first)])
+        # `start_of(timeline, [that first active day])`, with the earliest first-seen day worked out
+        # once for each first-seen mapping (the replay's days share one until an event is new).
+        firsts = timeline.first_seen
+        if series._earliest_first is None or series._earliest_first[0] is not firsts:
+            series._earliest_first = (firsts, min(firsts.values(), default=None))
+        candidates = [date.fromordinal(series.base + first)] if first is not None else []
+        earliest = series._earliest_first[1]
+        if earliest is not None and earliest <= timeline.as_of:
+            candidates.append(earliest)
+        if timeline.signed_up_on is not None:
+            candidates.append(timeline.signed_up_on)
+        self.start = min(candidates, default=None)
         self._rows = None  # type: ignore[assignment]
         self._ages = ()
 

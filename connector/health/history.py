@@ -95,6 +95,9 @@ class AccountHistory:
     first_seen: dict[str, date] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
     _ordered: tuple[list[date], list[DayActivity]] | None = field(default=None, repr=False, compare=False)
+    _firsts: tuple[list[date], dict[tuple[int, int], tuple[dict[str, date], date | None, ScoringRules]]] | None = (
+        field(default=None, repr=False, compare=False)
+    )
 
     def _days_between(self, after: date, end: date) -> Mapping[date, DayActivity]:
         """The rollups of the days `after < day <= end`: a slice of the days in order, made a dict only
@@ -110,7 +113,7 @@ class AccountHistory:
         `through` either, when given)."""
         start = as_of - timedelta(days=lookback_days(rules))
         end = as_of if through is None else min(as_of, through)
-        firsts = {event: day for event, day in self.first_seen.items() if day <= end}
+        firsts, signed_up_on = self._known_by(end, rules)
         return AccountTimeline(
             account_id=self.account_id,
             as_of=as_of,
@@ -118,11 +121,24 @@ class AccountHistory:
             first_seen=firsts,
             name=self.name,
             licensed_seats=self.licensed_seats,
-            signed_up_on=self._signed_up_on(firsts, rules),
+            signed_up_on=signed_up_on,
             known_users=self.known_users,
-            tickets=tuple(t for t in self.tickets if start < t.opened_on <= end),
+            tickets=tuple(t for t in self.tickets if start < t.opened_on <= end) if self.tickets else (),
             plan=self.plan,
         )
+
+    def _known_by(self, end: date, rules: ScoringRules) -> tuple[dict[str, date], date | None]:
+        """The events first seen by `end` and the signup day they give. The same objects for every
+        day that knows the same events (a replay asks once per day; the events change rarely)."""
+        if self._firsts is None or len(self._firsts[0]) != len(self.first_seen):
+            self._firsts = (sorted(self.first_seen.values()), {})
+        ordered, known = self._firsts
+        key = (bisect_right(ordered, end), id(rules))
+        found = known.get(key)
+        if found is None or found[2] is not rules:
+            firsts = {event: day for event, day in self.first_seen.items() if day <= end}
+            found = known[key] = (firsts, self._signed_up_on(firsts, rules), rules)
+        return found[0], found[1]
 
     def before(self, day: date, rules: ScoringRules) -> AccountTimeline:
         """The account on `day` as known at its start: only the days before it (what peers are ranked by)."""
