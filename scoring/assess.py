@@ -63,6 +63,18 @@ def reason_line(score: HealthScore) -> str:
     return line if len(line) <= REASON_MAX else line[: REASON_MAX - 1].rstrip() + "…"
 
 
+def score_only(
+    timeline: AccountTimeline,
+    rules: ScoringRules,
+    population: Population = UNKNOWN_POPULATION,
+    daily: Daily | None = None,
+) -> HealthScore:
+    """`assess(...).score` without the rest (triggers, alerts, plays): the score alone does not depend
+    on the prior state, so a replay that only needs an earlier day's score computes just this."""
+    daily = daily if daily is not None else read_daily(timeline, rules)
+    return health_score(compute_signals(timeline, rules, daily, population), rules.weights)
+
+
 def assess(
     timeline: AccountTimeline,
     rules: ScoringRules,

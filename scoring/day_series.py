@@ -126,13 +126,22 @@ class DaySeries:
         """Each day's `users` or `types` as one bit per member (bits given in order of appearance)."""
         found = self._masks.get(kind)
         if found is None:
+            events = self.rules.events
+            users, named = kind == "users", bool(events.meaningful)
+            chosen = frozenset(events.meaningful if named else events.ignored)
             bits: dict[str, int] = {}
             found = self._masks[kind] = []
-            for members in self.day_sets(kind):
-                if not bits.keys() >= members:
-                    for member in members:
-                        bits.setdefault(member, 1 << len(bits))
-                found.append(sum(map(bits.__getitem__, members)))
+            for a in self.rollups:
+                mask = 0
+                if a is not None:
+                    for member, n in (a.user_counts if users else a.event_counts).items():
+                        # a user active that day; a track event counted that day that is meaningful
+                        if n > 0 and (users or (member in chosen) is named):
+                            bit = bits.get(member)
+                            if bit is None:
+                                bit = bits[member] = 1 << len(bits)
+                            mask |= bit
+                found.append(mask)
         return found
 
     def used(self, name: str, lo: int, hi: int) -> bool:

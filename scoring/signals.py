@@ -8,7 +8,6 @@ Values are rounded to one decimal so the stored signals reproduce the stored sco
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from scoring.daily import Daily, covered_days, read_daily
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Population, SignalValue
@@ -262,7 +261,8 @@ def milestones(
     start = (daily or read_daily(timeline, rules)).start
     first_seen, as_of = timeline.first_seen, timeline.as_of
     done = [m.name for m in configured if (seen := first_seen.get(m.event)) is not None and seen <= as_of]
-    due = [m.name for m in configured if start is not None and start + timedelta(days=m.due_days) <= timeline.as_of]
+    days = (as_of - start).days if start is not None else None
+    due = [m.name for m in configured if days is not None and m.due_days <= days]
     counted = list(dict.fromkeys(due + done))
     inputs = {"done": done, "due": due, "configured": len(configured), "start": start.isoformat() if start else None}
     if not counted:

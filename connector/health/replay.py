@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from connector.health.history import AccountHistory, lookback_days
-from scoring.assess import assess
+from scoring.assess import assess, score_only
 from scoring.daily import account_start
 from scoring.day_series import DaySeries
 from scoring.model import Assessment, ChurnModel, OpenAlert, Population, PriorState
@@ -90,16 +90,7 @@ def replay_account(
                 past = history.timeline(then, rules)
                 began = account_start(past)
                 if began is not None and began <= then:
-                    recomputed = assess(
-                        past,
-                        rules,
-                        PriorState(),
-                        end_of(then),
-                        population,
-                        daily=series.daily(past, lookback),
-                        interventions=False,
-                    )
-                    earlier[n] = recomputed.score.value
+                    earlier[n] = score_only(past, rules, population, series.daily(past, lookback)).value
         prior = PriorState(earlier, state.previous_tier, dict(state.open_alerts), dict(state.last_cleared))
         timeline = history.timeline(day, rules)
         assessment = assess(
