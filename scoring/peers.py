@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -162,12 +162,31 @@ def peer_sample(
 def population_of(samples: Iterable[PeerSample], seen_events: frozenset[str] | None, rules: ScoringRules) -> Population:
     """The norms of every measure from the day's peer samples."""
     samples = list(samples)
+    return population_of_columns(
+        [s.group for s in samples],
+        [s.activity for s in samples],
+        [s.depth for s in samples],
+        [s.breadth for s in samples],
+        seen_events,
+        rules,
+    )
+
+
+def population_of_columns(
+    groups: Sequence[str],
+    activity: Sequence[float],
+    depth: Sequence[float | None],
+    breadth: Sequence[int],
+    seen_events: frozenset[str] | None,
+    rules: ScoringRules,
+) -> Population:
+    """`population_of` the samples given field by field (`groups[i]`, `activity[i]`, ... of sample i)."""
     least = rules.signals.min_peer_accounts
     return Population(
-        build_norms(((s.group, s.activity) for s in samples), least),
+        build_norms(zip(groups, activity, strict=True), least),
         seen_events,
-        build_norms(((s.group, s.depth) for s in samples if s.depth is not None), least),
-        build_norms(((s.group, float(s.breadth)) for s in samples), least),
+        build_norms(((g, d) for g, d in zip(groups, depth, strict=True) if d is not None), least),
+        build_norms(zip(groups, map(float, breadth), strict=True), least),
     )
 
 

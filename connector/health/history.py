@@ -95,8 +95,8 @@ class AccountHistory:
     first_seen: dict[str, date] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
     _ordered: tuple[list[date], list[DayActivity]] | None = field(default=None, repr=False, compare=False)
-    _firsts: tuple[list[date], dict[tuple[int, int], tuple[dict[str, date], date | None, ScoringRules]]] | None = (
-        field(default=None, repr=False, compare=False)
+    _firsts: tuple[list[date], dict[tuple[int, int], tuple[dict[str, date], date | None, ScoringRules]]] | None = field(
+        default=None, repr=False, compare=False
     )
 
     def _days_between(self, after: date, end: date) -> Mapping[date, DayActivity]:
