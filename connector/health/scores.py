@@ -28,7 +28,7 @@ from connector.health.stored_scores import Scored, store_assessments
 from connector.health.tier_episodes import tier_episodes
 from connector.store.models import AccountScore, Alert
 from connector.store.sql import chunks, in_list
-from scoring.assess import assess
+from scoring.assess import assess, score_only
 from scoring.daily import account_start
 from scoring.model import UNKNOWN_POPULATION, AccountTimeline, Assessment, OpenAlert, Population, PriorState
 from scoring.rules import ScoringRules
@@ -124,7 +124,7 @@ def load_priors(
                 timeline = history.timeline(day, rules)
                 start = account_start(timeline)
                 if start is not None and start <= day:
-                    earlier[n] = assess(timeline, rules, PriorState(), _end_of(day), population).score.value
+                    earlier[n] = score_only(timeline, rules, population).value
         priors[account_id] = PriorState(
             earlier,
             previous_tier.get(account_id),

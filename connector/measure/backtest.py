@@ -25,6 +25,7 @@ from connector.measure.indicator_data import indicator_json
 from connector.measure.renewals import known_losses, read_outcome_csv, stored_renewals
 from connector.store.models import Account
 from scoring.assess import assess
+from scoring.day_series import DaySeries
 from scoring.indicators import TriggerFiring, indicator_accuracy, score_auc
 from scoring.model import UNKNOWN_POPULATION, OpenAlert, Population, PriorState
 from scoring.outcomes import RenewalFact, ScorePoint
@@ -82,12 +83,15 @@ def replay(
     last_cleared: dict[str, date] = {}
     previous_tier: str | None = None
     windows = {rules.trend.window_days, rules.alerts.drop_window_days}
+    series, lookback = DaySeries(history.days.values(), rules), lookback_days(rules)
     for day in days:
         earlier = {n: scores[day - timedelta(days=n)] for n in windows if day - timedelta(days=n) in scores}
         prior = PriorState(earlier, previous_tier, dict(open_alerts), dict(last_cleared))
         population = (populations or {}).get(day, UNKNOWN_POPULATION)
         decided_at = datetime.combine(day, time.max, tzinfo=UTC)
-        assessment = assess(history.timeline(day, rules), rules, prior, decided_at, population)
+        timeline = history.timeline(day, rules)
+        daily = series.daily(timeline, lookback)
+        assessment = assess(timeline, rules, prior, decided_at, population, daily=daily, interventions=False)
         scores[day] = result.scores[day] = assessment.score.value
         previous_tier = result.tiers[day] = assessment.tier
         for hit in assessment.fired:
