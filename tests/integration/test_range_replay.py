@@ -66,6 +66,7 @@ def _forget(runtime) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("processes", [1, 2])
 def test_the_replay_stores_what_day_by_day_scoring_stores(client, auth_headers, runtime, processes, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(range_replay, "CHUNK", 2)  # several chunks, so two processes share them
+    monkeypatch.setattr(range_replay, "WRITE_ROWS", 25)  # and each chunk written in several transactions
     accounts = _book(client, auth_headers, runtime)
     today = TODAY.date()
     days = [today - timedelta(days=n) for n in range(60, 0, -1)]
