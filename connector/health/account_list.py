@@ -131,13 +131,10 @@ def _filtered(query: AccountQuery, scored_only: bool = False) -> Select[Any]:
     return statement
 
 
-def _ordered(statement: Select[Any], query: AccountQuery, today: date, dialect: str) -> Select[Any]:
+def _ordered(statement: Select[Any], query: AccountQuery, today: date) -> Select[Any]:
     column: Any
     if query.sort in VALUE_SORTS:
-        order = value_order(query.sort, today, dialect)
-        column = order.column
-        if order.next_renewal is not None:
-            statement = statement.outerjoin(order.next_renewal, order.next_renewal.c.account_id == Account.account_id)
+        column = value_order(query.sort, today)
     else:
         column = {
             "score": LatestScore.score,
@@ -159,7 +156,6 @@ def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
 
 def list_page(session: Session, query: AccountQuery, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
-    dialect = session.get_bind().dialect.name
     tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
     accounts = session.scalar(select(func.count()).select_from(Account)) or 0
     scored = sum(tier_counts.values())
@@ -169,14 +165,14 @@ def list_page(session: Session, query: AccountQuery, today: date) -> AccountPage
     if query.search:
         # A search scans every account once: the count of matches comes with the page, in the same pass.
         counted = filtered.add_columns(func.count().over().label("matches"))
-        found = session.execute(_ordered(counted, query, today, dialect).limit(query.per_page).offset(offset)).all()
+        found = session.execute(_ordered(counted, query, today).limit(query.per_page).offset(offset)).all()
         total = found[0][-1] if found else _count(session, filtered)
         rows = [AccountRow(*row[:-1]) for row in found]
     else:
         with_score = _filtered(query, scored_only=True)
         # Without a trigger or owner filter, the tier counts already read answer both counts.
         total = _count(session, filtered) if narrowed else tier_counts.get(query.tier, 0) if query.tier else accounts
-        page = _ordered(filtered, query, today, dialect)
+        page = _ordered(filtered, query, today)
         if query.sort == "score":
             # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
             scored_total = total if query.tier else _count(session, with_score) if narrowed else scored
@@ -193,7 +189,7 @@ def _count(session: Session, statement: Select[Any]) -> int:
 
 def iter_rows(session: Session, query: AccountQuery, today: date) -> Iterator[AccountRow]:
     """Every matching account in the page's order (the CSV export), read 500 at a time."""
-    statement = _ordered(_filtered(query), query, today, session.get_bind().dialect.name)
+    statement = _ordered(_filtered(query), query, today)
     batch: list[AccountRow] = []
     for row in session.execute(statement.execution_options(yield_per=500)):
         batch.append(AccountRow(*row))

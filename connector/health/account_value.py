@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from connector.store.models import Account, LatestScore, Renewal
@@ -71,60 +71,32 @@ def account_values(session: Session, account_ids: Sequence[str], today: date) ->
     return values
 
 
-@dataclass(frozen=True)
-class ValueOrder:
-    """How to sort accounts in SQL by one of their values: order by `column`, after outer-joining
-    `next_renewal` on `account_id` when it is not None."""
+def value_order(sort: str, today: date) -> Any:
+    """The SQL expression that sorts accounts by "mrr", "renewal" or "revenue_at_risk" (12 x MRR of an account
+    At Risk or worse, else 0; null, unknown, when it has no MRR anywhere) as `account_values` gives them.
 
-    column: Any
-    next_renewal: Any = None
-
-
-def value_order(sort: str, today: date, dialect: str) -> ValueOrder:
-    """Sort accounts by "mrr", "renewal" or "revenue_at_risk" (12 x MRR of an account At Risk or worse, else
-    0; null, unknown, when it has no MRR anywhere) as `account_values` gives them.
-
-    Each planner gets the shape it runs fast (100,000 accounts, `bench/console.py`): PostgreSQL joins every
-    account's next open renewal, grouped once over the open renewals (a lookup per account ran as a subplan
-    per row: 3x slower); SQLite looks the CRM's renewal up per account (two index seeks), and only for the
-    accounts whose traits leave the value to it (a join over every open renewal: 2.5x slower)."""
-    renewal_date, mrr_trait = Account.renewal_date, Account.mrr
-    trait_date_missing = or_(renewal_date.is_(None), renewal_date < today)
-    if dialect == "postgresql":
-        still_open = and_(Renewal.status == "open", Renewal.close_date >= today)
-        first = (
-            select(Renewal.account_id, func.min(Renewal.close_date).label("close_date"))
-            .where(still_open)
-            .group_by(Renewal.account_id)
-            .subquery()
-        )
-        on_first = and_(first.c.account_id == Renewal.account_id, first.c.close_date == Renewal.close_date)
-        next_renewal = (
-            select(Renewal.account_id, Renewal.close_date, func.max(Renewal.amount).label("amount"))
-            .join(first, on_first)
-            .where(still_open)
-            .group_by(Renewal.account_id, Renewal.close_date)
-            .subquery("next_renewal")
-        )
-        earliest, amount = next_renewal.c.close_date, next_renewal.c.amount
-    else:
-        next_renewal = None
-        first, same = aliased(Renewal), aliased(Renewal)
-        earliest = (
-            select(func.min(first.close_date))
-            .where(first.account_id == Account.account_id, first.status == "open", first.close_date >= today)
-            .correlate(Account)
-            .scalar_subquery()
-        )
-        amount = (
-            select(func.max(same.amount))
-            .where(same.account_id == Account.account_id, same.status == "open", same.close_date == earliest)
-            .correlate(Account)
-            .scalar_subquery()
-        )
+    The CRM's renewal is looked up (two index seeks on `renewals.account_id`) only for the accounts whose
+    traits leave the value to it: a join would read every open renewal for every sort."""
+    first, same = aliased(Renewal), aliased(Renewal)
+    earliest = (
+        select(func.min(first.close_date))
+        .where(first.account_id == Account.account_id, first.status == "open", first.close_date >= today)
+        .correlate(Account)
+        .scalar_subquery()
+    )
     if sort == "renewal":
-        column: Any = case((trait_date_missing, func.coalesce(earliest, renewal_date)), else_=renewal_date)
-    else:
-        mrr = func.coalesce(mrr_trait, func.nullif(amount, 0) / 12.0)
-        column = mrr if sort == "mrr" else case((LatestScore.tier.in_(AT_RISK_TIERS), mrr * 12), else_=literal(0.0))
-    return ValueOrder(column, next_renewal)
+        return case(
+            (
+                or_(Account.renewal_date.is_(None), Account.renewal_date < today),
+                func.coalesce(earliest, Account.renewal_date),
+            ),
+            else_=Account.renewal_date,
+        )
+    amount = (
+        select(func.max(same.amount))
+        .where(same.account_id == Account.account_id, same.status == "open", same.close_date == earliest)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    mrr = func.coalesce(Account.mrr, func.nullif(amount, 0) / 12.0)
+    return mrr if sort == "mrr" else case((LatestScore.tier.in_(AT_RISK_TIERS), mrr * 12), else_=literal(0.0))
