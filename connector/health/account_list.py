@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from connector.health.account_value import AT_RISK_TIERS, account_values, value_order
+from connector.health.account_value import ValueColumns, value_columns
 from connector.store.models import Account, AccountScore, Alert, Intervention, LatestScore
 from connector.store.sql import chunks, in_list
 
@@ -29,8 +29,6 @@ SORTS: dict[str, str] = {
     "renewal": "renewal date",
     "revenue_at_risk": "revenue at risk",
 }
-VALUE_SORTS = ("mrr", "renewal", "revenue_at_risk")
-"""Sorts by what an account is worth (see `_filtered`)."""
 OWNERS = ("csm", "escalation", "executive")
 """Who a play is assigned to (the playbook's owner roles)."""
 SPARKLINE_DAYS = 14
@@ -88,21 +86,25 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _filtered(query: AccountQuery, scored_only: bool = False) -> Select[Any]:
-    """The accounts matching `query` (with `scored_only`, only those with a score: an inner join). The rows
-    carry the traits; `decorate` puts the values the CRM's renewals complete in their place."""
-    statement = select(
-        Account.account_id,
-        Account.name,
-        LatestScore.score,
-        LatestScore.tier,
-        LatestScore.trend_delta,
-        LatestScore.trend_direction,
-        LatestScore.day,
-        Account.mrr,
-        Account.renewal_date,
-        literal(None),
-    ).select_from(Account)
+def _filtered(query: AccountQuery, values: ValueColumns, scored_only: bool = False) -> Select[Any]:
+    """The accounts matching `query` (with `scored_only`, only those with a score: an inner join), with
+    their MRR, renewal and revenue at risk as everywhere else (traits, else the CRM's open renewal)."""
+    statement = (
+        select(
+            Account.account_id,
+            Account.name,
+            LatestScore.score,
+            LatestScore.tier,
+            LatestScore.trend_delta,
+            LatestScore.trend_direction,
+            LatestScore.day,
+            values.mrr.label("mrr"),
+            values.renewal_on.label("renewal_date"),
+            values.revenue_at_risk.label("revenue_at_risk"),
+        )
+        .select_from(Account)
+        .outerjoin(values.next_renewal, values.next_renewal.c.account_id == Account.account_id)
+    )
     if query.tier or scored_only:
         statement = statement.join(LatestScore, LatestScore.account_id == Account.account_id)
         if query.tier:
@@ -131,16 +133,15 @@ def _filtered(query: AccountQuery, scored_only: bool = False) -> Select[Any]:
     return statement
 
 
-def _ordered(statement: Select[Any], query: AccountQuery, today: date) -> Select[Any]:
-    column: Any
-    if query.sort in VALUE_SORTS:
-        column = value_order(query.sort, today)
-    else:
-        column = {
-            "score": LatestScore.score,
-            "name": func.lower(func.coalesce(Account.name, Account.account_id)),
-            "trend": LatestScore.trend_delta,
-        }[query.sort]
+def _ordered(statement: Select[Any], query: AccountQuery, values: ValueColumns) -> Select[Any]:
+    column: Any = {
+        "score": LatestScore.score,
+        "name": func.lower(func.coalesce(Account.name, Account.account_id)),
+        "trend": LatestScore.trend_delta,
+        "mrr": values.mrr,
+        "renewal": values.renewal_on,
+        "revenue_at_risk": values.revenue_at_risk,
+    }[query.sort]
     primary = column.desc() if query.descending else column.asc()
     tie = Account.account_id.desc() if query.descending else Account.account_id.asc()
     # Rows without the value (unscored, no MRR, no renewal date) come last whichever way.
@@ -156,23 +157,24 @@ def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
 
 def list_page(session: Session, query: AccountQuery, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
+    values = value_columns(today)
     tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
     accounts = session.scalar(select(func.count()).select_from(Account)) or 0
     scored = sum(tier_counts.values())
-    filtered = _filtered(query)
+    filtered = _filtered(query, values)
     offset = (max(1, query.page) - 1) * query.per_page
     narrowed = bool(query.trigger or query.owner)
     if query.search:
         # A search scans every account once: the count of matches comes with the page, in the same pass.
         counted = filtered.add_columns(func.count().over().label("matches"))
-        found = session.execute(_ordered(counted, query, today).limit(query.per_page).offset(offset)).all()
+        found = session.execute(_ordered(counted, query, values).limit(query.per_page).offset(offset)).all()
         total = found[0][-1] if found else _count(session, filtered)
         rows = [AccountRow(*row[:-1]) for row in found]
     else:
-        with_score = _filtered(query, scored_only=True)
+        with_score = _filtered(query, values, scored_only=True)
         # Without a trigger or owner filter, the tier counts already read answer both counts.
         total = _count(session, filtered) if narrowed else tier_counts.get(query.tier, 0) if query.tier else accounts
-        page = _ordered(filtered, query, today)
+        page = _ordered(filtered, query, values)
         if query.sort == "score":
             # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
             scored_total = total if query.tier else _count(session, with_score) if narrowed else scored
@@ -189,7 +191,8 @@ def _count(session: Session, statement: Select[Any]) -> int:
 
 def iter_rows(session: Session, query: AccountQuery, today: date) -> Iterator[AccountRow]:
     """Every matching account in the page's order (the CSV export), read 500 at a time."""
-    statement = _ordered(_filtered(query), query, today)
+    values = value_columns(today)
+    statement = _ordered(_filtered(query, values), query, values)
     batch: list[AccountRow] = []
     for row in session.execute(statement.execution_options(yield_per=500)):
         batch.append(AccountRow(*row))
@@ -202,18 +205,10 @@ def iter_rows(session: Session, query: AccountQuery, today: date) -> Iterator[Ac
 
 
 def decorate(session: Session, rows: Sequence[AccountRow], today: date, sparkline: bool = True) -> None:
-    """Fill each row's MRR, renewal and revenue at risk (`account_values`: traits, else the CRM's next open
-    renewal), open triggers, play owner and (for the page) recent scores: a statement or two each."""
+    """Fill each row's open triggers, play owner and (for the page) recent scores: one statement each."""
     ids = [row.account_id for row in rows]
     if not ids:
         return
-    values = account_values(session, ids, today)
-    for row in rows:
-        value = values[row.account_id]
-        row.mrr, row.renewal_date = value.mrr, value.renewal_on
-        # Unknown (not 0) when an account At Risk or worse has no MRR anywhere.
-        unknown = value.mrr is None and row.tier in AT_RISK_TIERS
-        row.revenue_at_risk = None if unknown else value.revenue_at_risk(row.tier)
     triggers: dict[str, list[str]] = defaultdict(list)
     owners: dict[str, str] = {}
     recent: dict[str, list[tuple[date, int]]] = defaultdict(list)

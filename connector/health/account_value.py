@@ -2,8 +2,8 @@
 renewal deal / opportunity (its close date, its amount / 12), and the revenue at risk those give.
 
 Read by live scoring (a near renewal or a large account raises the play, `scoring.playbook.with_stakes`),
-the CRM fields (`renewal_date`, `mrr`), `accounts list --sort revenue-at-risk`, the report, and the console's
-accounts list, which sorts by them in the database (`value_order`).
+the CRM fields (`renewal_date`, `mrr`), `accounts list --sort revenue-at-risk`, the report, and (as SQL
+expressions, `value_columns`) the console's accounts list, which sorts and pages in the database.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
 
 from connector.store.models import Account, LatestScore, Renewal
 from connector.store.sql import chunks, in_list
@@ -51,7 +51,7 @@ def account_values(session: Session, account_ids: Sequence[str], today: date) ->
             )
         ):
             earliest = crm.get(account_id)
-            # The earliest open renewal; of several closing that day, the largest amount (as `value_order`).
+            # The earliest open renewal; of several closing that day, the largest amount (as `value_columns`).
             if (
                 earliest is None
                 or close_date < earliest[0]
@@ -71,32 +71,39 @@ def account_values(session: Session, account_ids: Sequence[str], today: date) ->
     return values
 
 
-def value_order(sort: str, today: date) -> Any:
-    """The SQL expression that sorts accounts by "mrr", "renewal" or "revenue_at_risk" (12 x MRR of an account
-    At Risk or worse, else 0; null, unknown, when it has no MRR anywhere) as `account_values` gives them.
+@dataclass(frozen=True)
+class ValueColumns:
+    """`account_values` and `AccountValue.revenue_at_risk` as SQL expressions over `Account` and
+    `LatestScore`, with `next_renewal` to outer-join on `account_id`. One difference: revenue at risk is
+    null (unknown) for an account At Risk or worse whose MRR is unknown, where `revenue_at_risk` says 0."""
 
-    The CRM's renewal is looked up (two index seeks on `renewals.account_id`) only for the accounts whose
-    traits leave the value to it: a join would read every open renewal for every sort."""
-    first, same = aliased(Renewal), aliased(Renewal)
+    next_renewal: Any
+    renewal_on: Any
+    mrr: Any
+    revenue_at_risk: Any
+
+
+def value_columns(today: date) -> ValueColumns:
+    """The SQL side of `account_values` for lists sorted and paged in the database."""
+    still_open = and_(Renewal.status == "open", Renewal.close_date >= today)
     earliest = (
-        select(func.min(first.close_date))
-        .where(first.account_id == Account.account_id, first.status == "open", first.close_date >= today)
-        .correlate(Account)
-        .scalar_subquery()
+        select(Renewal.account_id, func.min(Renewal.close_date).label("close_date"))
+        .where(still_open)
+        .group_by(Renewal.account_id)
+        .subquery()
     )
-    if sort == "renewal":
-        return case(
-            (
-                or_(Account.renewal_date.is_(None), Account.renewal_date < today),
-                func.coalesce(earliest, Account.renewal_date),
-            ),
-            else_=Account.renewal_date,
-        )
-    amount = (
-        select(func.max(same.amount))
-        .where(same.account_id == Account.account_id, same.status == "open", same.close_date == earliest)
-        .correlate(Account)
-        .scalar_subquery()
+    next_renewal = (
+        select(Renewal.account_id, Renewal.close_date, func.max(Renewal.amount).label("amount"))
+        .join(earliest, and_(earliest.c.account_id == Renewal.account_id, earliest.c.close_date == Renewal.close_date))
+        .where(still_open)
+        .group_by(Renewal.account_id, Renewal.close_date)
+        .subquery("next_renewal")
     )
-    mrr = func.coalesce(Account.mrr, func.nullif(amount, 0) / 12.0)
-    return mrr if sort == "mrr" else case((LatestScore.tier.in_(AT_RISK_TIERS), mrr * 12), else_=literal(0.0))
+    crm_date, crm_amount = next_renewal.c.close_date, next_renewal.c.amount
+    renewal_on = case(
+        (and_(crm_date.is_not(None), or_(Account.renewal_date.is_(None), Account.renewal_date < today)), crm_date),
+        else_=Account.renewal_date,
+    )
+    mrr = func.coalesce(Account.mrr, func.nullif(crm_amount, 0) / 12.0)
+    at_risk = case((LatestScore.tier.in_(AT_RISK_TIERS), mrr * 12), else_=literal(0.0))
+    return ValueColumns(next_renewal, renewal_on, mrr, at_risk)
