@@ -4,8 +4,7 @@ with 365 days of history, beside the JSON rendering of the same data.
     .venv/bin/python bench/console.py [--database sqlite|postgresql|both] [--accounts 10000,100000] [--requests 50]
 
 For each backend and size it generates (untimed) accounts with 14 days of score history (so every list row has
-a sparkline), open alerts and plays for the weaker half, last year's closed renewal and the next open one (the
-MRR of the quarter of accounts without the trait), and one account with 365 days of scores, roll-ups,
+a sparkline), open alerts and plays for the weaker half, and one account with 365 days of scores, roll-ups,
 alerts, plays and tickets, into a fresh database. Then, in one run, it times each request through the real app
 (WSGI, in process: routing, session, SQL, templates), `--requests` times, and prints p50 and p95:
 - the accounts page (default sort, revenue at risk, filtered by tier and trigger, a search, a deep page) vs
@@ -44,7 +43,6 @@ from connector.store.models import (  # noqa: E402
     Alert,
     DailyRollup,
     Intervention,
-    Renewal,
     Ticket,
 )
 
@@ -86,7 +84,7 @@ def generate(url: str, accounts: int, today: date, seed: int = 7) -> None:
     now = datetime.now(UTC)
     with engine.begin() as connection:
         for start in range(0, accounts, 5000):
-            rows, scores, alerts, plays, renewals = [], [], [], [], []
+            rows, scores, alerts, plays = [], [], [], []
             for n in range(start, min(start + 5000, accounts)):
                 account_id = f"acct_{n:06d}"
                 latest = rng.randint(0, 100)
@@ -95,16 +93,6 @@ def generate(url: str, accounts: int, today: date, seed: int = 7) -> None:
                              "licensed_seats": rng.choice((None, 5, 25)), "mrr": mrr,
                              "renewal_date": today + timedelta(days=rng.randint(1, 365)), "domain": f"c{n}.example",
                              "traits": {}, "first_seen_at": now, "updated_at": now})  # fmt: skip
-                # Last year's renewal, closed, and the next one, open (the MRR of accounts without the trait).
-                renews = rows[-1]["renewal_date"]
-                for key, closes, status in (
-                    ("last", renews - timedelta(days=365), rng.choice(("won", "lost"))),
-                    ("next", renews, "open"),
-                ):
-                    renewals.append({"source": "hubspot", "external_id": f"{account_id}:{key}",
-                                     "account_id": account_id, "name": "renewal", "close_date": closes,
-                                     "status": status, "amount": 12 * rng.choice((99.0, 490.0, 2500.0)),
-                                     "updated_at": now})  # fmt: skip
                 for back in range(HISTORY_DAYS - 1, -1, -1):
                     score = max(0, min(100, latest + back * rng.randint(-1, 2)))
                     scores.append(_score(account_id, today - timedelta(days=back), score, now))
@@ -121,7 +109,6 @@ def generate(url: str, accounts: int, today: date, seed: int = 7) -> None:
             connection.execute(insert(AccountScore), scores)
             connection.execute(insert(Alert), alerts)
             connection.execute(insert(Intervention), plays)
-            connection.execute(insert(Renewal), renewals)
         _story(connection, today, now, rng)
     # Statistics and a vacuumed table, as a live database would have (the daily rescore rewrites every latest row).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

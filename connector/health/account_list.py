@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from connector.health.account_value import ValueColumns, value_columns
 from connector.store.models import Account, AccountScore, Alert, Intervention, LatestScore
 from connector.store.sql import chunks, in_list
+from scoring.rules import TierBands
 
 SortKey = Literal["score", "name", "trend", "mrr", "renewal", "revenue_at_risk"]
 SORTS: dict[str, str] = {
@@ -81,30 +81,32 @@ class AccountPage:
         return max(1, -(-self.total // self.query.per_page))
 
 
+def revenue_at_risk(tiers: TierBands) -> Any:
+    """Annual revenue (MRR x 12) of an account scored below the Monitor band (At Risk or worse), else 0;
+    unknown (null) when its MRR is unknown."""
+    return case((LatestScore.score < tiers.monitor, Account.mrr * 12), else_=literal(0.0))
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
 
 
-def _filtered(query: AccountQuery, values: ValueColumns, scored_only: bool = False) -> Select[Any]:
-    """The accounts matching `query` (with `scored_only`, only those with a score: an inner join), with
-    their MRR, renewal and revenue at risk as everywhere else (traits, else the CRM's open renewal)."""
-    statement = (
-        select(
-            Account.account_id,
-            Account.name,
-            LatestScore.score,
-            LatestScore.tier,
-            LatestScore.trend_delta,
-            LatestScore.trend_direction,
-            LatestScore.day,
-            values.mrr.label("mrr"),
-            values.renewal_on.label("renewal_date"),
-            values.revenue_at_risk.label("revenue_at_risk"),
-        )
-        .select_from(Account)
-        .outerjoin(values.next_renewal, values.next_renewal.c.account_id == Account.account_id)
-    )
+def _filtered(query: AccountQuery, tiers: TierBands, scored_only: bool = False) -> Select[Any]:
+    """The accounts matching `query` (with `scored_only`, only those with a score: an inner join)."""
+    at_risk = revenue_at_risk(tiers).label("revenue_at_risk")
+    statement = select(
+        Account.account_id,
+        Account.name,
+        LatestScore.score,
+        LatestScore.tier,
+        LatestScore.trend_delta,
+        LatestScore.trend_direction,
+        LatestScore.day,
+        Account.mrr,
+        Account.renewal_date,
+        at_risk,
+    ).select_from(Account)
     if query.tier or scored_only:
         statement = statement.join(LatestScore, LatestScore.account_id == Account.account_id)
         if query.tier:
@@ -133,14 +135,14 @@ def _filtered(query: AccountQuery, values: ValueColumns, scored_only: bool = Fal
     return statement
 
 
-def _ordered(statement: Select[Any], query: AccountQuery, values: ValueColumns) -> Select[Any]:
+def _ordered(statement: Select[Any], query: AccountQuery, tiers: TierBands) -> Select[Any]:
     column: Any = {
         "score": LatestScore.score,
         "name": func.lower(func.coalesce(Account.name, Account.account_id)),
         "trend": LatestScore.trend_delta,
-        "mrr": values.mrr,
-        "renewal": values.renewal_on,
-        "revenue_at_risk": values.revenue_at_risk,
+        "mrr": Account.mrr,
+        "renewal": Account.renewal_date,
+        "revenue_at_risk": revenue_at_risk(tiers),
     }[query.sort]
     primary = column.desc() if query.descending else column.asc()
     tie = Account.account_id.desc() if query.descending else Account.account_id.asc()
@@ -155,26 +157,25 @@ def _by_score(statement: Select[Any], query: AccountQuery) -> Select[Any]:
     return statement.order_by(LatestScore.score.asc(), LatestScore.account_id.asc())
 
 
-def list_page(session: Session, query: AccountQuery, today: date) -> AccountPage:
+def list_page(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> AccountPage:
     """One page of accounts as `query` asks, with what each row shows."""
-    values = value_columns(today)
     tier_counts = dict(session.execute(select(LatestScore.tier, func.count()).group_by(LatestScore.tier)).all())
     accounts = session.scalar(select(func.count()).select_from(Account)) or 0
     scored = sum(tier_counts.values())
-    filtered = _filtered(query, values)
+    filtered = _filtered(query, tiers)
     offset = (max(1, query.page) - 1) * query.per_page
     narrowed = bool(query.trigger or query.owner)
     if query.search:
         # A search scans every account once: the count of matches comes with the page, in the same pass.
         counted = filtered.add_columns(func.count().over().label("matches"))
-        found = session.execute(_ordered(counted, query, values).limit(query.per_page).offset(offset)).all()
+        found = session.execute(_ordered(counted, query, tiers).limit(query.per_page).offset(offset)).all()
         total = found[0][-1] if found else _count(session, filtered)
         rows = [AccountRow(*row[:-1]) for row in found]
     else:
-        with_score = _filtered(query, values, scored_only=True)
+        with_score = _filtered(query, tiers, scored_only=True)
         # Without a trigger or owner filter, the tier counts already read answer both counts.
         total = _count(session, filtered) if narrowed else tier_counts.get(query.tier, 0) if query.tier else accounts
-        page = _ordered(filtered, query, values)
+        page = _ordered(filtered, query, tiers)
         if query.sort == "score":
             # Unscored accounts sort last: a page that ends before them is read from the scored accounts alone.
             scored_total = total if query.tier else _count(session, with_score) if narrowed else scored
@@ -189,10 +190,9 @@ def _count(session: Session, statement: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
 
 
-def iter_rows(session: Session, query: AccountQuery, today: date) -> Iterator[AccountRow]:
+def iter_rows(session: Session, query: AccountQuery, tiers: TierBands, today: date) -> Iterator[AccountRow]:
     """Every matching account in the page's order (the CSV export), read 500 at a time."""
-    values = value_columns(today)
-    statement = _ordered(_filtered(query, values), query, values)
+    statement = _ordered(_filtered(query, tiers), query, tiers)
     batch: list[AccountRow] = []
     for row in session.execute(statement.execution_options(yield_per=500)):
         batch.append(AccountRow(*row))

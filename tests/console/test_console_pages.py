@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import delete, select
 
 from connector.config.settings import SettingsError, load_settings
-from connector.health.account_list import AccountQuery, iter_rows, list_page
-from connector.health.account_value import AT_RISK_TIERS
-from connector.health.revenue import by_revenue_at_risk
+from connector.health.account_list import AccountQuery, list_page
 from connector.store.models import Account, AccountScore, LatestScore, Renewal
+from scoring.rules import TierBands
 from tests.console.conftest import console_settings, post_form, sign_in
 from tests.console.console_seed import (
     STORY,
@@ -28,6 +27,7 @@ from tests.console.console_seed import (
 
 pytestmark = pytest.mark.integration
 PAGES = ("/console/accounts", "/console/outcomes", "/console/integrations", "/console/config", "/console/activity")
+BANDS = TierBands()
 
 
 def test_every_page_says_plainly_that_nothing_is_there_yet_on_an_empty_database(console):
@@ -99,9 +99,9 @@ def test_filters_sort_search_and_pages_choose_the_accounts(console_runtime):
     with console_runtime.readers() as session:
 
         def page(**query: object) -> list[str]:
-            return [row.account_id for row in list_page(session, AccountQuery(**query), today).rows]
+            return [row.account_id for row in list_page(session, AccountQuery(**query), BANDS, today).rows]
 
-        everyone = list_page(session, AccountQuery(per_page=25), today)
+        everyone = list_page(session, AccountQuery(per_page=25), BANDS, today)
         assert (everyone.total, everyone.pages, len(everyone.rows)) == (41, 2, 25)
         assert [r.score for r in everyone.rows] == sorted(scores.values())[:25]
         assert len(page(page=2, per_page=25)) == 16
@@ -114,10 +114,10 @@ def test_filters_sort_search_and_pages_choose_the_accounts(console_runtime):
         assert sorted(escalation) == sorted(a for a, s in scores.items() if s < 40 and a != STORY)
         assert page(search="story") == [STORY] and page(search="COMPANY017.example") == ["acct_017"]
         assert page(search="100%_") == []
-        found = list_page(session, AccountQuery(search="company 01", per_page=4, page=3), today)
+        found = list_page(session, AccountQuery(search="company 01", per_page=4, page=3), BANDS, today)
         assert (found.total, found.pages, len(found.rows)) == (10, 3, 2)
-        assert list_page(session, AccountQuery(search="company 01", per_page=4, page=9), today).total == 10
-        at_risk = list_page(session, AccountQuery(sort="revenue_at_risk", descending=True), today).rows
+        assert list_page(session, AccountQuery(search="company 01", per_page=4, page=9), BANDS, today).total == 10
+        at_risk = list_page(session, AccountQuery(sort="revenue_at_risk", descending=True), BANDS, today).rows
         values = [r.revenue_at_risk for r in at_risk if r.revenue_at_risk is not None]
         assert values == sorted(values, reverse=True) and values[0] > 0
         assert all(r.revenue_at_risk is None for r in at_risk[len(values) :])
@@ -128,57 +128,10 @@ def test_filters_sort_search_and_pages_choose_the_accounts(console_runtime):
                             updated_at=datetime.now(UTC)))  # fmt: skip
     with console_runtime.readers() as session:
         for descending in (False, True):
-            last = list_page(session, AccountQuery(descending=descending, page=3, per_page=20), today)
+            last = list_page(session, AccountQuery(descending=descending, page=3, per_page=20), BANDS, today)
             assert last.unscored == 1 and last.total == 42
             assert [r.account_id for r in last.rows] == [last.rows[0].account_id, "acct_new"]
             assert last.rows[0].score == (min if descending else max)(scores.values())  # the last scored one
-
-
-def test_the_list_values_accounts_as_the_cli_the_report_and_the_crm_do(console, console_runtime):
-    """MRR, renewal and revenue at risk: the traits, else the CRM's earliest open renewal (its amount / 12;
-    the largest of those closing that day), the same in the list, its CSV, the account page and the CLI."""
-    seed(console_runtime.sessions, accounts=12)
-    today = datetime.now(UTC).date()
-    now = datetime.now(UTC)
-
-    def renewal(account_id: str, key: str, days: int, status: str, amount: float | None) -> Renewal:
-        closes = today + timedelta(days=days)
-        return Renewal(source="hubspot", external_id=key, account_id=account_id, close_date=closes, status=status,
-                       amount=amount, updated_at=now)  # fmt: skip
-
-    with console_runtime.sessions.begin() as session:
-        session.get(Account, "acct_005").renewal_date = today - timedelta(days=10)  # a trait left in the past
-        session.add_all([
-            renewal("acct_000", "d1", 40, "open", 24_000.0), renewal("acct_000", "d2", 40, "open", 36_000.0),
-            renewal("acct_000", "d3", 100, "open", 99_000.0),  # a later one does not count
-            renewal("acct_005", "d4", 20, "open", 0.0),  # a date but no amount
-            renewal("acct_010", "d5", 15, "won", 50_000.0), renewal("acct_010", "d6", -3, "open", 50_000.0),
-        ])  # fmt: skip
-        session.get(LatestScore, "acct_000").tier = "churning"  # At Risk or worse: its revenue counts
-    with console_runtime.readers() as session:
-        query = AccountQuery(sort="revenue_at_risk", descending=True)
-        rows = {row.account_id: row for row in iter_rows(session, query, today)}
-        paged = list_page(session, AccountQuery(sort="revenue_at_risk", descending=True, per_page=100), today).rows
-        cli = {v.account_id: v for v in by_revenue_at_risk(session, today)}
-    assert (rows["acct_000"].mrr, rows["acct_000"].renewal_date) == (3_000.0, today + timedelta(days=30))
-    assert rows["acct_000"].revenue_at_risk == 36_000.0
-    assert (rows["acct_005"].mrr, rows["acct_005"].renewal_date) == (None, today + timedelta(days=20))
-    assert (rows["acct_010"].mrr, rows["acct_010"].renewal_date) == (None, today + timedelta(days=40))
-    assert set(rows) == set(cli) and [r.account_id for r in paged] == list(rows)
-    for account_id, row in rows.items():
-        value = cli[account_id]
-        assert (row.mrr, row.renewal_date) == (value.value.mrr, value.value.renewal_on), account_id
-        # The list says "unknown" where the CLI counts an unknown MRR as nothing at risk.
-        unknown = value.value.mrr is None and row.tier in AT_RISK_TIERS
-        assert row.revenue_at_risk == (None if unknown else value.revenue_at_risk), account_id
-    at_risk = [row.revenue_at_risk for row in rows.values() if row.revenue_at_risk]
-    assert at_risk == sorted(at_risk, reverse=True) and at_risk[0] == 36_000.0
-    sign_in(console)
-    exported = {r["account_id"]: r for r in csv.DictReader(io.StringIO(console.get("/console/accounts.csv").text))}
-    assert float(exported["acct_000"]["mrr"]) == 3_000.0
-    assert exported["acct_005"]["renewal_date"] == (today + timedelta(days=20)).isoformat()
-    page = console.get("/console/accounts/acct_000").text
-    assert "<dt>MRR</dt><dd>3,000 (the CRM's open renewal / 12)</dd>" in page
 
 
 def test_the_csv_export_has_every_matching_account_in_the_list_order(console, console_runtime):

@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 
 from connector.console import account_page
 from connector.console.blueprint import bp, runtime
-from connector.health.account_value import account_values
 from connector.health.accounts import account_summary
 
 
@@ -24,6 +23,4 @@ def account(account_id: str) -> ResponseReturnValue:
         if summary is None:
             abort(404, description=f"No account {account_id!r} has been stored.")
         page = account_page.build(session, rt, summary, days, today)
-        # MRR and renewal as the CRM fields and the accounts list show them: traits, else the CRM's open renewal.
-        value = account_values(session, [account_id], today)[account_id]
-    return render_template("console/account.html", page=page, a=summary, value=value, ranges=account_page.RANGES, rt=rt)
+    return render_template("console/account.html", page=page, a=summary, ranges=account_page.RANGES, rt=rt)

@@ -78,7 +78,7 @@ def accounts() -> ResponseReturnValue:
     query = query_from(request.args)
     today = datetime.now(UTC).date()
     with rt.readers() as session:
-        page = list_page(session, query, today)
+        page = list_page(session, query, rt.config.scoring.tiers, today)
     lines = {row.account_id: sparkline(row.recent_scores, today, SPARKLINE_DAYS) for row in page.rows}
 
     def link(**changes: Any) -> str:
@@ -118,7 +118,7 @@ def accounts_csv() -> ResponseReturnValue:
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         with rt.readers() as session:
-            for n, row in enumerate(iter_rows(session, query, today)):
+            for n, row in enumerate(iter_rows(session, query, rt.config.scoring.tiers, today)):
                 writer.writerow([
                     _cell(row.account_id), _cell(row.name), "" if row.score is None else row.score, row.tier or "",
                     "" if row.trend_delta is None else row.trend_delta, row.scored_on or "",
@@ -143,7 +143,7 @@ def accounts_json() -> ResponseReturnValue:
     query = query_from(request.args)
     today = datetime.now(UTC).date()
     with rt.readers() as session:
-        page = list_page(session, query, today)
+        page = list_page(session, query, rt.config.scoring.tiers, today)
     return jsonify(
         total=page.total,
         page=query.page,
