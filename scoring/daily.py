@@ -177,10 +177,10 @@ def read_daily(timeline: AccountTimeline, rules: ScoringRules, memo: DayMemo | N
     ordered = tuple(((as_of - a.day).days, a, counted[a.day]) for a in newest_first)
     last_active = next((a.day for _, a, n in ordered if n > 0), None)
     active = [a.day for _, a, _ in ordered if a.events or a.page_views or a.event_counts or a.user_counts]
-    return Daily(ordered, start_of(timeline, active), last_active, tuple(age for age, _, _ in ordered), memo)
+    return Daily(ordered, _start(timeline, active), last_active, tuple(age for age, _, _ in ordered), memo)
 
 
-def start_of(timeline: AccountTimeline, active_days: list[date]) -> date | None:
+def _start(timeline: AccountTimeline, active_days: list[date]) -> date | None:
     """`account_start` given the timeline's active days (any of them: only the earliest matters)."""
     candidates = [seen for seen in timeline.first_seen.values() if seen <= timeline.as_of] + active_days
     if timeline.signed_up_on is not None:
@@ -194,7 +194,7 @@ def account_start(timeline: AccountTimeline) -> date | None:
     (Activity before the recorded signup still shows the account existed.) None with no data at all.
     """
     active = [a.day for a in rollups(timeline) if a.events or a.page_views or a.event_counts or a.user_counts]
-    return start_of(timeline, active)
+    return _start(timeline, active)
 
 
 def last_meaningful_day(timeline: AccountTimeline, rules: ScoringRules) -> date | None:

@@ -144,11 +144,6 @@ class DaySeries:
                 found.append(mask)
         return found
 
-    def used(self, name: str, lo: int, hi: int) -> bool:
-        """Whether `name` was counted (above 0) on some day `lo..hi`."""
-        hi = min(hi, self.size - 1)
-        return hi >= 0 and self.last_used(name)[hi] >= max(lo, 0)
-
     def last_used(self, name: str) -> list[int]:
         """For each day, the latest day on or before it that counted `name` (-1: none)."""
         last = self._last_used.get(name)
@@ -189,7 +184,7 @@ class SeriesDaily(Daily):
         self.last_active = date.fromordinal(series.base + last) if last >= lo else None
         k = bisect_left(series.active, lo)
         first = series.active[k] if k < len(series.active) and series.active[k] <= top else None
-        # `start_of(timeline, [that first active day])`, with the earliest first-seen day worked out
+        # `account_start` of the timeline (its first active day is `first`), with the earliest first-seen day worked out
         # once for each first-seen mapping (the replay's days share one until an event is new).
         firsts = timeline.first_seen
         if series._earliest_first is None or series._earliest_first[0] is not firsts:
@@ -214,9 +209,10 @@ class SeriesDaily(Daily):
     def rows(self) -> tuple[tuple[int, DayActivity, int], ...]:
         if self._rows is None:
             series, at = self.series, self.at
-            lo, hi = max(self.floor, 0), min(at, series.size - 1)
             self._rows = tuple(
-                (at - i, a, series.counts[i]) for i in range(hi, lo - 1, -1) if (a := series.rollups[i]) is not None
+                (at - i, a, series.counts[i])
+                for i in range(self.high, self.low - 1, -1)
+                if (a := series.rollups[i]) is not None
             )
             self._ages = tuple(age for age, _, _ in self._rows)
         return self._rows
